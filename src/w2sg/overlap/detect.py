@@ -1,0 +1,208 @@
+"""Overlap detection, the paper's Algorithm 1 (SPEC §3).
+
+`detect_overlap(weak_probs, strong_acts)` takes plain arrays (numpy or torch) and returns a
+frozen `OverlapResult` whose three index arrays partition the pool exactly:
+
+    conf_i  = 2 |p_i - 0.5|
+    t1      = changepoint_threshold(conf)
+    hard    = {i : conf_i <= t1}        (variant B: conf_i < t1)
+    score_i = max_{j in hard} sim(X_i, X_j)   for i in rest
+    t2      = changepoint_threshold(score over rest)
+    overlap = {i in rest : score_i >= t2},  easy_only = rest \\ overlap
+
+Variant A (default): sim = |cosine|. Variant B: sim = raw dot product, and the hard set and
+the pool for t2 may be augmented with earlier batches (`history`).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Literal
+
+import numpy as np
+
+from w2sg.errors import W2SGError
+from w2sg.overlap.changepoint import ChangePoint, changepoint_threshold
+
+Similarity = Literal["abs_cosine", "dot"]
+
+
+@dataclass(frozen=True)
+class OverlapResult:
+    """A partition of the pool into overlap, easy-only and hard-only points (SPEC §3)."""
+
+    overlap: np.ndarray  # positions in the pool
+    easy_only: np.ndarray
+    hard_only: np.ndarray
+    confidence: np.ndarray  # 2|p - 0.5| per pool point
+    scores: np.ndarray  # overlap score per pool point (NaN for hard-only points)
+    confidence_threshold: float
+    overlap_threshold: float | None
+    fallback: bool  # a threshold fell back to the median, or the pool could not be split
+    reasons: tuple[str, ...] = field(default_factory=tuple)
+    similarity: str = "abs_cosine"
+
+    @property
+    def n(self) -> int:
+        return len(self.confidence)
+
+    def counts(self) -> dict[str, int]:
+        return {
+            "n_overlap": int(len(self.overlap)),
+            "n_easy_only": int(len(self.easy_only)),
+            "n_hard_only": int(len(self.hard_only)),
+        }
+
+    def labels(self) -> np.ndarray:
+        """Per-point type as strings: 'overlap', 'easy_only' or 'hard_only'."""
+        out = np.empty(self.n, dtype=object)
+        out[self.overlap] = "overlap"
+        out[self.easy_only] = "easy_only"
+        out[self.hard_only] = "hard_only"
+        return out
+
+
+def _as_numpy(x: object, name: str, ndim: int) -> np.ndarray:
+    if hasattr(x, "detach"):  # torch tensor
+        x = x.detach().float().cpu().numpy()
+    arr = np.asarray(x)
+    if arr.dtype == object or not np.issubdtype(arr.dtype, np.number):
+        raise W2SGError(f"{name} must be numeric, got dtype {arr.dtype}")
+    if arr.ndim != ndim:
+        raise W2SGError(f"{name} must be {ndim}-dimensional, got shape {arr.shape}")
+    if not np.isfinite(arr).all():
+        bad = int((~np.isfinite(arr)).any(axis=tuple(range(1, arr.ndim))).sum())
+        raise W2SGError(f"{name} has NaN or infinite values in {bad} rows; recompute or drop them")
+    return arr
+
+
+def max_similarity(
+    queries: np.ndarray,
+    keys: np.ndarray,
+    similarity: Similarity = "abs_cosine",
+    chunk_elems: int = 1 << 24,
+) -> np.ndarray:
+    """For each query row, the maximum similarity to any key row, computed in chunks.
+
+    Memory stays bounded by `chunk_elems` similarity entries (64 MB in float32) whatever the
+    pool size.
+    """
+    import torch
+
+    q = torch.from_numpy(np.ascontiguousarray(queries, dtype=np.float32))
+    k = torch.from_numpy(np.ascontiguousarray(keys, dtype=np.float32))
+    if similarity == "abs_cosine":
+        k = torch.nn.functional.normalize(k, dim=1)
+    elif similarity != "dot":
+        raise W2SGError(f"unknown similarity {similarity!r}; use 'abs_cosine' or 'dot'")
+    out = np.empty(len(q), dtype=np.float32)
+    if len(q) == 0:
+        return out
+    rows = max(1, chunk_elems // max(1, len(k)))
+    with torch.inference_mode():
+        for start in range(0, len(q), rows):
+            block = q[start : start + rows]
+            if similarity == "abs_cosine":
+                block = torch.nn.functional.normalize(block, dim=1)
+            sims = block @ k.T
+            if similarity == "abs_cosine":
+                sims = sims.abs_()
+            out[start : start + rows] = sims.max(dim=1).values.numpy()
+    return out
+
+
+def detect_overlap(
+    weak_probs: object,
+    strong_acts: object,
+    *,
+    similarity: Similarity = "abs_cosine",
+    strict_hard: bool = False,
+    history_probs: object | None = None,
+    history_acts: object | None = None,
+) -> OverlapResult:
+    """Partition a pool into overlap / easy-only / hard-only points (SPEC §3, Algorithm 1).
+
+    `weak_probs`: the weak model's P(y=1) per pool point, in [0, 1].
+    `strong_acts`: the strong model's activations of the pool, shape (n, d).
+    `similarity`: 'abs_cosine' (variant A, default) or 'dot' (variant B).
+    `strict_hard`: hard = conf < t1 (variant B) instead of conf <= t1.
+    `history_probs`, `history_acts`: earlier batches (variant B); they join the pool for both
+    thresholds and the hard set, but only the current pool is partitioned.
+    """
+    p = _as_numpy(weak_probs, "weak_probs", 1).astype(np.float64)
+    x = _as_numpy(strong_acts, "strong_acts", 2)
+    if len(p) != len(x):
+        raise W2SGError(
+            f"weak_probs has {len(p)} points but strong_acts has {len(x)} rows; they must align"
+        )
+    if len(p) == 0:
+        raise W2SGError("the pool is empty: give at least one point")
+    if (p < 0).any() or (p > 1).any():
+        raise W2SGError(
+            "weak_probs must be probabilities in [0, 1]; apply a sigmoid/softmax to logits first"
+        )
+    n = len(p)
+    if (history_probs is None) != (history_acts is None):
+        raise W2SGError("give both history_probs and history_acts, or neither")
+    if history_probs is not None:
+        hp = _as_numpy(history_probs, "history_probs", 1).astype(np.float64)
+        hx = _as_numpy(history_acts, "history_acts", 2)
+        if len(hp) != len(hx) or hx.shape[1] != x.shape[1]:
+            raise W2SGError("history_probs and history_acts must align with each other and the pool")
+        p_all, x_all = np.concatenate([p, hp]), np.concatenate([x, hx])
+    else:
+        p_all, x_all = p, x
+
+    conf_all = 2.0 * np.abs(p_all - 0.5)
+    reasons: list[str] = []
+    cp1 = changepoint_threshold(conf_all)
+    if cp1.fallback:
+        reasons.append(f"confidence threshold: {cp1.reason}")
+    hard_all = conf_all < cp1.threshold if strict_hard else conf_all <= cp1.threshold
+    conf = conf_all[:n]
+    is_hard = hard_all[:n]
+    scores = np.full(n, np.nan, dtype=np.float64)
+
+    rest_all = np.nonzero(~hard_all)[0]
+    if not hard_all.any() or len(rest_all) == 0:
+        reasons.append(
+            "all points are equally confident: no hard set to compare with"
+            if np.ptp(conf_all) == 0
+            else "the confidence threshold put every point on one side"
+        )
+        hard_idx = np.nonzero(is_hard)[0]
+        easy_idx = np.nonzero(~is_hard)[0]
+        return OverlapResult(
+            overlap=np.array([], dtype=np.int64),
+            easy_only=easy_idx.astype(np.int64),
+            hard_only=hard_idx.astype(np.int64),
+            confidence=conf,
+            scores=scores,
+            confidence_threshold=cp1.threshold,
+            overlap_threshold=None,
+            fallback=True,
+            reasons=tuple(reasons),
+            similarity=similarity,
+        )
+
+    score_all = max_similarity(x_all[rest_all], x_all[hard_all], similarity).astype(np.float64)
+    cp2: ChangePoint = changepoint_threshold(score_all)
+    if cp2.fallback:
+        reasons.append(f"overlap threshold: {cp2.reason}")
+    in_pool = rest_all < n
+    scores[rest_all[in_pool]] = score_all[in_pool]
+
+    rest = np.nonzero(~is_hard)[0]
+    is_overlap = scores[rest] >= cp2.threshold
+    return OverlapResult(
+        overlap=rest[is_overlap].astype(np.int64),
+        easy_only=rest[~is_overlap].astype(np.int64),
+        hard_only=np.nonzero(is_hard)[0].astype(np.int64),
+        confidence=conf,
+        scores=scores,
+        confidence_threshold=cp1.threshold,
+        overlap_threshold=cp2.threshold,
+        fallback=cp1.fallback or cp2.fallback,
+        reasons=tuple(reasons),
+        similarity=similarity,
+    )

@@ -1,0 +1,76 @@
+"""The logistic probe of SPEC §2: "the model" in probe mode.
+
+A zero-initialised linear layer with a sigmoid, binary cross-entropy against soft targets in
+[0, 1], an L2 penalty on the weights only (not the bias), fitted to convergence with L-BFGS
+and a strong-Wolfe line search. Loss = mean BCE + l2 * ||w||^2, as in the reference code.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from w2sg.errors import W2SGError
+
+
+@dataclass
+class LogisticProbe:
+    """`fit(X, soft_labels)` then `predict(X)` -> P(y = 1)."""
+
+    l2: float = 1e-3
+    max_iter: int = 10_000
+    weight: np.ndarray | None = None
+    bias: float = 0.0
+
+    def fit(self, x: np.ndarray, y: np.ndarray) -> LogisticProbe:
+        import torch
+
+        x_np = np.asarray(x, dtype=np.float32)
+        y_np = np.asarray(y, dtype=np.float32).ravel()
+        if x_np.ndim != 2 or len(x_np) != len(y_np):
+            raise W2SGError(
+                f"probe: X has shape {x_np.shape} but there are {len(y_np)} targets; they must align"
+            )
+        if len(y_np) == 0:
+            raise W2SGError("probe: no training points")
+        if not (np.isfinite(x_np).all() and np.isfinite(y_np).all()):
+            raise W2SGError("probe: inputs contain NaN or infinity")
+        if (y_np < 0).any() or (y_np > 1).any():
+            raise W2SGError("probe: targets must lie in [0, 1]")
+        xt, yt = torch.from_numpy(x_np), torch.from_numpy(y_np)
+        w = torch.zeros(x_np.shape[1], requires_grad=True)
+        b = torch.zeros(1, requires_grad=True)
+        eps = torch.finfo(torch.float32).eps
+        opt = torch.optim.LBFGS(
+            [w, b],
+            line_search_fn="strong_wolfe",
+            max_iter=self.max_iter,
+            tolerance_change=eps,
+            tolerance_grad=eps,
+        )
+
+        def closure() -> torch.Tensor:
+            opt.zero_grad()
+            logits = xt @ w + b
+            loss = torch.nn.functional.binary_cross_entropy_with_logits(logits, yt)
+            loss = loss + self.l2 * w.square().sum()
+            loss.backward()
+            return loss
+
+        with torch.random.fork_rng():
+            opt.step(closure)
+        self.weight = w.detach().numpy().copy()
+        self.bias = float(b.detach()[0])
+        return self
+
+    def decision_function(self, x: np.ndarray) -> np.ndarray:
+        if self.weight is None:
+            raise W2SGError("probe: call fit before predict")
+        x_np = np.asarray(x, dtype=np.float32)
+        return (x_np @ self.weight + self.bias).astype(np.float64)
+
+    def predict(self, x: np.ndarray) -> np.ndarray:
+        """P(y = 1) per row."""
+        z = self.decision_function(x)
+        return 1.0 / (1.0 + np.exp(-z))
