@@ -39,7 +39,9 @@ def _root(
 
 def _register() -> None:
     # One import per command group; each module defines `register(app)`.
-    modules: list = []
+    from w2sg.cli import run
+
+    modules: list = [run]
     for module in modules:
         module.register(app)
 

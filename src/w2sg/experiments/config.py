@@ -1,0 +1,60 @@
+"""The one config of a study (EleutherAI style): every number traces back to it.
+
+Written into results.json with the w2sg version, so a result says what made it.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from dataclasses import dataclass, field
+
+from w2sg import __version__
+from w2sg.errors import W2SGError
+
+DEFAULT_QS = tuple(round(0.1 * i, 1) for i in range(11))
+
+
+@dataclass(frozen=True)
+class StudyConfig:
+    """What `w2sg run` does. Defaults: the offline pair on Rotten Tomatoes, sized for a CPU.
+
+    Sizes follow the orientation run of the issue (4,000 / 4,000 / 2,800 balanced texts);
+    SPEC §1's reference sizes are 5,000 / 5,000 / 1,000 / 5,000.
+    """
+
+    dataset: str = "rotten_tomatoes"
+    weak_model: str = "minilm-l6"
+    strong_model: str = "mpnet-base"
+    weak_layer: int = -1
+    strong_layer: int = -1
+    pooling: str = "auto"
+    max_length: int | None = None
+    dtype: str = "auto"
+    weak_train: int = 4000
+    strong_train: int = 4000
+    val: int = 0
+    test: int = 2800
+    seeds: tuple[int, ...] = (0,)
+    l2: float = 1e-3
+    similarity: str = "abs_cosine"
+    detector: str = "reference"
+    mixing_qs: tuple[float, ...] = DEFAULT_QS
+    mixing_seeds: tuple[int, ...] = (0, 1, 2, 3, 4)
+    selection: bool = True
+    selection_seeds: tuple[int, ...] = (0, 1, 2)
+    selection_rounds: int = 25
+    dataset_options: dict = field(default_factory=dict)  # file columns, data_dir, label map
+
+    def __post_init__(self) -> None:
+        for name in ("weak_train", "strong_train", "test"):
+            if getattr(self, name) <= 0:
+                raise W2SGError(f"{name} size must be positive, got {getattr(self, name)}")
+        if not self.seeds:
+            raise W2SGError("give at least one seed")
+        if any(q < 0 or q > 1 for q in self.mixing_qs):
+            raise W2SGError("mixing proportions q must lie in [0, 1]")
+
+    def to_json(self) -> dict:
+        out = dataclasses.asdict(self)
+        out["w2sg_version"] = __version__
+        return out

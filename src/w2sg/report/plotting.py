@@ -1,0 +1,30 @@
+"""Matplotlib without a display, and saving one figure as PNG and SVG atomically."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from w2sg.io import write_atomic
+
+
+def pyplot():
+    """matplotlib.pyplot on the Agg backend (no display needed)."""
+    import matplotlib
+
+    matplotlib.use("Agg", force=True)
+    import matplotlib.pyplot as plt
+
+    return plt
+
+
+def save_figure(fig, out_dir: str | Path, stem: str) -> list[Path]:
+    """Write `stem.png` and `stem.svg` into `out_dir`; return their paths."""
+    paths = []
+    for ext in ("png", "svg"):
+        path = Path(out_dir) / f"{stem}.{ext}"
+        write_atomic(
+            path, lambda tmp, ext=ext: fig.savefig(tmp, format=ext, dpi=130, bbox_inches="tight")
+        )
+        paths.append(path)
+    pyplot().close(fig)
+    return paths
