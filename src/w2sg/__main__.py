@@ -1,0 +1,5 @@
+"""`python -m w2sg` is the `w2sg` command."""
+
+from w2sg.cli import main
+
+main()
