@@ -23,6 +23,7 @@ import numpy as np
 
 from w2sg.errors import W2SGError
 from w2sg.overlap.changepoint import ChangePoint, changepoint_threshold
+from w2sg.overlap.detectors import detector_scores, parse_detector
 
 Similarity = Literal["abs_cosine", "dot"]
 
@@ -41,6 +42,7 @@ class OverlapResult:
     fallback: bool  # a threshold fell back to the median, or the pool could not be split
     reasons: tuple[str, ...] = field(default_factory=tuple)
     similarity: str = "abs_cosine"
+    detector: str = "reference"  # how confident points are scored (overlap/detectors.py)
 
     @property
     def n(self) -> int:
@@ -119,6 +121,7 @@ def detect_overlap(
     strict_hard: bool = False,
     history_probs: object | None = None,
     history_acts: object | None = None,
+    detector: str = "reference",
 ) -> OverlapResult:
     """Partition a pool into overlap / easy-only / hard-only points (SPEC §3, Algorithm 1).
 
@@ -128,7 +131,10 @@ def detect_overlap(
     `strict_hard`: hard = conf < t1 (variant B) instead of conf <= t1.
     `history_probs`, `history_acts`: earlier batches (variant B); they join the pool for both
     thresholds and the hard set, but only the current pool is partitioned.
+    `detector`: how a confident point is scored against the hard set: 'reference' (max
+    similarity, SPEC §3), 'knn' / 'knn:K' or 'mean' (see `w2sg.overlap.detectors`).
     """
+    parse_detector(detector)  # fail early on a bad name
     p = _as_numpy(weak_probs, "weak_probs", 1).astype(np.float64)
     x = _as_numpy(strong_acts, "strong_acts", 2)
     if len(p) != len(x):
@@ -183,9 +189,14 @@ def detect_overlap(
             fallback=True,
             reasons=tuple(reasons),
             similarity=similarity,
+            detector=detector,
         )
 
-    score_all = max_similarity(x_all[rest_all], x_all[hard_all], similarity).astype(np.float64)
+    if detector == "reference":
+        score_all = max_similarity(x_all[rest_all], x_all[hard_all], similarity)
+    else:
+        score_all = detector_scores(detector, x_all[rest_all], x_all[hard_all], similarity)
+    score_all = score_all.astype(np.float64)
     cp2: ChangePoint = changepoint_threshold(score_all)
     if cp2.fallback:
         reasons.append(f"overlap threshold: {cp2.reason}")
@@ -205,4 +216,5 @@ def detect_overlap(
         fallback=cp1.fallback or cp2.fallback,
         reasons=tuple(reasons),
         similarity=similarity,
+        detector=detector,
     )
