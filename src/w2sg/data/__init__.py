@@ -1,0 +1,128 @@
+"""Datasets by name or path: offline packages, literature tasks, user files (SPEC §1, §8).
+
+`load_dataset(name_or_path)` is the one entry point; `list_datasets()` says what exists and
+what is installed; `make_splits` cuts a dataset into the four splits of the W2S setting.
+"""
+
+from __future__ import annotations
+
+import difflib
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+
+from w2sg.data.files import load_file, looks_like_file, parse_label_map
+from w2sg.data.install import is_installed
+from w2sg.data.offline import OFFLINE
+from w2sg.data.splits import Splits, SplitSizes, make_splits
+from w2sg.data.types import TextDataset, text_id
+from w2sg.errors import W2SGError
+
+__all__ = [
+    "DatasetInfo",
+    "SplitSizes",
+    "Splits",
+    "TextDataset",
+    "list_datasets",
+    "load_dataset",
+    "load_file",
+    "make_splits",
+    "parse_label_map",
+    "text_id",
+]
+
+
+@dataclass(frozen=True)
+class DatasetInfo:
+    """One row of `w2sg data list`."""
+
+    name: str
+    kind: str  # "offline" | "literature" | "file"
+    installed: bool  # nothing left to install before loading
+    rows: int | None  # rows as loaded, where known without loading
+    description: str
+
+
+def _literature_tasks() -> dict:
+    """The registry's TASKS (name -> TaskSpec), or {} where the registry is unavailable."""
+    try:
+        from w2sg.data.registry import TASKS
+    except ImportError:
+        return {}
+    return dict(TASKS)
+
+
+def _has_datasets_library() -> bool:
+    import importlib.util
+
+    return importlib.util.find_spec("datasets") is not None
+
+
+def _describe_task(name: str, spec: object) -> str:
+    for attr in ("description", "hub_id", "source"):
+        value = getattr(spec, attr, None)
+        if value:
+            return str(value)
+    return f"{name} (SPEC §8)"
+
+
+def list_datasets() -> list[DatasetInfo]:
+    """Every named dataset: the offline ones, then the literature's tasks."""
+    infos = [
+        DatasetInfo(spec.name, "offline", is_installed(spec.requirement), spec.rows,
+                    f"{spec.description} [{spec.requirement.pin}, {spec.requirement.licence}]")
+        for spec in OFFLINE.values()
+    ]
+    hub_ready = _has_datasets_library()
+    for name, spec in _literature_tasks().items():
+        infos.append(DatasetInfo(name, "literature", hub_ready, None,
+                                 _describe_task(name, spec)))
+    return infos
+
+
+def _unknown(name: str) -> W2SGError:
+    names = list(OFFLINE) + list(_literature_tasks())
+    close = difflib.get_close_matches(name, names, n=3, cutoff=0.6)
+    hint = f"did you mean {', '.join(repr(c) for c in close)}? " if close else ""
+    return W2SGError(f"unknown dataset {name!r} (and no such file); {hint}see `w2sg data list`")
+
+
+def load_dataset(
+    name_or_path: str | Path,
+    *,
+    text_column: str | None = None,
+    label_column: str | None = None,
+    label_map: Mapping[str, int] | str | None = None,
+    source_column: str | None = None,
+    id_column: str | None = None,
+    data_dir: str | Path | None = None,
+    seed: int = 0,
+) -> TextDataset:
+    """Load a dataset by offline name, literature task name, or file path (CSV/JSONL/Parquet).
+
+    Column options apply to files only; `data_dir` and `seed` go to the literature loader.
+    """
+    if isinstance(label_map, str):
+        label_map = parse_label_map(label_map)
+    name = str(name_or_path)
+    column_options = {"text_column": text_column, "label_column": label_column,
+                      "label_map": label_map, "source_column": source_column,
+                      "id_column": id_column}
+    given = [k for k, v in column_options.items() if v]
+    tasks = _literature_tasks()
+    if (name in OFFLINE or name in tasks) and given:
+        raise W2SGError(
+            f"{', '.join(given)} apply to data files only; {name!r} is a named dataset "
+            f"(for a file of that name write ./{name})"
+        )
+    if name in OFFLINE:
+        return OFFLINE[name].load()
+    if name in tasks:
+        from w2sg.data.registry import load_task
+
+        return load_task(name, data_dir=data_dir, seed=seed)
+    if Path(name).is_file():
+        return load_file(name, **column_options)
+    if looks_like_file(name):
+        raise W2SGError(f"no such file: {name}")
+    raise _unknown(name)
