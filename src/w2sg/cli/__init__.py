@@ -39,9 +39,9 @@ def _root(
 
 def _register() -> None:
     # One import per command group; each module defines `register(app)`.
-    from w2sg.cli import run
+    from w2sg.cli import data, run
 
-    modules: list = [run]
+    modules: list = [run, data]
     for module in modules:
         module.register(app)
 
