@@ -1,0 +1,253 @@
+"""The literature registry: 25 public tasks turned into binary (text, label) datasets.
+
+SPEC §8. Each task names its Hub source, which split is the test pool and which is train, and
+a small formatter (`w2sg.data.formatters`) that turns one source row into (text, label).
+Multiple-choice pairings are drawn from a numpy Generator seeded by (seed, split), so the same
+seed and row order always give the same texts, for `split="train"` alone or inside "all". Ids
+are short hashes of the texts: a cached activation is then always of exactly that text,
+whatever seed made it (identical texts collapse to one row).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Literal
+
+import numpy as np
+
+from w2sg.data import formatters as f
+from w2sg.data.hf_source import SourceSplit, hub_split, local_split
+from w2sg.data.types import TextDataset
+from w2sg.errors import W2SGError
+
+Split = Literal["train", "test", "all"]
+Kind = Literal["classification", "multiple_choice"]
+
+#: sciq has no fixed test split: all its splits are pooled and this many rows (seed 0) test.
+SCIQ_TEST_POOL = 3000
+#: the 19 tasks of the overlap-density paper (all but the ethics sets, openbookqa and
+#: sciq_with_support).
+PAPER_TASKS: tuple[str, ...] = (
+    "anli-r2", "cola", "dream", "mc_taco", "hellaswag", "multirc", "paws", "piqa", "quail",
+    "quartz", "social_i_qa", "sst2", "wic", "twitter-sentiment", "sciq", "anthropic_hh",
+    "cosmos_qa", "boolq", "amazon_polarity",
+)  # fmt: skip
+_STREAM = {"test": 0, "train": 1}  # each split draws from its own seeded stream
+
+
+@dataclass(frozen=True)
+class TaskSpec:
+    """One task: its source on the Hub, its splits, and how a row becomes (text, label)."""
+
+    name: str
+    hub_id: str
+    config: str | None
+    test_split: str  # Hub split(s) of the test pool; "a+b+c" pools splits
+    train_split: str
+    formatter: f.Formatter
+    kind: Kind
+    columns: tuple[str, ...]  # the source columns the formatter reads
+    template: str  # the text layout the formatter writes
+    description: str
+    licence: str | None = None  # where known; otherwise see the dataset card
+    test_pool_size: int | None = None  # pooled sources: rows of the fixed test pool (seed 0)
+
+
+def _task(
+    name: str,
+    hub: str,
+    config: str | None,
+    test: str,
+    train: str,
+    fmt: f.Formatter,
+    kind: Kind,
+    columns: str,
+    template: str,
+    description: str,
+    licence: str | None = None,
+    pool: int | None = None,
+) -> TaskSpec:
+    """A TaskSpec from one compact table row (columns: space-separated)."""
+    cols = tuple(columns.split())
+    return TaskSpec(name, hub, config, test, train, fmt, kind, cols, template, description,
+                    licence, pool)  # fmt: skip
+
+
+CLS: Kind = "classification"
+MC: Kind = "multiple_choice"
+_SCIQ_ALL = "train+validation+test"
+_ETHICS = "hendrycks/ethics"
+
+TASKS: dict[str, TaskSpec] = {t.name: t for t in (
+    _task("anli-r2", "facebook/anli", None, "test_r2", "train_r2", f.format_anli, CLS,
+          "premise hypothesis label", f.T_ANLI, "NLI round 2; 1 = entailment", "CC BY-NC 4.0"),
+    _task("cola", "nyu-mll/glue", "cola", "validation", "train", f.format_sentence, CLS,
+          "sentence label", f.T_SENTENCE, "grammatical acceptability; 1 = acceptable"),
+    _task("dream", "dream", None, "test", "train", f.format_dream, MC,
+          "dialogue question choice answer", f.T_DREAM, "dialogue reading comprehension"),
+    _task("ethics-deontology", _ETHICS, "deontology", "test", "train", f.format_deontology, CLS,
+          "scenario excuse label", f.T_DEONTOLOGY, "is the excuse valid; 1 = valid", "MIT"),
+    _task("ethics-justice", _ETHICS, "justice", "test", "train", f.format_justice, CLS,
+          "scenario label", f.T_JUSTICE, "is the statement just; 1 = just", "MIT"),
+    _task("ethics-virtue", _ETHICS, "virtue", "test", "train", f.format_virtue, CLS,
+          "scenario label", f.T_VIRTUE, "does the trait fit; 1 = fits", "MIT"),
+    _task("ethics-utilitarianism", _ETHICS, "utilitarianism", "test", "train",
+          f.format_utilitarianism, MC, "baseline less_pleasant", f.T_UTILITARIANISM,
+          "which scenario is more pleasant; 1 = the stated choice is right", "MIT"),
+    _task("mc_taco", "mc_taco", None, "validation", "test", f.format_mc_taco, CLS,
+          "sentence question answer label", f.T_MC_TACO,
+          "temporal commonsense; 1 = plausible (its larger test split serves as train)"),
+    _task("hellaswag", "Rowan/hellaswag", None, "validation", "train", f.format_hellaswag, MC,
+          "ctx endings label", f.T_HELLASWAG, "best continuation of a scene", "MIT"),
+    _task("multirc", "super_glue", "multirc", "validation", "train", f.format_multirc, CLS,
+          "paragraph question answer label", f.T_PASSAGE_QA, "multi-sentence reading; 1 = true"),
+    _task("openbookqa", "allenai/openbookqa", "main", "test", "train", f.format_openbookqa, MC,
+          "question_stem choices answerKey", f.T_OPENBOOKQA, "elementary science questions"),
+    _task("paws", "paws", "labeled_final", "test", "train", f.format_paws, CLS,
+          "sentence1 sentence2 label", f.T_PAWS, "paraphrase detection; 1 = paraphrase"),
+    _task("piqa", "piqa", None, "validation", "train", f.format_piqa, MC,
+          "goal sol1 sol2 label", f.T_QA_LINE, "physical commonsense: goal and solution"),
+    _task("quail", "quail", None, "validation", "train", f.format_quail, MC,
+          "context question answers correct_answer_id", f.T_PASSAGE_QA, "reading comprehension",
+          "CC BY-NC-SA 4.0"),
+    _task("quartz", "allenai/quartz", None, "test", "train", f.format_quartz, MC,
+          "para question choices answerKey", f.T_QUARTZ, "qualitative relations", "CC BY 4.0"),
+    _task("social_i_qa", "social_i_qa", None, "validation", "train", f.format_social_i_qa, MC,
+          "context question answerA answerB answerC label", f.T_SOCIAL_I_QA,
+          "social commonsense"),
+    _task("sst2", "stanfordnlp/sst2", None, "validation", "train", f.format_sentence, CLS,
+          "sentence label", f.T_SENTENCE, "movie-review sentiment; 1 = positive"),
+    _task("wic", "super_glue", "wic", "validation", "train", f.format_wic, CLS,
+          "word sentence1 sentence2 label", f.T_WIC, "word sense in context; 1 = same sense",
+          "CC BY-NC 4.0"),
+    _task("twitter-sentiment", "EleutherAI/twitter-sentiment", None, "test", "train",
+          f.format_text, CLS, "text label", f.T_TEXT, "tweet sentiment; 1 = positive"),
+    _task("sciq", "sciq", None, _SCIQ_ALL, _SCIQ_ALL, f.format_sciq, MC,
+          "question correct_answer distractor1 distractor2 distractor3", f.T_QA_LINE,
+          "science exam questions", "CC BY-NC 3.0", SCIQ_TEST_POOL),
+    _task("sciq_with_support", "sciq", None, _SCIQ_ALL, _SCIQ_ALL, f.format_sciq_with_support,
+          MC, "support question correct_answer distractor1 distractor2 distractor3",
+          f.T_SCIQ_SUPPORT, "science questions with a supporting passage", "CC BY-NC 3.0",
+          SCIQ_TEST_POOL),
+    _task("anthropic_hh", "Anthropic/hh-rlhf", None, "test", "train", f.format_anthropic_hh,
+          MC, "chosen rejected", f.T_DIALOGUE, "helpful/harmless dialogues; 1 = chosen", "MIT"),
+    _task("cosmos_qa", "cosmos_qa", None, "validation", "train", f.format_cosmos_qa, MC,
+          "context question answer0 answer1 answer2 answer3 label", f.T_COSMOS,
+          "commonsense reading comprehension", "CC BY 4.0"),
+    _task("boolq", "boolq", None, "validation", "train", f.format_boolq, CLS,
+          "question passage answer", f.T_BOOLQ, "yes/no questions; 1 = yes", "CC BY-SA 3.0"),
+    _task("amazon_polarity", "amazon_polarity", None, "test", "train",
+          f.format_amazon_polarity, CLS, "title content label", f.T_AMAZON,
+          "product-review sentiment; 1 = positive", "Apache 2.0"),
+)}  # fmt: skip
+
+
+def get_task(name: str) -> TaskSpec:
+    """The task called `name` (case, `_` and `-` are forgiven); unknown names list the known."""
+    if name in TASKS:
+        return TASKS[name]
+    canon = {_canon(n): n for n in TASKS}
+    if _canon(name) in canon:
+        return TASKS[canon[_canon(name)]]
+    raise W2SGError(f"unknown task '{name}'; known tasks: {', '.join(TASKS)}")
+
+
+def _canon(name: str) -> str:
+    return name.strip().lower().replace("_", "-")
+
+
+def load_task(
+    name: str, *, split: Split = "train", data_dir: str | Path | None = None, seed: int = 0
+) -> TextDataset:
+    """Load task `name` as a binary TextDataset (SPEC §8).
+
+    `split`: "train", "test" (the task's test pool) or "all" (both, with a source column
+    saying which). Rows come from the Hub, or from `data_dir`, a local copy: a save_to_disk
+    folder or per-split files named for the Hub's splits (`train.jsonl`, `validation.parquet`,
+    ...); a `data_dir/<task name>` folder is used when present. `seed` draws the
+    multiple-choice pairings.
+    """
+    spec = get_task(name)
+    if split not in ("train", "test", "all"):
+        raise W2SGError(f"split must be 'train', 'test' or 'all', not '{split}'")
+    root = _task_root(spec, data_dir)
+    parts = ("train", "test") if split == "all" else (split,)
+    texts: list[str] = []
+    labels: list[int] = []
+    sources: list[str] = []
+    origins: list[str] = []
+    for part in parts:
+        rng = np.random.default_rng([seed, _STREAM[part]])
+        for text, label in _formatted(spec, _part_rows(spec, part, root, origins), rng, origins):
+            texts.append(text)
+            labels.append(label)
+            sources.append(part)
+    meta = {
+        "task": spec.name,
+        "split": split,
+        "seed": seed,
+        "origin": "; ".join(dict.fromkeys(origins)),
+        "hub_id": spec.hub_id,
+        "config": spec.config,
+        "template": spec.template,
+        "kind": spec.kind,
+        "licence": spec.licence or "see the dataset card",
+    }
+    return TextDataset.from_rows(
+        spec.name, texts, labels, sources=sources if split == "all" else None, meta=meta
+    )
+
+
+def _task_root(spec: TaskSpec, data_dir: str | Path | None) -> Path | None:
+    if data_dir is None:
+        return None
+    root = Path(data_dir).expanduser()
+    return root / spec.name if (root / spec.name).is_dir() else root
+
+
+def _part_rows(spec: TaskSpec, part: str, root: Path | None, origins: list[str]) -> Iterable:
+    """The source rows of the train or test part (pooled sources: the fixed seed-0 pool)."""
+    hub_names = (spec.test_split if part == "test" else spec.train_split).split("+")
+    loaded = [_checked(spec, _fetch(spec, s, root)) for s in hub_names]
+    origins.extend(s.origin for s in loaded)
+    if spec.test_pool_size is None:
+        return (row for s in loaded for row in s.rows)
+    pool = [row for s in loaded for row in s.rows]
+    n_test = min(spec.test_pool_size, len(pool) // 2)  # tiny local copies keep a train part
+    order = np.random.default_rng(0).permutation(len(pool))  # as datasets' train_test_split
+    index = order[:n_test] if part == "test" else order[n_test:]
+    return (pool[i] for i in index)
+
+
+def _fetch(spec: TaskSpec, hub_name: str, root: Path | None) -> SourceSplit:
+    if root is None:
+        return hub_split(spec.hub_id, spec.config, hub_name)
+    return local_split(root, hub_name)
+
+
+def _checked(spec: TaskSpec, source: SourceSplit) -> SourceSplit:
+    """Fail early, on one line, when a local copy lacks a column the formatter reads."""
+    have = set(source.rows.column_names)
+    missing = [c for c in spec.columns if c not in have]
+    if missing:
+        raise W2SGError(
+            f"{spec.name}: {source.origin} has no column {', '.join(repr(c) for c in missing)} "
+            f"(it has: {', '.join(sorted(have))}); "
+            f"{spec.hub_id} rows need: {', '.join(spec.columns)}"
+        )
+    return source
+
+
+def _formatted(
+    spec: TaskSpec, rows: Iterable, rng: np.random.Generator, origins: list[str]
+) -> Iterator[tuple[str, int]]:
+    for i, row in enumerate(rows):
+        try:
+            yield spec.formatter(row, rng)
+        except (KeyError, TypeError, ValueError, IndexError, AttributeError) as error:
+            raise W2SGError(
+                f"{spec.name}: row {i} of {origins[-1]} does not fit the {spec.hub_id} schema "
+                f"({type(error).__name__}: {error}); check the file"
+            ) from error
