@@ -1,0 +1,116 @@
+"""Figures of the selection stage (SPEC §5), from the stage's JSON dict, as PNG and SVG.
+
+- `selection_overlap_ratio`: estimated overlap ratio of collected data per round, per
+  strategy (mean ± std over seeds), with the true ratio dashed where known;
+- `selection_accuracy`: test accuracy per round of the strong probe on all collected points
+  (solid) and on the detected overlap points only (dashed);
+- `selection_pulls`: mean pulls per arm per strategy, with std over seeds;
+- `selection_regret`: cumulative regret against the oracle (constructed arms only).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+
+from w2sg.io import write_atomic
+
+COLORS = {"ucb": "C0", "ucb1": "C2", "random": "C1", "oracle": "C3"}
+
+
+def _band(ax, rounds: list[int], series: dict, color: str, label: str, style: str = "-") -> None:
+    mean = np.array([np.nan if v is None else v for v in series["mean"]], dtype=float)
+    std = np.array([np.nan if v is None else v for v in series["std"]], dtype=float)
+    x = np.asarray(rounds)[: len(mean)]
+    ok = ~np.isnan(mean)
+    ax.plot(x[ok], mean[ok], style, color=color, label=label, marker="." if ok.sum() < 30 else None)
+    if style == "-":
+        ax.fill_between(x[ok], (mean - std)[ok], (mean + std)[ok], color=color, alpha=0.15)
+
+
+def _save(fig, out_dir: Path, stem: str) -> list[Path]:
+    paths = []
+    for ext in ("png", "svg"):
+        path = out_dir / f"{stem}.{ext}"
+        write_atomic(path, lambda tmp, ext=ext: fig.savefig(tmp, format=ext, dpi=120))
+        paths.append(path)
+    return paths
+
+
+def write_selection_figures(stage: dict, out_dir: str | Path, title: str = "") -> list[Path]:
+    """Write the selection figures into `out_dir`; returns the paths written."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+    from matplotlib.ticker import MaxNLocator
+
+    out_dir = Path(out_dir)
+    out_dir.mkdir(parents=True, exist_ok=True)
+    strategies = stage["strategies"]
+    seeds = len(stage["config"]["seeds"])
+    suffix = f" — {title}" if title else ""
+    written: list[Path] = []
+
+    panels = [
+        (
+            "selection_overlap_ratio",
+            "overlap ratio of collected data",
+            [("estimated_ratio", "-", "estimated"), ("true_ratio", "--", "true")],
+        ),
+        (
+            "selection_accuracy",
+            "test accuracy",
+            [("accuracy", "-", "all collected"), ("overlap_accuracy", "--", "overlap only")],
+        ),
+        ("selection_regret", "cumulative regret vs oracle", [("regret", "-", "")]),
+    ]
+    for stem, ylabel, keys in panels:
+        if not any(k in s["summary"]["per_round"] for s in strategies.values() for k, _, _ in keys):
+            continue
+        fig, ax = plt.subplots(figsize=(6.4, 4.2))
+        for name, s in strategies.items():
+            summary = s["summary"]
+            for key, style, what in keys:
+                if key in summary["per_round"]:
+                    label = f"{name} ({what})" if what else name
+                    _band(
+                        ax,
+                        summary["rounds"],
+                        summary["per_round"][key],
+                        COLORS.get(name, "C7"),
+                        label,
+                        style,
+                    )
+        ax.set_xlabel("round")
+        ax.xaxis.set_major_locator(MaxNLocator(integer=True))
+        ax.set_ylabel(ylabel)
+        ax.set_title(f"{ylabel}, mean ± std over {seeds} seed(s){suffix}", fontsize=9)
+        ax.legend(fontsize=7)
+        fig.tight_layout()
+        written += _save(fig, out_dir, stem)
+        plt.close(fig)
+
+    names = stage["arms"]["names"]
+    fig, ax = plt.subplots(figsize=(6.4, 4.2))
+    width = 0.8 / max(1, len(strategies))
+    for i, (name, s) in enumerate(strategies.items()):
+        x = np.arange(len(names)) + (i - (len(strategies) - 1) / 2) * width
+        ax.bar(
+            x,
+            s["summary"]["pulls_mean"],
+            width,
+            yerr=s["summary"]["pulls_std"],
+            color=COLORS.get(name, "C7"),
+            label=name,
+            capsize=2,
+        )
+    ax.set_xticks(np.arange(len(names)), names, rotation=20, fontsize=8)
+    ax.set_ylabel("pulls")
+    ax.set_title(f"pulls per arm, mean ± std over {seeds} seed(s){suffix}", fontsize=9)
+    ax.legend(fontsize=7)
+    fig.tight_layout()
+    written += _save(fig, out_dir, "selection_pulls")
+    plt.close(fig)
+    return written
