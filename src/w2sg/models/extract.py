@@ -1,0 +1,401 @@
+"""Per-text activation vectors from a frozen model, several layers in one pass (SPEC §2).
+
+For each text: `hidden_states[k]` of the chosen layers (k = 0 is the embedding output, negative
+k counts from the end), pooled over tokens — `last` non-pad token, `mean` over non-pad tokens,
+or `first` token. The attention mask alone decides which positions are real, so the result
+does not depend on padding.
+
+Speed: texts are tokenized once, sorted by token length and cut into batches of similar
+length under a token budget (little padding), run under `torch.inference_mode` in the
+hardware's fastest precision; layers past the deepest requested one are not computed
+(hidden states are captured by hooks at the inputs of the layers instead of asking the model
+for all of them).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+
+from w2sg.errors import W2SGError
+
+POOLINGS = ("last", "mean", "first")
+DEFAULT_CPU_TOKEN_BUDGET = 8192
+
+
+# --------------------------------------------------------------------------- pure pieces
+
+
+def pool(hidden: Any, mask: Any, pooling: str) -> Any:
+    """Pool (batch, seq, dim) hidden states over the positions where `mask` is 1 → (batch, dim).
+
+    Works for left and right padding alike; the result is float32.
+    """
+    import torch
+
+    mask = mask.to(torch.bool)
+    if pooling == "mean":
+        m = mask.unsqueeze(-1).to(hidden.dtype)
+        summed = (hidden * m).float().sum(dim=1)
+        return summed / mask.sum(dim=1, keepdim=True).clamp(min=1).float()
+    positions = torch.arange(mask.shape[1], device=mask.device).expand_as(mask)
+    if pooling == "last":
+        index = torch.where(mask, positions, -1).amax(dim=1)
+    elif pooling == "first":
+        index = torch.where(mask, positions, mask.shape[1]).amin(dim=1)
+    else:
+        raise W2SGError(f"pooling must be one of {', '.join(POOLINGS)} or auto, not {pooling!r}")
+    rows = torch.arange(hidden.shape[0], device=hidden.device)
+    return hidden[rows, index].float()
+
+
+def normalise_layers(layers: Sequence[int], num_layers: int) -> list[int]:
+    """Map requested layers (negative allowed) to indices 0..num_layers of `hidden_states`."""
+    if len(layers) == 0:
+        raise W2SGError("layers is empty; ask for at least one layer, e.g. --layers -1")
+    out = []
+    for k in layers:
+        if not isinstance(k, (int, np.integer)) or not -(num_layers + 1) <= k <= num_layers:
+            raise W2SGError(
+                f"layer {k!r} is out of range: this model has hidden_states[0..{num_layers}] "
+                f"(negative counts from the end, -1 = {num_layers})"
+            )
+        out.append(int(k) % (num_layers + 1))
+    return out
+
+
+def length_order(lengths: np.ndarray) -> np.ndarray:
+    """Positions sorted longest first (stable, so ties keep their input order)."""
+    return np.argsort(-np.asarray(lengths), kind="stable")
+
+
+def plan_batches(
+    lengths: np.ndarray, token_budget: int, max_batch: int | None = None
+) -> list[np.ndarray]:
+    """Cut positions (already in the order to run them) into batches of padded size ≤ budget.
+
+    `lengths[i]` is the token count of the i-th position given. A batch pads to its longest
+    text; with lengths sorted longest first that is the first one, so padding is minimal.
+    A text longer than the budget runs alone.
+    """
+    batches: list[np.ndarray] = []
+    start = 0
+    n = len(lengths)
+    while start < n:
+        width = int(lengths[start])
+        end = start + 1
+        while end < n and (end - start + 1) * max(width, int(lengths[end])) <= token_budget:
+            if max_batch is not None and end - start >= max_batch:
+                break
+            width = max(width, int(lengths[end]))
+            end += 1
+        batches.append(np.arange(start, end))
+        start = end
+    return batches
+
+
+def tokenize(tokenizer: Any, texts: Sequence[str], max_length: int) -> list[list[int]]:
+    """Token ids of each text (special tokens added, truncated to `max_length`), unpadded."""
+    enc = tokenizer(
+        [str(t) for t in texts],
+        add_special_tokens=True,
+        truncation=True,
+        max_length=max_length,
+        padding=False,
+        return_attention_mask=False,
+        return_token_type_ids=False,
+    )
+    return enc["input_ids"]
+
+
+# --------------------------------------------------------------------------- the extractor
+
+
+class _Stop(Exception):
+    """Raised by a hook once the deepest requested layer's input is captured."""
+
+
+def _layer_list(model: Any, num_layers: int) -> Any | None:
+    """The model's list of transformer blocks (a ModuleList of length num_layers)."""
+    import torch
+
+    for _, module in model.named_modules():
+        if isinstance(module, torch.nn.ModuleList) and len(module) == num_layers:
+            return module
+    return None
+
+
+def num_hidden_layers(config: Any) -> int:
+    """Transformer blocks in a model config (`hidden_states` has one more entry)."""
+    for attr in ("num_hidden_layers", "n_layer", "num_layers"):
+        value = getattr(config, attr, None)
+        if isinstance(value, int):
+            return value
+    raise W2SGError(f"cannot tell how many layers {type(config).__name__} has")
+
+
+def max_length_limit(tokenizer: Any, config: Any) -> int:
+    """The longest input the model takes: the tokenizer's limit, else the position table."""
+    limit = getattr(tokenizer, "model_max_length", None)
+    if isinstance(limit, int) and 0 < limit < 1_000_000:
+        return limit
+    positions = getattr(config, "max_position_embeddings", None) or getattr(
+        config, "n_positions", None
+    )
+    return int(positions) if positions else 512
+
+
+@dataclass
+class Extractor:
+    """Runs one loaded model over texts and returns pooled vectors of several layers.
+
+    `layers` are indices into `hidden_states` (0..num_layers, already normalised).
+    """
+
+    model: Any
+    tokenizer: Any
+    layers: list[int]
+    pooling: str
+    max_length: int
+    token_budget: int
+    max_batch: int | None = None
+    _blocks: Any = field(default=None, init=False, repr=False)
+
+    def __post_init__(self) -> None:
+        if self.pooling not in POOLINGS:
+            raise W2SGError(
+                f"pooling must be one of {', '.join(POOLINGS)} or auto, not {self.pooling!r}"
+            )
+        self.num_layers = num_hidden_layers(self.model.config)
+        self._blocks = _layer_list(self.model, self.num_layers)
+        import inspect
+
+        params = inspect.signature(self.model.forward).parameters
+        self._accepts_type_ids = "token_type_ids" in params
+
+    # -- tokens
+    def tokenize(self, texts: Sequence[str]) -> list[list[int]]:
+        """Token ids of each text (special tokens added, truncated to max_length)."""
+        return tokenize(self.tokenizer, texts, self.max_length)
+
+    def _tensors(self, ids: list[list[int]]) -> tuple[Any, Any]:
+        import torch
+
+        width = max(len(x) for x in ids)
+        pad = self.tokenizer.pad_token_id
+        input_ids = torch.full((len(ids), width), pad, dtype=torch.long)
+        mask = torch.zeros((len(ids), width), dtype=torch.long)
+        for row, x in enumerate(ids):  # right padding: see load.prepare_tokenizer
+            input_ids[row, : len(x)] = torch.tensor(x, dtype=torch.long)
+            mask[row, : len(x)] = 1
+        device = self.model.device
+        return input_ids.to(device), mask.to(device)
+
+    # -- forward
+    @contextmanager
+    def _capture(self, store: dict[int, Any]) -> Iterator[bool]:
+        """Hooks that put hidden_states[k] (the input of block k) into `store`.
+
+        Yields whether the full forward must run (a requested layer is the last one).
+        """
+        inner = [k for k in self.layers if k < self.num_layers]
+        if self._blocks is None:
+            yield True
+            return
+        deepest = max(self.layers)
+        handles = []
+
+        def make(k: int) -> Callable:
+            def hook(_module: Any, args: tuple, kwargs: dict) -> None:
+                store[k] = args[0] if args else kwargs["hidden_states"]
+                if k == deepest:
+                    raise _Stop
+
+            return hook
+
+        for k in sorted(set(inner)):
+            handles.append(self._blocks[k].register_forward_pre_hook(make(k), with_kwargs=True))
+        try:
+            yield deepest == self.num_layers
+        finally:
+            for h in handles:
+                h.remove()
+
+    def run_batch(self, ids: list[list[int]]) -> dict[int, Any]:
+        """Pooled float32 vectors (batch, dim) of every requested layer for one batch."""
+        import torch
+
+        input_ids, mask = self._tensors(ids)
+        inputs: dict[str, Any] = {"input_ids": input_ids, "attention_mask": mask}
+        if self._accepts_type_ids:
+            inputs["token_type_ids"] = torch.zeros_like(input_ids)
+        store: dict[int, Any] = {}
+        with torch.inference_mode():
+            if self._blocks is None:  # unknown layout: ask the model for every hidden state
+                out = self.model(**inputs, output_hidden_states=True, use_cache=False)
+                store = {k: out.hidden_states[k] for k in self.layers}
+            else:
+                with self._capture(store) as full:
+                    try:
+                        kw = {"use_cache": False} if _accepts(self.model, "use_cache") else {}
+                        out = self.model(**inputs, **kw)
+                        if full:
+                            store[self.num_layers] = out.last_hidden_state
+                    except _Stop:
+                        pass
+            return {k: pool(store[k], mask, self.pooling) for k in self.layers}
+
+    def run_rows(
+        self,
+        ids: list[list[int]],
+        rows: np.ndarray,
+        bar: Any = None,
+        row_ids: Sequence[str] | None = None,
+    ) -> dict[int, np.ndarray]:
+        """Vectors of `rows` (positions into `ids`, longest first), aligned with `rows`.
+
+        The batches are a function of the rows' lengths and the batch plan only.
+        """
+        lengths = np.array([len(ids[i]) for i in rows])
+        out: dict[int, np.ndarray] = {}
+        for batch in plan_batches(lengths, self.token_budget, self.max_batch):
+            batch_rows = rows[batch]
+            vectors = self.run_batch([ids[i] for i in batch_rows])
+            check_finite(vectors, batch_rows, row_ids)
+            for k, v in vectors.items():
+                arr = v.cpu().numpy()
+                if k not in out:
+                    out[k] = np.empty((len(rows), arr.shape[1]), dtype=np.float32)
+                out[k][batch] = arr
+            if bar is not None:
+                bar.update(len(batch))
+        return out
+
+    def run(self, texts: Sequence[str], progress: bool = True) -> dict[int, np.ndarray]:
+        """Vectors for all texts, in input order: layer index → float32 (n, dim)."""
+        ids = self.tokenize(texts)
+        order = length_order(np.array([len(x) for x in ids]))
+        with progress_bar(len(texts), progress) as bar:
+            sorted_out = self.run_rows(ids, order, bar)
+        out = {}
+        for k, v in sorted_out.items():
+            out[k] = np.empty_like(v)
+            out[k][order] = v
+        return out
+
+
+def _accepts(model: Any, name: str) -> bool:
+    import inspect
+
+    return name in inspect.signature(model.forward).parameters
+
+
+def check_finite(
+    vectors: dict[int, Any], rows: np.ndarray, ids: Sequence[str] | None = None
+) -> None:
+    """Raise a W2SGError naming the first text whose vector has a NaN or infinity."""
+    import torch
+
+    for k, v in vectors.items():
+        bad = ~torch.isfinite(torch.as_tensor(v)).all(dim=1)
+        if bool(bad.any()):
+            pos = int(rows[int(torch.nonzero(bad)[0, 0])])
+            who = f"id {ids[pos]}" if ids is not None else f"position {pos}"
+            raise W2SGError(
+                f"the model produced NaN/inf activations at layer {k} for text {who} "
+                f"({int(bad.sum())} texts in that batch); retry with --dtype float32"
+            )
+
+
+@contextmanager
+def progress_bar(total: int, enabled: bool) -> Iterator[Any]:
+    """A tqdm bar in texts, showing texts/s."""
+    from tqdm.auto import tqdm
+
+    bar = tqdm(total=total, unit="text", desc="activations", disable=not enabled, smoothing=0.1)
+    try:
+        yield bar
+    finally:
+        bar.close()
+
+
+def default_token_budget(device: str, dim: int = 768) -> int:
+    """Padded tokens per batch: fills a GPU's free memory; on a CPU, large enough to keep the
+    matmuls efficient and small enough to stay in cache-friendly sizes."""
+    import torch
+
+    if device.startswith("cuda"):
+        free, _ = torch.cuda.mem_get_info()
+        # ~ 40 bytes per token and hidden unit covers activations, MLP and attention buffers
+        return int(max(2048, min(262_144, free * 0.5 / (40 * dim))))
+    return DEFAULT_CPU_TOKEN_BUDGET
+
+
+def extract_activations(
+    model: str,
+    texts: Sequence[str],
+    *,
+    layers: Sequence[int] = (-1,),
+    pooling: str = "auto",
+    max_length: int | None = None,
+    dtype: str = "auto",
+    batch_size: int | None = None,
+    progress: bool = True,
+    device: str = "auto",
+) -> dict[int, np.ndarray]:
+    """Pooled activations of `texts` (uncached): requested layer → float32 (n, dim)."""
+    from w2sg.models.load import load_model, pick_device
+    from w2sg.models.resolve import resolve_model
+
+    if len(texts) == 0:
+        raise W2SGError("no texts to embed; give at least one text")
+    resolved = resolve_model(model)
+    device = pick_device(device)
+    loaded, tokenizer = load_model(resolved, dtype, device)
+    extractor = make_extractor(
+        loaded,
+        tokenizer,
+        layers,
+        pooling if pooling != "auto" else resolved.pooling,
+        max_length,
+        batch_size,
+        device,
+    )
+    result = extractor.run(list(texts), progress=progress)
+    normal = normalise_layers(layers, extractor.num_layers)
+    return {k: result[n] for k, n in zip(layers, normal, strict=True)}
+
+
+def make_extractor(
+    model: Any,
+    tokenizer: Any,
+    layers: Sequence[int],
+    pooling: str,
+    max_length: int | None,
+    batch_size: int | None,
+    device: str,
+    token_budget: int | None = None,
+) -> Extractor:
+    """An Extractor with validated options (max_length capped by the model's limit)."""
+    limit = max_length_limit(tokenizer, model.config)
+    if max_length is not None and (not isinstance(max_length, int) or max_length < 1):
+        raise W2SGError(f"max_length must be a positive integer, not {max_length!r}")
+    if batch_size is not None and (not isinstance(batch_size, int) or batch_size < 1):
+        raise W2SGError(f"batch_size must be a positive integer, not {batch_size!r}")
+    normal = normalise_layers(layers, num_hidden_layers(model.config))
+    budget = token_budget or default_token_budget(device, getattr(model.config, "hidden_size", 768))
+    if batch_size is not None and token_budget is None:
+        budget = 1 << 40  # an explicit batch size is taken as given
+    return Extractor(
+        model=model,
+        tokenizer=tokenizer,
+        layers=sorted(set(normal)),
+        pooling=pooling,
+        max_length=min(max_length or limit, limit),
+        token_budget=budget,
+        max_batch=batch_size,
+    )
