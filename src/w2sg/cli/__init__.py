@@ -39,9 +39,9 @@ def _root(
 
 def _register() -> None:
     # One import per command group; each module defines `register(app)`.
-    from w2sg.cli import data, run
+    from w2sg.cli import data, run, select
 
-    modules: list = [run, data]
+    modules: list = [run, data, select]
     for module in modules:
         module.register(app)
 

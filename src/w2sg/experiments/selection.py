@@ -6,6 +6,7 @@ over several seeds, summarised per round with spread. Returns a JSON-able dict f
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -84,6 +85,8 @@ def run_selection_stage(
     eval_every: int = 1,
     l2: float = 1e-3,
     progress: Callable[[str, int, int], None] | None = None,
+    out_dir: str | Path | None = None,
+    title: str = "",
 ) -> dict:
     """Every strategy over `seeds` on one pool (SPEC §5); a JSON-able dict.
 
@@ -92,7 +95,8 @@ def run_selection_stage(
     (natural when sources have two or more values, else constructed), 'constructed' or
     'natural'. Strategies default to ucb, ucb1, random and (constructed arms) oracle; every
     strategy sees the same seeds, hence the same arms and the same draw order within an arm.
-    `progress(strategy, seed, round)` is called after each round.
+    `progress(strategy, seed, round)` is called after each round. With `out_dir`, the
+    figures (PNG and SVG) are written there and listed under "figures".
     """
     n = len(np.asarray(pool_weak_probs).ravel())
     kind = _arm_kind(arms, partition, sources)
@@ -145,7 +149,7 @@ def run_selection_stage(
                 )
             )
     first = arms_by_seed[seeds[0]]
-    return {
+    stage = {
         "arms": {
             "kind": kind,
             "names": [a.name for a in first],
@@ -173,6 +177,12 @@ def run_selection_stage(
             for s, rs in runs.items()
         },
     }
+    if out_dir is not None:
+        from w2sg.report.selection_figures import write_selection_figures
+
+        paths = write_selection_figures(stage, out_dir, title=title)
+        stage["figures"] = [str(Path(out_dir).name + "/" + p.name) for p in paths]
+    return stage
 
 
 def _pool_density(arm_set: Sequence[Arm], sets: Any) -> dict[str, float] | None:
@@ -224,3 +234,81 @@ def _last(run: SelectionResult, key: str) -> Any:
         if value is not None:
             return value
     return None
+
+
+def select_on_dataset(
+    dataset: str,
+    out_dir: str | Path,
+    *,
+    weak_model: str = "minilm-l6",
+    strong_model: str = "mpnet-base",
+    weak_train: int = 600,
+    strong_train: int = 1200,
+    test: int = 600,
+    split_seed: int = 0,
+    layer: int = -1,
+    similarity: str = "abs_cosine",
+    log: Callable[[str], None] = print,
+    **stage_options: Any,
+) -> dict:
+    """`w2sg select`: splits → cached activations → weak probe → detected partition of
+    strong_train → arms → every strategy (SPEC §5). Writes OUT/selection.json and figures.
+
+    `similarity` is the full-pool detection's (variant A by default); `stage_options` go to
+    `run_selection_stage` (strategies, seeds, rounds, batch_size, densities, arms, ...).
+    """
+    from w2sg.data import SplitSizes, load_dataset, make_splits
+    from w2sg.io import write_json
+    from w2sg.metrics import evaluate
+    from w2sg.models import get_activations
+    from w2sg.overlap.detect import detect_overlap
+    from w2sg.probes.logistic import LogisticProbe
+
+    data = load_dataset(dataset)
+    sizes = SplitSizes(weak_train=weak_train, strong_train=strong_train, val=0, test=test)
+    splits = make_splits(data, sizes, split_seed)
+    log(f"{data.name}: {len(data)} rows; splits {sizes.describe()} (seed {split_seed})")
+    acts = {}
+    for role, model in (("weak", weak_model), ("strong", strong_model)):
+        for part in ("weak_train", "strong_train", "test"):
+            if role == "strong" and part == "weak_train":
+                continue
+            log(f"activations: {role} model {model}, {part}")
+            ds = getattr(splits, part)
+            acts[role, part] = get_activations(
+                model, ds, split=f"{part}-seed{split_seed}", layers=(layer,)
+            )[layer]
+    l2 = stage_options.get("l2", 1e-3)
+    weak = LogisticProbe(l2=l2).fit(acts["weak", "weak_train"], splits.weak_train.labels)
+    pool_probs = weak.predict(acts["weak", "strong_train"])
+    weak_test = evaluate(splits.test.labels, weak.predict(acts["weak", "test"]))
+    partition = detect_overlap(pool_probs, acts["strong", "strong_train"], similarity=similarity)
+    counts = partition.counts()
+    log(f"weak test accuracy {weak_test['accuracy']:.4f}; pool partition {counts}")
+    out = Path(out_dir)
+    stage = run_selection_stage(
+        pool_probs,
+        acts["strong", "strong_train"],
+        partition,
+        splits.strong_train.sources,
+        acts["strong", "test"],
+        splits.test.labels,
+        out_dir=out,
+        title=data.name,
+        **stage_options,
+    )
+    stage["figures"] = [Path(f).name for f in stage.get("figures", [])]
+    stage["setup"] = {
+        "dataset": data.name,
+        "weak_model": weak_model,
+        "strong_model": strong_model,
+        "layer": layer,
+        "sizes": {"weak_train": weak_train, "strong_train": strong_train, "test": test},
+        "split_seed": split_seed,
+        "weak_test": weak_test,
+        "pool_partition": {**counts, "similarity": similarity, "fallback": partition.fallback},
+        "pool_sources": splits.strong_train.source_counts(),
+    }
+    write_json(out / "selection.json", stage)
+    log(f"wrote {out / 'selection.json'}")
+    return stage
