@@ -59,11 +59,9 @@ def _has_datasets_library() -> bool:
 
 
 def _describe_task(name: str, spec: object) -> str:
-    for attr in ("description", "hub_id", "source"):
-        value = getattr(spec, attr, None)
-        if value:
-            return str(value)
-    return f"{name} (SPEC §8)"
+    description = getattr(spec, "description", None) or f"{name} (SPEC §8)"
+    hub_id = getattr(spec, "hub_id", None)
+    return f"{description} [{hub_id}]" if hub_id else str(description)
 
 
 def list_datasets() -> list[DatasetInfo]:
