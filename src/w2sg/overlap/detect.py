@@ -24,6 +24,7 @@ import numpy as np
 from w2sg.errors import W2SGError
 from w2sg.overlap.changepoint import ChangePoint, changepoint_threshold
 from w2sg.overlap.detectors import detector_scores, parse_detector
+from w2sg.overlap.similarity import max_similarity
 
 Similarity = Literal["abs_cosine", "dot"]
 
@@ -72,45 +73,11 @@ def _as_numpy(x: object, name: str, ndim: int) -> np.ndarray:
         raise W2SGError(f"{name} must be numeric, got dtype {arr.dtype}")
     if arr.ndim != ndim:
         raise W2SGError(f"{name} must be {ndim}-dimensional, got shape {arr.shape}")
-    if not np.isfinite(arr).all():
+    # One pass with no full-size temporary; the exact count only when something is off.
+    if not np.isfinite(np.sum(arr, dtype=np.float64)) and not np.isfinite(arr).all():
         bad = int((~np.isfinite(arr)).any(axis=tuple(range(1, arr.ndim))).sum())
         raise W2SGError(f"{name} has NaN or infinite values in {bad} rows; recompute or drop them")
     return arr
-
-
-def max_similarity(
-    queries: np.ndarray,
-    keys: np.ndarray,
-    similarity: Similarity = "abs_cosine",
-    chunk_elems: int = 1 << 24,
-) -> np.ndarray:
-    """For each query row, the maximum similarity to any key row, computed in chunks.
-
-    Memory stays bounded by `chunk_elems` similarity entries (64 MB in float32) whatever the
-    pool size.
-    """
-    import torch
-
-    q = torch.from_numpy(np.ascontiguousarray(queries, dtype=np.float32))
-    k = torch.from_numpy(np.ascontiguousarray(keys, dtype=np.float32))
-    if similarity == "abs_cosine":
-        k = torch.nn.functional.normalize(k, dim=1)
-    elif similarity != "dot":
-        raise W2SGError(f"unknown similarity {similarity!r}; use 'abs_cosine' or 'dot'")
-    out = np.empty(len(q), dtype=np.float32)
-    if len(q) == 0:
-        return out
-    rows = max(1, chunk_elems // max(1, len(k)))
-    with torch.inference_mode():
-        for start in range(0, len(q), rows):
-            block = q[start : start + rows]
-            if similarity == "abs_cosine":
-                block = torch.nn.functional.normalize(block, dim=1)
-            sims = block @ k.T
-            if similarity == "abs_cosine":
-                sims = sims.abs_()
-            out[start : start + rows] = sims.max(dim=1).values.numpy()
-    return out
 
 
 def detect_overlap(
@@ -154,7 +121,9 @@ def detect_overlap(
         hp = _as_numpy(history_probs, "history_probs", 1).astype(np.float64)
         hx = _as_numpy(history_acts, "history_acts", 2)
         if len(hp) != len(hx) or hx.shape[1] != x.shape[1]:
-            raise W2SGError("history_probs and history_acts must align with each other and the pool")
+            raise W2SGError(
+                "history_probs and history_acts must align with each other and the pool"
+            )
         p_all, x_all = np.concatenate([p, hp]), np.concatenate([x, hx])
     else:
         p_all, x_all = p, x
@@ -193,7 +162,11 @@ def detect_overlap(
         )
 
     if detector == "reference":
-        score_all = max_similarity(x_all[rest_all], x_all[hard_all], similarity)
+        # rows selected in place: no copies of a large activation matrix
+        hard_rows = np.nonzero(hard_all)[0]
+        score_all = max_similarity(
+            x_all, x_all, similarity, query_rows=rest_all, key_rows=hard_rows
+        )
     else:
         score_all = detector_scores(detector, x_all[rest_all], x_all[hard_all], similarity)
     score_all = score_all.astype(np.float64)
