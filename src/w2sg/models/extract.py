@@ -172,10 +172,7 @@ class Extractor:
             )
         self.num_layers = num_hidden_layers(self.model.config)
         self._blocks = _layer_list(self.model, self.num_layers)
-        import inspect
-
-        params = inspect.signature(self.model.forward).parameters
-        self._accepts_type_ids = "token_type_ids" in params
+        self._use_cache = {"use_cache": False} if _accepts(self.model, "use_cache") else {}
 
     # -- tokens
     def tokenize(self, texts: Sequence[str]) -> list[list[int]]:
@@ -231,18 +228,15 @@ class Extractor:
 
         input_ids, mask = self._tensors(ids)
         inputs: dict[str, Any] = {"input_ids": input_ids, "attention_mask": mask}
-        if self._accepts_type_ids:
-            inputs["token_type_ids"] = torch.zeros_like(input_ids)
         store: dict[int, Any] = {}
         with torch.inference_mode():
             if self._blocks is None:  # unknown layout: ask the model for every hidden state
-                out = self.model(**inputs, output_hidden_states=True, use_cache=False)
+                out = self.model(**inputs, output_hidden_states=True, **self._use_cache)
                 store = {k: out.hidden_states[k] for k in self.layers}
             else:
                 with self._capture(store) as full:
                     try:
-                        kw = {"use_cache": False} if _accepts(self.model, "use_cache") else {}
-                        out = self.model(**inputs, **kw)
+                        out = self.model(**inputs, **self._use_cache)
                         if full:
                             store[self.num_layers] = out.last_hidden_state
                     except _Stop:
