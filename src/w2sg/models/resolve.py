@@ -16,6 +16,7 @@ import os
 import shutil
 import tempfile
 import zipfile
+import zlib
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -222,7 +223,7 @@ def unpack_split_zip(parts: list[Path], target: Path, inner: str) -> Path:
         except OSError:
             if not (target / "config.json").exists():  # not a lost race: a real failure
                 raise
-    except zipfile.BadZipFile as err:
+    except (zipfile.BadZipFile, zlib.error, EOFError) as err:
         raise W2SGError(
             f"the split archive for {target.name} is damaged ({err}); reinstall it"
         ) from None
