@@ -96,27 +96,27 @@ def max_similarity(
     tiers = [_FP32] if screen == "float32" else [_BF16, _FP32]
     if torch.get_float32_matmul_precision() != "highest":
         tiers = [t for t in tiers if t is not _FP32]  # its bound assumes true float32 sums
-    keys_by_tier: dict[str, _Rounded] = {}
     rows_per = max(64, chunk_elems // len(krows))
+    todo = np.arange(len(qrows))
     with torch.inference_mode():
-        for start in range(0, len(qrows), rows_per):
-            rows = qrows[start : start + rows_per]
-            q64 = xq[rows].astype(np.float64)
-            qnorm = np.linalg.norm(q64, axis=1)
-            res = np.empty(len(rows), dtype=np.float64)
-            todo = np.arange(len(rows))
-            for tier in tiers:
-                if len(todo) == 0:
-                    break
-                if tier.dtype_name not in keys_by_tier:
-                    keys_by_tier[tier.dtype_name] = _round_keys(xk, krows, knorm, cosine, tier)
-                kr = keys_by_tier[tier.dtype_name]
-                todo = _screen(
-                    q64[todo], qnorm[todo], xk, krows, knorm, kr, cosine, tier, todo, res
-                )
-            if len(todo):
-                res[todo] = _exact_rows(q64[todo], qnorm[todo], xk, krows, knorm, cosine)
-            out[start : start + len(rows)] = res
+        for tier in tiers:  # each tier settles most rows; the rest go on to the next
+            if len(todo) == 0:
+                break
+            kr = _round_keys(xk, krows, knorm, cosine, tier)
+            left = [todo[:0]]
+            for start in range(0, len(todo), rows_per):
+                pos = todo[start : start + rows_per]
+                q64 = xq[qrows[pos]].astype(np.float64)
+                qnorm = np.linalg.norm(q64, axis=1)
+                value, unsettled = _screen(q64, qnorm, xk, krows, knorm, kr, cosine, tier)
+                out[pos[~unsettled]] = value[~unsettled]
+                left.append(pos[unsettled])
+            todo = np.concatenate(left)
+            del kr
+        for start in range(0, len(todo), rows_per):  # exact ties: plain float64
+            pos = todo[start : start + rows_per]
+            q64 = xq[qrows[pos]].astype(np.float64)
+            out[pos] = _exact_rows(q64, np.linalg.norm(q64, axis=1), xk, krows, knorm, cosine)
     return out
 
 
@@ -146,12 +146,27 @@ def _norms(x: np.ndarray, rows: np.ndarray) -> np.ndarray:
 
 
 def _round(v64: np.ndarray, dtype_name: str) -> _Rounded:
-    """Round float64 rows to a torch dtype, recording |rounded| and |rounded - exact|."""
+    """Round float64 rows to bfloat16 or float32, recording |rounded| and |rounded - exact|.
+
+    bfloat16 is the top half of a float32, rounded to nearest even; done in numpy with integer
+    arithmetic (no thread start-up per block, no float64 round trip through torch).
+    """
     import torch
 
-    hat = torch.from_numpy(v64).to(torch.float32).to(getattr(torch, dtype_name))
-    back = hat.double().numpy()
-    return _Rounded(hat, np.linalg.norm(back, axis=1), np.linalg.norm(back - v64, axis=1))
+    f32 = v64.astype(np.float32)
+    if dtype_name == "bfloat16":
+        u = f32.view(np.uint32)
+        bits = ((u + np.uint32(0x7FFF) + ((u >> np.uint32(16)) & np.uint32(1))) >> 16).astype(
+            np.uint16
+        )
+        back = (bits.astype(np.uint32) << np.uint32(16)).view(np.float32)
+        mat = torch.from_numpy(bits).view(torch.bfloat16)
+    else:
+        back, mat = f32, torch.from_numpy(f32)
+    back64 = back.astype(np.float64)
+    norm_hat = np.sqrt(np.einsum("ij,ij->i", back64, back64))
+    back64 -= v64
+    return _Rounded(mat, norm_hat, np.sqrt(np.einsum("ij,ij->i", back64, back64)))
 
 
 def _scaled(v64: np.ndarray, norms: np.ndarray, cosine: bool) -> np.ndarray:
@@ -184,12 +199,11 @@ def _screen(
     kr: _Rounded,
     cosine: bool,
     tier: _Tier,
-    todo: np.ndarray,
-    res: np.ndarray,
-) -> np.ndarray:
-    """Screen rows `todo` at one precision; fill `res` for the rows it settles.
+) -> tuple[np.ndarray, np.ndarray]:
+    """Screen a block of query rows at one precision: (exact maxima, unsettled mask).
 
-    Returns the rows whose possible maxima did not all fit in the kept top entries.
+    A row is unsettled when its possible maxima do not all fit in the kept top entries; its
+    value is then only a lower bound.
     """
     import torch
 
@@ -227,9 +241,7 @@ def _screen(
     if len(r):
         extra = _exact_pairs(q64, qnorm, r, xk, krows, knorm, cols[r, c], cosine)
         np.maximum.at(best, r, extra)
-    settled = ~overflow
-    res[todo[settled]] = best[settled]
-    return todo[overflow]
+    return best, overflow
 
 
 def _exact_pairs(
