@@ -52,6 +52,17 @@ def _partition_sets(partition: Any, n: int) -> tuple[np.ndarray, np.ndarray, np.
     return tuple(np.asarray(s, dtype=np.int64) for s in sets)  # type: ignore[return-value]
 
 
+def check_options(strategies: Sequence[str] | None, arms: str, densities: Sequence[float]) -> None:
+    """Fail early, before any data or model is loaded, on a bad strategy, arm kind or density."""
+    bad = [s for s in strategies if s not in STRATEGIES] if strategies is not None else []
+    if bad or (strategies is not None and not strategies):
+        raise W2SGError(f"unknown strategies {bad}; choose from {', '.join(STRATEGIES)}")
+    if arms not in ("auto", "constructed", "natural"):
+        raise W2SGError(f"unknown arm kind {arms!r}; use auto, constructed or natural")
+    if not densities or any(not 0 < float(p) <= 1 for p in densities):
+        raise W2SGError(f"arm densities must lie in (0, 1], got {list(densities)}")
+
+
 def _arm_kind(kind: str, partition: Any, sources: Any) -> str:
     has_sources = sources is not None and len(set(np.asarray(sources).astype(str).tolist())) > 1
     if kind == "auto":
@@ -103,9 +114,7 @@ def run_selection_stage(
     sets = _partition_sets(partition, n) if partition is not None else None
     if strategies is None:
         strategies = [s for s in STRATEGIES if kind == "constructed" or s != "oracle"]
-    bad = [s for s in strategies if s not in STRATEGIES]
-    if bad or not strategies:
-        raise W2SGError(f"unknown strategies {bad}; choose from {', '.join(STRATEGIES)}")
+    check_options(strategies, arms, densities)
     if kind == "natural" and "oracle" in strategies:
         raise W2SGError("the oracle needs known densities; natural sources have none")
     if not seeds:
@@ -264,6 +273,11 @@ def select_on_dataset(
     from w2sg.overlap.detect import detect_overlap
     from w2sg.probes.logistic import LogisticProbe
 
+    check_options(
+        stage_options.get("strategies"),
+        stage_options.get("arms", "auto"),
+        stage_options.get("densities", DEFAULT_DENSITIES),
+    )
     data = load_dataset(dataset)
     sizes = SplitSizes(weak_train=weak_train, strong_train=strong_train, val=0, test=test)
     splits = make_splits(data, sizes, split_seed)
@@ -295,6 +309,9 @@ def select_on_dataset(
         splits.test.labels,
         out_dir=out,
         title=data.name,
+        progress=lambda strategy, seed, t: (
+            log(f"{strategy}, seed {seed}: round {t}") if t % 5 == 0 else None
+        ),
         **stage_options,
     )
     stage["figures"] = [Path(f).name for f in stage.get("figures", [])]
