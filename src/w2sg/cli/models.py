@@ -85,7 +85,7 @@ def ls_command() -> None:
     for m in list_artifacts():
         k = m.get("key", {})
         table.add_row(
-            m.get("digest", "")[:12], m.get("model_name", ""), k.get("dataset", ""),
+            m.get("digest", "")[:12], Path(m.get("model_name", "")).name, k.get("dataset", ""),
             k.get("split", ""), str(k.get("layer", "")), k.get("pooling", ""),
             k.get("dtype", ""), f"{k.get('rows', 0):,}", _size(m.get("bytes", 0)),
         )  # fmt: skip
