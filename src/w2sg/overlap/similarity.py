@@ -111,6 +111,11 @@ def max_similarity(
                 value, unsettled = _screen(q64, qnorm, xk, krows, knorm, kr, cosine, tier)
                 out[pos[~unsettled]] = value[~unsettled]
                 left.append(pos[unsettled])
+                if start == 0 and tier is not tiers[-1] and unsettled.mean() > 0.5:
+                    # Similarities too close together for this precision (concentrated
+                    # activations): hand the remaining rows to the next tier unscreened.
+                    left.append(todo[rows_per:])
+                    break
             todo = np.concatenate(left)
             del kr
         for start in range(0, len(todo), rows_per):  # exact ties: plain float64
