@@ -1,0 +1,171 @@
+"""The mixing experiment of SPEC §4: how the share of overlap points drives weak-to-strong.
+
+From a detected partition of the pool: overlap pool O, non-overlap pool N (easy-only plus
+hard-only), m = min(|O|, |N|). For each q and seed, draw floor(m q) points from O and
+floor(m (1 - q)) from N without replacement, fit the strong probe on their weak soft labels
+and evaluate it on the test split. Baseline: a random size-m subset of the whole pool, per
+seed. Every row draws from its own generator, seeded from (seed, q index) - or (seed,
+BASELINE_STREAM) for the baseline - so any row can be reproduced alone.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from w2sg.errors import W2SGError
+from w2sg.metrics import evaluate, pgr
+from w2sg.probes import LogisticProbe
+
+DEFAULT_QS: tuple[float, ...] = tuple(round(0.1 * i, 1) for i in range(11))
+BASELINE_STREAM = 2**31 - 1  # the generator key of the baseline rows, beside the q indices
+Progress = Callable[[int, int], None]  # progress(rows done, rows in all)
+
+
+@dataclass(frozen=True)
+class MixingResult:
+    """One row per (q, seed) and one baseline row per seed (SPEC §4)."""
+
+    rows: list[dict] = field(default_factory=list)
+    m: int = 0
+    qs: tuple[float, ...] = DEFAULT_QS
+    seeds: tuple[int, ...] = (0,)
+    l2: float = 1e-3
+
+    def summary(self) -> list[dict]:
+        """Per q (then the baseline, q None): n, mean, std (ddof 0), min, max of each metric."""
+        out = [
+            self._stats([r for r in self.rows if r["kind"] == "mix" and r["q"] == q], q)
+            for q in self.qs
+        ]
+        out.append(self._stats([r for r in self.rows if r["kind"] == "baseline"], None))
+        return out
+
+    @staticmethod
+    def _stats(rows: list[dict], q: float | None) -> dict:
+        entry: dict = {"kind": "mix" if q is not None else "baseline", "q": q, "n": len(rows)}
+        for metric in ("accuracy", "auc"):
+            vals = np.array([r[metric] for r in rows if r[metric] is not None], dtype=float)
+            for stat, f in (("mean", np.mean), ("std", np.std), ("min", np.min), ("max", np.max)):
+                entry[f"{metric}_{stat}"] = float(f(vals)) if len(vals) else None
+        return entry
+
+    def slope(self) -> float | None:
+        """Least-squares slope of mean test accuracy against q; None with fewer than 2 qs."""
+        points = [(s["q"], s["accuracy_mean"]) for s in self.summary() if s["kind"] == "mix"]
+        if len({q for q, _ in points}) < 2:
+            return None
+        q, acc = np.array(points, dtype=float).T
+        return float(np.polyfit(q, acc, 1)[0])
+
+    def to_dict(self) -> dict:
+        """JSON-ready: the configuration, every row, the summary and the slope."""
+        return {
+            "m": self.m,
+            "qs": list(self.qs),
+            "seeds": list(self.seeds),
+            "l2": self.l2,
+            "rows": self.rows,
+            "summary": self.summary(),
+            "slope": self.slope(),
+        }
+
+
+def mixing_experiment(
+    pool_acts: np.ndarray,
+    pool_weak_probs: np.ndarray,
+    overlap_idx: np.ndarray,
+    non_overlap_idx: np.ndarray,
+    test_acts: np.ndarray,
+    test_labels: np.ndarray,
+    *,
+    qs: Sequence[float] = DEFAULT_QS,
+    seeds: Sequence[int] = (0,),
+    l2: float = 1e-3,
+    weak_metrics: dict[str, float | None] | None = None,
+    ceiling_metrics: dict[str, float | None] | None = None,
+    progress: Progress | None = None,
+) -> MixingResult:
+    """Train the strong probe on mixes of overlap / non-overlap points (SPEC §4).
+
+    `weak_metrics` / `ceiling_metrics` ({'accuracy', 'auc'} on test) turn on PGR columns.
+    `progress(done, total)` is called after each fitted probe.
+    """
+    x, p, o_idx, n_idx = _check(pool_acts, pool_weak_probs, overlap_idx, non_overlap_idx)
+    tx = np.asarray(test_acts, dtype=np.float32)
+    ty = np.asarray(test_labels).ravel()
+    if tx.ndim != 2 or tx.shape[1] != x.shape[1] or len(tx) != len(ty) or len(ty) == 0:
+        raise W2SGError(
+            f"test_acts {tx.shape} and test_labels ({len(ty)}) must align and match the pool's "
+            f"{x.shape[1]} dimensions"
+        )
+    qs, seeds = tuple(float(q) for q in qs), tuple(int(s) for s in seeds)
+    if not qs or not seeds or any(not 0.0 <= q <= 1.0 for q in qs):
+        raise W2SGError("give at least one seed and one q, each q in [0, 1]")
+    m = min(len(o_idx), len(n_idx))
+    if m == 0:
+        raise W2SGError(
+            f"cannot mix: {len(o_idx)} overlap and {len(n_idx)} non-overlap points; both pools "
+            "need points (is the detected overlap empty?)"
+        )
+    counts = [(_floor(m * q), _floor(m * (1 - q))) for q in qs]
+    if any(a + b == 0 for a, b in counts):
+        raise W2SGError(f"m = {m} is too small: some q draws no points; use a larger pool")
+
+    total, rows = len(qs) * len(seeds) + len(seeds), []
+
+    def fit_row(train: np.ndarray, n_o: int, kind: str, q: float | None, seed: int) -> None:
+        probe = LogisticProbe(l2=l2).fit(x[train], p[train])
+        row = {"kind": kind, "q": q, "seed": seed, **evaluate(ty, probe.predict(tx))}
+        for metric in ("accuracy", "auc"):
+            row[f"pgr_{metric}"] = (
+                pgr(weak_metrics.get(metric), row[metric], ceiling_metrics.get(metric)).value
+                if weak_metrics is not None and ceiling_metrics is not None
+                else None
+            )
+        row.update(n_overlap=n_o, n_non_overlap=len(train) - n_o)
+        rows.append(row)
+        if progress is not None:
+            progress(len(rows), total)
+
+    is_overlap = np.zeros(len(p), dtype=bool)
+    is_overlap[o_idx] = True
+    for seed in seeds:
+        for qi, (q, (a, b)) in enumerate(zip(qs, counts, strict=True)):
+            rng = np.random.default_rng([seed, qi])
+            train = np.concatenate(
+                [rng.choice(o_idx, a, replace=False), rng.choice(n_idx, b, replace=False)]
+            )
+            fit_row(train, a, "mix", q, seed)
+        rng = np.random.default_rng([seed, BASELINE_STREAM])
+        train = rng.choice(len(p), m, replace=False)
+        fit_row(train, int(is_overlap[train].sum()), "baseline", None, seed)
+    return MixingResult(rows=rows, m=m, qs=qs, seeds=seeds, l2=l2)
+
+
+def _floor(v: float) -> int:
+    """floor, tolerant of float noise (10 * 0.7 is 7, not 6)."""
+    return int(np.floor(v + 1e-9))
+
+
+def _check(
+    acts: np.ndarray, probs: np.ndarray, o: np.ndarray, n: np.ndarray
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    x = np.asarray(acts, dtype=np.float32)
+    p = np.asarray(probs, dtype=np.float64).ravel()
+    if x.ndim != 2 or len(x) != len(p):
+        raise W2SGError(
+            f"pool_acts {x.shape} and pool_weak_probs ({len(p)}) must align, one row per point"
+        )
+    if not np.isfinite(p).all() or (p < 0).any() or (p > 1).any():
+        raise W2SGError("pool_weak_probs must be probabilities in [0, 1]")
+    o_idx = np.asarray(o, dtype=np.int64).ravel()
+    n_idx = np.asarray(n, dtype=np.int64).ravel()
+    for name, idx in (("overlap_idx", o_idx), ("non_overlap_idx", n_idx)):
+        if len(idx) and (idx.min() < 0 or idx.max() >= len(p)):
+            raise W2SGError(f"{name} has positions outside the pool of {len(p)} points")
+    if np.intersect1d(o_idx, n_idx).size:
+        raise W2SGError("overlap_idx and non_overlap_idx share points; they must be disjoint")
+    return x, p, o_idx, n_idx
