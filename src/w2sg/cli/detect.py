@@ -1,0 +1,190 @@
+"""`w2sg detect`: overlap detection (SPEC §3) on weak probabilities and strong activations
+read from files; writes overlap.npz (index sets, confidence, scores) and overlap.json.
+
+File reading lives here, at the edge; the algorithm is `w2sg.overlap.detect_overlap`.
+"""
+
+from __future__ import annotations
+
+import csv
+import json
+from pathlib import Path
+
+import numpy as np
+import typer
+
+from w2sg.errors import W2SGError
+
+
+def load_weak_probs(path: Path, column: str | None = None) -> np.ndarray:
+    """P(y=1) per pool point from .npy, a JSON list, or a column of a CSV file."""
+    if not path.is_file():
+        raise W2SGError(f"--weak-probs: {path} is not a file")
+    suffix = path.suffix.lower()
+    try:
+        if suffix == ".npy":
+            return np.asarray(np.load(path, allow_pickle=False), dtype=np.float64)
+        if suffix == ".json":
+            data = json.loads(path.read_text())
+            if isinstance(data, dict) and column is not None:
+                data = data.get(column)
+            return np.asarray(data, dtype=np.float64)
+        if suffix in (".csv", ".tsv"):
+            return _csv_column(path, column, "\t" if suffix == ".tsv" else ",")
+    except (ValueError, TypeError) as err:
+        raise W2SGError(f"--weak-probs: cannot read numbers from {path}: {err}") from None
+    raise W2SGError(f"--weak-probs: {path.name}: use a .npy, .json (a list) or .csv file")
+
+
+def _csv_column(path: Path, column: str | None, delimiter: str) -> np.ndarray:
+    with open(path, newline="") as f:
+        rows = list(csv.reader(f, delimiter=delimiter))
+    if not rows:
+        raise W2SGError(f"--weak-probs: {path} is empty")
+    header = rows[0]
+    if column is None:
+        if len(header) != 1:
+            raise W2SGError(
+                f"--weak-probs: {path.name} has columns {header}; choose one with --column"
+            )
+        column = header[0]
+    if column not in header:
+        raise W2SGError(f"--weak-probs: no column {column!r} in {path.name}; it has {header}")
+    i = header.index(column)
+    return np.asarray([float(r[i]) for r in rows[1:] if r], dtype=np.float64)
+
+
+def load_strong_acts(path: Path, tensor: str | None = None) -> np.ndarray:
+    """Activations (n, d) from .npy, .safetensors, or a cached artifact (manifest or folder)."""
+    if path.is_dir():
+        files = sorted(path.glob("*.safetensors"))
+        if len(files) != 1:
+            raise W2SGError(
+                f"--strong-acts: {path} holds {len(files)} .safetensors files; give one file"
+            )
+        path = files[0]
+    suffix = path.suffix.lower()
+    if not path.is_file():
+        raise W2SGError(f"--strong-acts: {path} is not a file")
+    if suffix == ".npy":
+        return np.load(path, mmap_mode="r", allow_pickle=False)
+    if suffix == ".json":  # the manifest of a cached activation artifact
+        return _cached_artifact(path)
+    if suffix == ".safetensors":
+        return _safetensors(path, tensor)
+    raise W2SGError(f"--strong-acts: {path.name}: use .npy, .safetensors or a cache manifest")
+
+
+def _safetensors(path: Path, tensor: str | None) -> np.ndarray:
+    from safetensors import safe_open
+
+    try:
+        with safe_open(str(path), framework="numpy") as f:
+            names = list(f.keys())
+            if tensor is None:
+                if len(names) != 1:
+                    raise W2SGError(
+                        f"--strong-acts: {path.name} holds tensors {names}; "
+                        "choose one with --tensor"
+                    )
+                tensor = names[0]
+            if tensor not in names:
+                raise W2SGError(
+                    f"--strong-acts: no tensor {tensor!r} in {path.name}; it has {names}"
+                )
+            return f.get_tensor(tensor)
+    except W2SGError:
+        raise
+    except Exception as err:  # safetensors raises its own error types on a bad file
+        raise W2SGError(f"--strong-acts: cannot read {path}: {err}") from None
+
+
+def _cached_artifact(manifest_path: Path) -> np.ndarray:
+    from w2sg.models.cache import memmap_array
+
+    try:
+        manifest = json.loads(manifest_path.read_text())
+    except ValueError:
+        raise W2SGError(f"--strong-acts: {manifest_path} is not JSON") from None
+    data = manifest_path.with_suffix(".safetensors")
+    if not isinstance(manifest, dict) or "bytes" not in manifest or not data.is_file():
+        raise W2SGError(
+            f"--strong-acts: {manifest_path.name} is not the manifest of a cached activation "
+            "artifact (its .safetensors file must sit beside it)"
+        )
+    if data.stat().st_size != manifest["bytes"]:
+        raise W2SGError(f"--strong-acts: {data} is incomplete; re-run the extraction")
+    return memmap_array(data)
+
+
+def register(app: typer.Typer) -> None:
+    """Add `w2sg detect` to the app."""
+    app.command("detect")(detect_command)
+
+
+def detect_command(
+    weak_probs: Path = typer.Option(..., help="Weak P(y=1) per pool point: .npy, .json, .csv."),
+    strong_acts: Path = typer.Option(
+        ..., help="Strong activations (n, d): .npy, .safetensors, or a cached artifact."
+    ),
+    column: str = typer.Option(None, help="CSV column (or JSON key) holding the probabilities."),
+    tensor: str = typer.Option(None, help="Tensor name inside a .safetensors file."),
+    similarity: str = typer.Option("abs_cosine", help="abs_cosine (variant A) or dot (B)."),
+    strict_hard: bool = typer.Option(False, help="Hard set is conf < t1 (variant B)."),
+    out: Path = typer.Option(Path("runs/detect"), help="Output folder."),
+) -> None:
+    """Split a pool into overlap / easy-only / hard-only points (SPEC §3, Algorithm 1)."""
+    from rich.console import Console
+    from rich.table import Table
+
+    from w2sg.io import write_atomic, write_json
+    from w2sg.overlap import detect_overlap
+
+    probs = load_weak_probs(weak_probs, column)
+    acts = load_strong_acts(strong_acts, tensor)
+    res = detect_overlap(probs, acts, similarity=similarity, strict_hard=strict_hard)  # type: ignore[arg-type]
+
+    def write_npz(tmp: Path) -> None:
+        with open(tmp, "wb") as f:
+            np.savez(
+                f,
+                overlap=res.overlap,
+                easy_only=res.easy_only,
+                hard_only=res.hard_only,
+                confidence=res.confidence,
+                scores=res.scores,
+            )
+
+    write_atomic(out / "overlap.npz", write_npz)
+    summary = {
+        **res.counts(),
+        "n": res.n,
+        "confidence_threshold": res.confidence_threshold,
+        "overlap_threshold": res.overlap_threshold,
+        "fallback": res.fallback,
+        "reasons": list(res.reasons),
+        "config": {
+            "weak_probs": str(weak_probs),
+            "strong_acts": str(strong_acts),
+            "column": column,
+            "tensor": tensor,
+            "similarity": similarity,
+            "strict_hard": strict_hard,
+            "dim": int(acts.shape[1]),
+        },
+    }
+    write_json(out / "overlap.json", summary)
+
+    table = Table(title=f"Overlap detection ({similarity}, {res.n:,} points)")
+    for col in ("set", "points", "share"):
+        table.add_column(col, justify="left" if col == "set" else "right")
+    for name in ("overlap", "easy_only", "hard_only"):
+        k = len(getattr(res, name))
+        table.add_row(name, f"{k:,}", f"{k / res.n:.1%}")
+    console = Console()
+    console.print(table)
+    t2 = "—" if res.overlap_threshold is None else f"{res.overlap_threshold:.4f}"
+    console.print(f"thresholds: confidence {res.confidence_threshold:.4f}, overlap score {t2}")
+    for reason in res.reasons:
+        console.print(f"[yellow]fallback:[/] {reason}")
+    console.print(f"wrote {out / 'overlap.npz'} and {out / 'overlap.json'}")
