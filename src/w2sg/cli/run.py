@@ -40,7 +40,7 @@ def run(
     weak_train: int = typer.Option(4000, help="weak_train size (balanced)."),
     strong_train: int = typer.Option(4000, help="strong_train (W2S pool) size (balanced)."),
     val: int = typer.Option(0, help="val size (balanced; unused by probes)."),
-    test: int = typer.Option(2800, help="test size (balanced)."),
+    test: int = typer.Option(2760, help="test size (balanced)."),
     seeds: str = typer.Option("0", help="Split seeds, comma-separated."),
     mixing_seeds: str = typer.Option("0,1,2,3,4", help="Mixing-experiment seeds."),
     l2: float = typer.Option(1e-3, help="L2 penalty of the logistic probes."),

@@ -6,10 +6,13 @@ what is installed; `make_splits` cuts a dataset into the four splits of the W2S 
 
 from __future__ import annotations
 
+import dataclasses
 import difflib
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
+
+import numpy as np
 
 from w2sg.data.files import load_file, looks_like_file, parse_label_map
 from w2sg.data.install import is_installed
@@ -85,6 +88,25 @@ def _unknown(name: str) -> W2SGError:
     return W2SGError(f"unknown dataset {name!r} (and no such file); {hint}see `w2sg data list`")
 
 
+POOL_META_KEY = "pools_in_sources"
+
+
+def test_pool_of(ds: TextDataset) -> np.ndarray | None:
+    """The rows reserved for `test` (a literature task's own test pool), or None.
+
+    Literature tasks carry their source split (train/test) in `sources`; such a dataset has
+    no natural data sources (see `natural_sources`).
+    """
+    if ds.meta.get(POOL_META_KEY) == "sources" and ds.sources is not None:
+        return ds.sources.astype(str) == "test"
+    return None
+
+
+def natural_sources(ds: TextDataset) -> np.ndarray | None:
+    """The dataset's natural data sources (e.g. VADER's domains), or None."""
+    return None if ds.meta.get(POOL_META_KEY) == "sources" else ds.sources
+
+
 def load_dataset(
     name_or_path: str | Path,
     *,
@@ -118,7 +140,9 @@ def load_dataset(
     if name in tasks:
         from w2sg.data.registry import load_task
 
-        return load_task(name, data_dir=data_dir, seed=seed)
+        # Both parts: the task's own test pool must reach `test` (SPEC §8); see test_pool_of.
+        ds = load_task(name, split="all", data_dir=data_dir, seed=seed)
+        return dataclasses.replace(ds, meta={**ds.meta, POOL_META_KEY: "sources"})
     if Path(name).is_file():
         return load_file(name, **column_options)
     if looks_like_file(name):

@@ -66,7 +66,7 @@ def _rows(union: TextDataset, part: TextDataset) -> np.ndarray:
 
 def run_study(config: StudyConfig, out_dir: str | Path, log: Log = print) -> dict:
     """Run the study of `config` and write its results into `out_dir`; return results.json."""
-    from w2sg.data import load_dataset
+    from w2sg.data import load_dataset, natural_sources, test_pool_of
     from w2sg.data.splits import SplitSizes, make_splits
     from w2sg.models import get_activations
 
@@ -82,7 +82,10 @@ def run_study(config: StudyConfig, out_dir: str | Path, log: Log = print) -> dic
         val=config.val,
         test=config.test,
     )
-    splits = {seed: make_splits(dataset, sizes, seed) for seed in config.seeds}
+    test_pool = test_pool_of(dataset)
+    splits = {
+        seed: make_splits(dataset, sizes, seed, test_pool=test_pool) for seed in config.seeds
+    }
     parts = [
         part
         for s in splits.values()
@@ -111,9 +114,10 @@ def run_study(config: StudyConfig, out_dir: str | Path, log: Log = print) -> dic
         )[layer]
     timings["activations_s"] = time.perf_counter() - t1
 
+    has_sources = natural_sources(dataset) is not None
     runs = []
     for seed, s in splits.items():
-        arrays = _arrays(union, acts["weak"], acts["strong"], s)
+        arrays = _arrays(union, acts["weak"], acts["strong"], s, has_sources)
         runs.append(_run_seed(config, seed, arrays, out, log, timings))
 
     results = _assemble(config, dataset, runs, timings, time.perf_counter() - t0)
@@ -125,7 +129,9 @@ def run_study(config: StudyConfig, out_dir: str | Path, log: Log = print) -> dic
     return results
 
 
-def _arrays(union: TextDataset, weak: np.ndarray, strong: np.ndarray, s) -> StudyArrays:
+def _arrays(
+    union: TextDataset, weak: np.ndarray, strong: np.ndarray, s, has_sources: bool
+) -> StudyArrays:
     w, p, t = _rows(union, s.weak_train), _rows(union, s.strong_train), _rows(union, s.test)
     return StudyArrays(
         weak_train_x=weak[w],
@@ -134,7 +140,7 @@ def _arrays(union: TextDataset, weak: np.ndarray, strong: np.ndarray, s) -> Stud
         pool_weak_x=weak[p],
         pool_strong_x=strong[p],
         pool_y=s.strong_train.labels,
-        pool_sources=s.strong_train.sources,
+        pool_sources=s.strong_train.sources if has_sources else None,
         test_weak_x=weak[t],
         test_strong_x=strong[t],
         test_y=s.test.labels,
@@ -235,19 +241,21 @@ def _run_seed(
 def _selection(config, seed, a: StudyArrays, weak_probs, detection, out: Path, log: Log):
     from w2sg.experiments.selection import run_selection_stage
 
-    types = detection.labels()
     kind = "natural" if a.pool_sources is not None else "constructed"
     log(f"seed {seed}: choosing data sources ({kind} arms)")
     return run_selection_stage(
         weak_probs,
         a.pool_strong_x,
-        types,
+        detection,
         a.pool_sources,
         a.test_strong_x,
         a.test_y,
         seeds=config.selection_seeds,
         rounds=config.selection_rounds,
+        detector=config.detector,
+        l2=config.l2,
         out_dir=out / ("selection" if seed == config.seeds[0] else f"selection_seed{seed}"),
+        title=f"{config.dataset}: {config.weak_model} -> {config.strong_model}",
     )
 
 
