@@ -55,6 +55,8 @@ class StudyConfig:
             raise W2SGError("mixing proportions q must lie in [0, 1]")
 
     def to_json(self) -> dict:
-        out = dataclasses.asdict(self)
+        out = {
+            k: list(v) if isinstance(v, tuple) else v for k, v in dataclasses.asdict(self).items()
+        }
         out["w2sg_version"] = __version__
         return out

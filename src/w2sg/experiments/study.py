@@ -209,7 +209,7 @@ def _run_seed(
         ceiling_metrics=outcome.ceiling,
     )
     timings[f"mixing_seed{seed}_s"] = time.perf_counter() - t
-    log(f"seed {seed}: mixing slope {mixing.slope():+.4f} accuracy per unit q")
+    log(f"seed {seed}: mixing slope {_fmt(mixing.slope())} accuracy per unit q")
 
     selection = None
     if config.selection:

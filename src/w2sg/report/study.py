@@ -59,17 +59,17 @@ def overlap_score_histogram(detection, out_dir: Path) -> list[Path]:
     return save_figure(fig, out_dir, "overlap_scores")
 
 
-def mixing_curve(summary: dict, out_dir: Path, weak: float, ceiling: float) -> list[Path]:
+def mixing_curve(summary: list[dict], out_dir: Path, weak: float, ceiling: float) -> list[Path]:
     plt = pyplot()
     fig, ax = plt.subplots(figsize=(6, 3.8))
-    rows = summary["mix"]
+    rows = [r for r in summary if r["kind"] == "mix"]
     qs = np.array([r["q"] for r in rows])
     mean = np.array([r["accuracy_mean"] for r in rows])
     std = np.array([r["accuracy_std"] for r in rows])
     ax.plot(qs, mean, "o-", color=COLOURS["overlap"], label="overlap share q")
     ax.fill_between(qs, mean - std, mean + std, color=COLOURS["overlap"], alpha=0.2)
-    base = summary.get("baseline")
-    if base:
+    base = next((r for r in summary if r["kind"] == "baseline"), None)
+    if base and base["accuracy_mean"] is not None:
         ax.axhline(base["accuracy_mean"], color="#6c757d", ls="-", label="random subset")
         ax.axhspan(
             base["accuracy_mean"] - base["accuracy_std"],
@@ -123,6 +123,30 @@ def _f(x) -> str:
     return "n/a" if x is None else f"{x:.4f}"
 
 
+def selection_markdown(sel: dict) -> list[str]:
+    """The selection stage's final round per strategy (means over selection seeds)."""
+    arms = sel["arms"]
+    lines = [
+        "## Choosing data sources (first seed)",
+        "",
+        f"{arms['kind'].capitalize()} arms: {', '.join(arms['names'])}. Final round, "
+        "mean over selection seeds:",
+        "",
+        "| strategy | true overlap ratio | estimated ratio | test accuracy | regret | pulls |",
+        "| --- | --- | --- | --- | --- | --- |",
+    ]
+    for name, block in sel["strategies"].items():
+        fin = block["summary"]["final"]
+        pulls = " / ".join(f"{p:.1f}" for p in block["summary"]["pulls_mean"])
+        lines.append(
+            f"| {name} | {_f(fin['true_ratio']['mean'])} | {_f(fin['estimated_ratio']['mean'])}"
+            f" | {_f(fin['accuracy']['mean'])} | {_f(fin['regret']['mean'])} | {pulls} |"
+        )
+    figures = [Path(f).name for f in sel.get("figures", []) if str(f).endswith(".png")]
+    lines += ["", " ".join(f"![{Path(f).stem}](selection/{f})" for f in figures), ""]
+    return lines
+
+
 def summary_markdown(results: dict) -> str:
     c = results["config"]
     lines = [
@@ -157,27 +181,26 @@ def summary_markdown(results: dict) -> str:
         "| --- | --- | --- |",
     ]
     summary = results["per_seed"][0]["mixing_summary"]
-    for row in summary["mix"]:
+    for row in (r for r in summary if r["kind"] == "mix"):
         lines.append(
             f"| {row['q']:.1f} | {row['accuracy_mean']:.4f} ± {row['accuracy_std']:.4f} | "
             f"{_f(row.get('auc_mean'))} |"
         )
-    base = summary.get("baseline")
-    if base:
+    base = next((r for r in summary if r["kind"] == "baseline"), None)
+    if base and base["accuracy_mean"] is not None:
         lines.append(
             f"| random subset | {base['accuracy_mean']:.4f} ± {base['accuracy_std']:.4f} | "
             f"{_f(base.get('auc_mean'))} |"
         )
     lines += [
         "",
-        f"Slope of mean accuracy against q: {results['per_seed'][0]['mixing_slope']:+.4f}.",
+        f"Slope of mean accuracy against q: {_f(results['per_seed'][0]['mixing_slope'])}.",
         "",
         "![mixing](mixing.png) ![models](models.png)",
         "",
     ]
-    sel = results.get("selection")
-    if sel and isinstance(sel, dict) and sel.get("summary_markdown"):
-        lines += ["## Choosing data sources (first seed)", "", sel["summary_markdown"], ""]
+    if results.get("selection"):
+        lines += selection_markdown(results["selection"])
     t = results.get("timings", {})
     total, extract = t.get("total_s", 0), t.get("activations_s", 0)
     lines += [f"Total time {total:.1f} s (activations {extract:.1f} s).", ""]
