@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from w2sg.data import list_datasets, load_dataset
+from w2sg.data import list_datasets, load_dataset, natural_sources, test_pool_of
 from w2sg.data.offline import OFFLINE
 from w2sg.data.types import TextDataset
 from w2sg.errors import W2SGError
@@ -57,15 +57,17 @@ def test_literature_names_go_to_the_registry(monkeypatch: pytest.MonkeyPatch) ->
     fake = types.ModuleType("w2sg.data.registry")
     fake.TASKS = {"sst2": types.SimpleNamespace(description="SST-2 sentiment")}
 
-    def load_task(name, data_dir=None, seed=0):
-        calls.append((name, data_dir, seed))
-        return TextDataset.from_rows(name, ["good", "bad"], [1, 0])
+    def load_task(name, split="train", data_dir=None, seed=0):
+        calls.append((name, split, data_dir, seed))
+        return TextDataset.from_rows(name, ["good", "bad"], [1, 0], sources=["train", "test"])
 
     fake.load_task = load_task
     monkeypatch.setitem(sys.modules, "w2sg.data.registry", fake)
     ds = load_dataset("sst2", data_dir="/some/dir", seed=3)
-    assert calls == [("sst2", "/some/dir", 3)]
+    assert calls == [("sst2", "all", "/some/dir", 3)]  # both parts: its test pool reaches test
     assert ds.labels.tolist() == [1, 0]
+    assert test_pool_of(ds).tolist() == [False, True]
+    assert natural_sources(ds) is None  # train/test is not a data source for selection
     infos = {i.name: i for i in list_datasets()}
     assert infos["sst2"].kind == "literature"
     assert infos["sst2"].description == "SST-2 sentiment"

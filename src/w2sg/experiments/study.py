@@ -68,8 +68,10 @@ def run_study(config: StudyConfig, out_dir: str | Path, log: Log = print) -> dic
     """Run the study of `config` and write its results into `out_dir`; return results.json."""
     from w2sg.data import load_dataset, natural_sources, test_pool_of
     from w2sg.data.splits import SplitSizes, make_splits
-    from w2sg.models import get_activations
+    from w2sg.models import get_activations, resolve_model
 
+    for model in (config.weak_model, config.strong_model):
+        resolve_model(model)  # an unknown or missing model fails before any work
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
     timings: dict[str, float] = {}
