@@ -49,6 +49,9 @@ def run(
     selection: bool = typer.Option(True, help="Run the data-source selection stage."),
     selection_seeds: str = typer.Option("0,1,2", help="Selection seeds."),
     selection_rounds: int = typer.Option(25, help="Selection rounds T."),
+    selection_eval_every: int = typer.Option(
+        5, help="Test the probe on the collected data every k rounds (and the last)."
+    ),
     text_column: str = typer.Option(None, help="Text column (user files)."),
     label_column: str = typer.Option(None, help="Label column (user files)."),
     label_map: str = typer.Option(None, help="String labels to 0/1, e.g. pos=1,neg=0."),
@@ -95,6 +98,7 @@ def run(
         selection=selection,
         selection_seeds=_ints(selection_seeds, "--selection-seeds"),
         selection_rounds=selection_rounds,
+        selection_eval_every=selection_eval_every,
         dataset_options=options,
     )
     console = Console(stderr=True)

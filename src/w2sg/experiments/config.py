@@ -43,6 +43,7 @@ class StudyConfig:
     selection: bool = True
     selection_seeds: tuple[int, ...] = (0, 1, 2)
     selection_rounds: int = 25
+    selection_eval_every: int = 5  # test the collected data's probe every k rounds (and last)
     dataset_options: dict = field(default_factory=dict)  # file columns, data_dir, label map
 
     def __post_init__(self) -> None:
