@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from w2sg.data import list_datasets, load_dataset, natural_sources, test_pool_of
+from w2sg.data import list_datasets, load_dataset, natural_sources, own_test_pool
 from w2sg.data.offline import OFFLINE
 from w2sg.data.types import TextDataset
 from w2sg.errors import W2SGError
@@ -66,7 +66,7 @@ def test_literature_names_go_to_the_registry(monkeypatch: pytest.MonkeyPatch) ->
     ds = load_dataset("sst2", data_dir="/some/dir", seed=3)
     assert calls == [("sst2", "all", "/some/dir", 3)]  # both parts: its test pool reaches test
     assert ds.labels.tolist() == [1, 0]
-    assert test_pool_of(ds).tolist() == [False, True]
+    assert own_test_pool(ds).tolist() == [False, True]
     assert natural_sources(ds) is None  # train/test is not a data source for selection
     infos = {i.name: i for i in list_datasets()}
     assert infos["sst2"].kind == "literature"

@@ -91,7 +91,7 @@ def _unknown(name: str) -> W2SGError:
 POOL_META_KEY = "pools_in_sources"
 
 
-def test_pool_of(ds: TextDataset) -> np.ndarray | None:
+def own_test_pool(ds: TextDataset) -> np.ndarray | None:
     """The rows reserved for `test` (a literature task's own test pool), or None.
 
     Literature tasks carry their source split (train/test) in `sources`; such a dataset has
@@ -140,7 +140,7 @@ def load_dataset(
     if name in tasks:
         from w2sg.data.registry import load_task
 
-        # Both parts: the task's own test pool must reach `test` (SPEC §8); see test_pool_of.
+        # Both parts: the task's own test pool must reach `test` (SPEC §8); see own_test_pool.
         ds = load_task(name, split="all", data_dir=data_dir, seed=seed)
         return dataclasses.replace(ds, meta={**ds.meta, POOL_META_KEY: "sources"})
     if Path(name).is_file():

@@ -66,7 +66,7 @@ def _rows(union: TextDataset, part: TextDataset) -> np.ndarray:
 
 def run_study(config: StudyConfig, out_dir: str | Path, log: Log = print) -> dict:
     """Run the study of `config` and write its results into `out_dir`; return results.json."""
-    from w2sg.data import load_dataset, natural_sources, test_pool_of
+    from w2sg.data import load_dataset, natural_sources, own_test_pool
     from w2sg.data.splits import SplitSizes, make_splits
     from w2sg.models import get_activations, resolve_model
 
@@ -84,7 +84,7 @@ def run_study(config: StudyConfig, out_dir: str | Path, log: Log = print) -> dic
         val=config.val,
         test=config.test,
     )
-    test_pool = test_pool_of(dataset)
+    test_pool = own_test_pool(dataset)
     splits = {
         seed: make_splits(dataset, sizes, seed, test_pool=test_pool) for seed in config.seeds
     }

@@ -30,7 +30,8 @@ class LogisticProbe:
         y_np = np.asarray(y, dtype=np.float32).ravel()
         if x_np.ndim != 2 or len(x_np) != len(y_np):
             raise W2SGError(
-                f"probe: X has shape {x_np.shape} but there are {len(y_np)} targets; they must align"
+                f"probe: X has shape {x_np.shape} but there are {len(y_np)} targets; "
+                "they must align"
             )
         if len(y_np) == 0:
             raise W2SGError("probe: no training points")
@@ -38,7 +39,8 @@ class LogisticProbe:
             raise W2SGError("probe: inputs contain NaN or infinity")
         if (y_np < 0).any() or (y_np > 1).any():
             raise W2SGError("probe: targets must lie in [0, 1]")
-        xt, yt = torch.from_numpy(x_np), torch.from_numpy(y_np)
+        # torch.tensor copies: cached activations arrive as read-only memory maps.
+        xt, yt = torch.tensor(x_np), torch.tensor(y_np)
         w = torch.zeros(x_np.shape[1], requires_grad=True)
         b = torch.zeros(1, requires_grad=True)
         eps = torch.finfo(torch.float32).eps
