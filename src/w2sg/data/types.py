@@ -103,7 +103,10 @@ class TextDataset:
 
     def source_counts(self) -> dict[str, int]:
         """Rows per source (empty when the dataset has no source column)."""
-        if self.sources is None:
-            return {}
-        names, counts = np.unique(self.sources.astype(str), return_counts=True)
-        return {str(n): int(c) for n, c in zip(names, counts, strict=True)}
+        return {} if self.sources is None else value_counts(self.sources)
+
+
+def value_counts(values: np.ndarray) -> dict[str, int]:
+    """Occurrences of each distinct value, by its string form (sorted)."""
+    names, counts = np.unique(np.asarray(values).astype(str), return_counts=True)
+    return {str(n): int(c) for n, c in zip(names, counts, strict=True)}

@@ -266,10 +266,11 @@ def select_on_dataset(
     `similarity` is the full-pool detection's (variant A by default); `stage_options` go to
     `run_selection_stage` (strategies, seeds, rounds, batch_size, densities, arms, ...).
     """
-    from w2sg.data import SplitSizes, load_dataset, make_splits
+    from w2sg.data.types import value_counts
+    from w2sg.experiments.config import StudyConfig
+    from w2sg.experiments.study import prepare_study
     from w2sg.io import write_json
     from w2sg.metrics import evaluate
-    from w2sg.models import get_activations
     from w2sg.overlap.detect import detect_overlap
     from w2sg.probes.logistic import LogisticProbe
 
@@ -278,35 +279,34 @@ def select_on_dataset(
         stage_options.get("arms", "auto"),
         stage_options.get("densities", DEFAULT_DENSITIES),
     )
-    data = load_dataset(dataset)
-    sizes = SplitSizes(weak_train=weak_train, strong_train=strong_train, val=0, test=test)
-    splits = make_splits(data, sizes, split_seed)
-    log(f"{data.name}: {len(data)} rows; splits {sizes.describe()} (seed {split_seed})")
-    acts = {}
-    for role, model in (("weak", weak_model), ("strong", strong_model)):
-        for part in ("weak_train", "strong_train", "test"):
-            if role == "strong" and part == "weak_train":
-                continue
-            log(f"activations: {role} model {model}, {part}")
-            ds = getattr(splits, part)
-            acts[role, part] = get_activations(
-                model, ds, split=f"{part}-seed{split_seed}", layers=(layer,)
-            )[layer]
+    config = StudyConfig(
+        dataset=dataset,
+        weak_model=weak_model,
+        strong_model=strong_model,
+        weak_layer=layer,
+        strong_layer=layer,
+        weak_train=weak_train,
+        strong_train=strong_train,
+        test=test,
+        seeds=(split_seed,),
+    )
+    prepared = prepare_study(config, log)
+    data, a = prepared.dataset, prepared.arrays[split_seed]
     l2 = stage_options.get("l2", 1e-3)
-    weak = LogisticProbe(l2=l2).fit(acts["weak", "weak_train"], splits.weak_train.labels)
-    pool_probs = weak.predict(acts["weak", "strong_train"])
-    weak_test = evaluate(splits.test.labels, weak.predict(acts["weak", "test"]))
-    partition = detect_overlap(pool_probs, acts["strong", "strong_train"], similarity=similarity)
+    weak = LogisticProbe(l2=l2).fit(a.weak_train_x, a.weak_train_y)
+    pool_probs = weak.predict(a.pool_weak_x)
+    weak_test = evaluate(a.test_y, weak.predict(a.test_weak_x))
+    partition = detect_overlap(pool_probs, a.pool_strong_x, similarity=similarity)
     counts = partition.counts()
     log(f"weak test accuracy {weak_test['accuracy']:.4f}; pool partition {counts}")
     out = Path(out_dir)
     stage = run_selection_stage(
         pool_probs,
-        acts["strong", "strong_train"],
+        a.pool_strong_x,
         partition,
-        splits.strong_train.sources,
-        acts["strong", "test"],
-        splits.test.labels,
+        a.pool_sources,
+        a.test_strong_x,
+        a.test_y,
         out_dir=out,
         title=data.name,
         progress=lambda strategy, seed, t: (
@@ -324,7 +324,7 @@ def select_on_dataset(
         "split_seed": split_seed,
         "weak_test": weak_test,
         "pool_partition": {**counts, "similarity": similarity, "fallback": partition.fallback},
-        "pool_sources": splits.strong_train.source_counts(),
+        "pool_sources": {} if a.pool_sources is None else value_counts(a.pool_sources),
     }
     write_json(out / "selection.json", stage)
     log(f"wrote {out / 'selection.json'}")

@@ -64,19 +64,26 @@ def _rows(union: TextDataset, part: TextDataset) -> np.ndarray:
     return pos
 
 
-def run_study(config: StudyConfig, out_dir: str | Path, log: Log = print) -> dict:
-    """Run the study of `config` and write its results into `out_dir`; return results.json."""
+@dataclass(frozen=True)
+class PreparedStudy:
+    """A dataset, its splits per seed, and the activations the algorithms take."""
+
+    dataset: TextDataset
+    arrays: dict[int, StudyArrays]  # per split seed
+
+
+def prepare_study(config: StudyConfig, log: Log = print) -> PreparedStudy:
+    """Load the dataset, cut the splits of every seed and extract (cached) activations.
+
+    Both models embed the union of all rows the seeds use, once, sorted by id; a literature
+    task's own test pool is reserved for `test` (SPEC §8).
+    """
     from w2sg.data import load_dataset, natural_sources, own_test_pool
     from w2sg.data.splits import SplitSizes, make_splits
     from w2sg.models import get_activations, resolve_model
 
     for model in (config.weak_model, config.strong_model):
         resolve_model(model)  # an unknown or missing model fails before any work
-    out = Path(out_dir)
-    out.mkdir(parents=True, exist_ok=True)
-    timings: dict[str, float] = {}
-    t0 = time.perf_counter()
-
     dataset = load_dataset(config.dataset, **config.dataset_options)
     sizes = SplitSizes(
         weak_train=config.weak_train,
@@ -96,9 +103,6 @@ def run_study(config: StudyConfig, out_dir: str | Path, log: Log = print) -> dic
     ]
     union = _union(parts, dataset.name)
     log(f"{dataset.name}: {len(dataset)} rows; {len(union)} used over {len(config.seeds)} seed(s)")
-    timings["data_s"] = time.perf_counter() - t0
-
-    t1 = time.perf_counter()
     acts = {}
     for role, model, layer in (
         ("weak", config.weak_model, config.weak_layer),
@@ -114,15 +118,27 @@ def run_study(config: StudyConfig, out_dir: str | Path, log: Log = print) -> dic
             max_length=config.max_length,
             dtype=config.dtype,
         )[layer]
-    timings["activations_s"] = time.perf_counter() - t1
-
     has_sources = natural_sources(dataset) is not None
-    runs = []
-    for seed, s in splits.items():
-        arrays = _arrays(union, acts["weak"], acts["strong"], s, has_sources)
-        runs.append(_run_seed(config, seed, arrays, out, log, timings))
+    arrays = {
+        seed: _arrays(union, acts["weak"], acts["strong"], s, has_sources)
+        for seed, s in splits.items()
+    }
+    return PreparedStudy(dataset=dataset, arrays=arrays)
 
-    results = _assemble(config, dataset, runs, timings, time.perf_counter() - t0)
+
+def run_study(config: StudyConfig, out_dir: str | Path, log: Log = print) -> dict:
+    """Run the study of `config` and write its results into `out_dir`; return results.json."""
+    out = Path(out_dir)
+    out.mkdir(parents=True, exist_ok=True)
+    t0 = time.perf_counter()
+    prepared = prepare_study(config, log)
+    timings: dict[str, float] = {"data_and_activations_s": time.perf_counter() - t0}
+
+    runs = [
+        _run_seed(config, seed, arrays, out, log, timings)
+        for seed, arrays in prepared.arrays.items()
+    ]
+    results = _assemble(config, prepared.dataset, runs, timings, time.perf_counter() - t0)
     write_json(out / "results.json", results)
     from w2sg.report.study import write_study_report
 

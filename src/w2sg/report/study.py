@@ -202,6 +202,6 @@ def summary_markdown(results: dict) -> str:
     if results.get("selection"):
         lines += selection_markdown(results["selection"])
     t = results.get("timings", {})
-    total, extract = t.get("total_s", 0), t.get("activations_s", 0)
-    lines += [f"Total time {total:.1f} s (activations {extract:.1f} s).", ""]
+    total, extract = t.get("total_s", 0), t.get("data_and_activations_s", 0)
+    lines += [f"Total time {total:.1f} s (data and activations {extract:.1f} s).", ""]
     return "\n".join(lines)
