@@ -152,3 +152,21 @@ def test_bad_inputs_give_one_error_line(pool, monkeypatch, capsys) -> None:
         ["--weak-probs", str(tmp / "missing.npy"), "--strong-acts", str(tmp / "x.npy")],
     )
     assert "not a file" in err
+
+
+def test_detector_is_chosen_by_name(pool) -> None:
+    p, x, tmp = pool
+    np.save(tmp / "p.npy", p)
+    np.save(tmp / "x.npy", x)
+    args = ["--weak-probs", str(tmp / "p.npy"), "--strong-acts", str(tmp / "x.npy")]
+    _run([*args, "--detector", "knn:5", "--out", str(tmp / "knn")])
+    ref = detect_overlap(p, x, detector="knn:5")
+    z = np.load(tmp / "knn" / "overlap.npz")
+    np.testing.assert_array_equal(z["scores"], ref.scores)
+    np.testing.assert_array_equal(z["overlap"], ref.overlap)
+    assert json.loads((tmp / "knn" / "overlap.json").read_text())["config"]["detector"] == "knn:5"
+    # the kNN score is a mean of the top similarities, never above the reference's maximum
+    plain = detect_overlap(p, x)
+    rest = ~np.isnan(plain.scores)
+    assert (ref.scores[rest] <= plain.scores[rest] + 1e-12).all()
+    assert not np.allclose(ref.scores[rest], plain.scores[rest])

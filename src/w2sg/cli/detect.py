@@ -131,6 +131,9 @@ def detect_command(
     tensor: str = typer.Option(None, help="Tensor name inside a .safetensors file."),
     similarity: str = typer.Option("abs_cosine", help="abs_cosine (variant A) or dot (B)."),
     strict_hard: bool = typer.Option(False, help="Hard set is conf < t1 (variant B)."),
+    detector: str = typer.Option(
+        "reference", help="How a point's overlap score is computed: reference | knn | knn:K | mean."
+    ),
     out: Path = typer.Option(Path("runs/detect"), help="Output folder."),
 ) -> None:
     """Split a pool into overlap / easy-only / hard-only points (SPEC §3, Algorithm 1)."""
@@ -142,7 +145,13 @@ def detect_command(
 
     probs = load_weak_probs(weak_probs, column)
     acts = load_strong_acts(strong_acts, tensor)
-    res = detect_overlap(probs, acts, similarity=similarity, strict_hard=strict_hard)  # type: ignore[arg-type]
+    res = detect_overlap(
+        probs,
+        acts,
+        similarity=similarity,  # type: ignore[arg-type]
+        strict_hard=strict_hard,
+        detector=detector,
+    )
 
     def write_npz(tmp: Path) -> None:
         with open(tmp, "wb") as f:
@@ -170,6 +179,7 @@ def detect_command(
             "tensor": tensor,
             "similarity": similarity,
             "strict_hard": strict_hard,
+            "detector": detector,
             "dim": int(acts.shape[1]),
         },
     }
