@@ -137,10 +137,14 @@ def selection_markdown(sel: dict) -> list[str]:
     ]
     for name, block in sel["strategies"].items():
         fin = block["summary"]["final"]
+
+        def mean(key: str, fin: dict = fin) -> str:  # true ratio and regret need known densities
+            return _f((fin.get(key) or {}).get("mean"))
+
         pulls = " / ".join(f"{p:.1f}" for p in block["summary"]["pulls_mean"])
         lines.append(
-            f"| {name} | {_f(fin['true_ratio']['mean'])} | {_f(fin['estimated_ratio']['mean'])}"
-            f" | {_f(fin['accuracy']['mean'])} | {_f(fin['regret']['mean'])} | {pulls} |"
+            f"| {name} | {mean('true_ratio')} | {mean('estimated_ratio')} | {mean('accuracy')}"
+            f" | {mean('regret')} | {pulls} |"
         )
     figures = [Path(f).name for f in sel.get("figures", []) if str(f).endswith(".png")]
     lines += ["", " ".join(f"![{Path(f).stem}](selection/{f})" for f in figures), ""]
