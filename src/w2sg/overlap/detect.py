@@ -80,6 +80,45 @@ def _as_numpy(x: object, name: str, ndim: int) -> np.ndarray:
     return arr
 
 
+def _pool_inputs(
+    weak_probs: object, strong_acts: object, history_probs: object, history_acts: object
+) -> tuple[np.ndarray, np.ndarray, int]:
+    """Validated (probs, acts) of the pool followed by its history, and the pool's size."""
+    p = _as_numpy(weak_probs, "weak_probs", 1).astype(np.float64)
+    x = _as_numpy(strong_acts, "strong_acts", 2)
+    if len(p) != len(x):
+        raise W2SGError(
+            f"weak_probs has {len(p)} points but strong_acts has {len(x)} rows; they must align"
+        )
+    if len(p) == 0:
+        raise W2SGError("the pool is empty: give at least one point")
+    if (p < 0).any() or (p > 1).any():
+        raise W2SGError(
+            "weak_probs must be probabilities in [0, 1]; apply a sigmoid/softmax to logits first"
+        )
+    if (history_probs is None) != (history_acts is None):
+        raise W2SGError("give both history_probs and history_acts, or neither")
+    if history_probs is None:
+        return p, x, len(p)
+    hp = _as_numpy(history_probs, "history_probs", 1).astype(np.float64)
+    hx = _as_numpy(history_acts, "history_acts", 2)
+    if len(hp) != len(hx) or hx.shape[1] != x.shape[1]:
+        raise W2SGError("history_probs and history_acts must align with each other and the pool")
+    return np.concatenate([p, hp]), np.concatenate([x, hx]), len(p)
+
+
+def _scores(
+    detector: str, x: np.ndarray, rest: np.ndarray, hard: np.ndarray, similarity: str
+) -> np.ndarray:
+    """Overlap score of each `rest` row against the `hard` rows, by the named detector."""
+    if detector == "reference":
+        # rows selected in place: no copies of a large activation matrix
+        scores = max_similarity(x, x, similarity, query_rows=rest, key_rows=hard)  # type: ignore[arg-type]
+    else:
+        scores = detector_scores(detector, x[rest], x[hard], similarity)  # type: ignore[arg-type]
+    return np.asarray(scores, dtype=np.float64)
+
+
 def detect_overlap(
     weak_probs: object,
     strong_acts: object,
@@ -102,31 +141,7 @@ def detect_overlap(
     similarity, SPEC §3), 'knn' / 'knn:K' or 'mean' (see `w2sg.overlap.detectors`).
     """
     parse_detector(detector)  # fail early on a bad name
-    p = _as_numpy(weak_probs, "weak_probs", 1).astype(np.float64)
-    x = _as_numpy(strong_acts, "strong_acts", 2)
-    if len(p) != len(x):
-        raise W2SGError(
-            f"weak_probs has {len(p)} points but strong_acts has {len(x)} rows; they must align"
-        )
-    if len(p) == 0:
-        raise W2SGError("the pool is empty: give at least one point")
-    if (p < 0).any() or (p > 1).any():
-        raise W2SGError(
-            "weak_probs must be probabilities in [0, 1]; apply a sigmoid/softmax to logits first"
-        )
-    n = len(p)
-    if (history_probs is None) != (history_acts is None):
-        raise W2SGError("give both history_probs and history_acts, or neither")
-    if history_probs is not None:
-        hp = _as_numpy(history_probs, "history_probs", 1).astype(np.float64)
-        hx = _as_numpy(history_acts, "history_acts", 2)
-        if len(hp) != len(hx) or hx.shape[1] != x.shape[1]:
-            raise W2SGError(
-                "history_probs and history_acts must align with each other and the pool"
-            )
-        p_all, x_all = np.concatenate([p, hp]), np.concatenate([x, hx])
-    else:
-        p_all, x_all = p, x
+    p_all, x_all, n = _pool_inputs(weak_probs, strong_acts, history_probs, history_acts)
 
     conf_all = 2.0 * np.abs(p_all - 0.5)
     reasons: list[str] = []
@@ -161,15 +176,7 @@ def detect_overlap(
             detector=detector,
         )
 
-    if detector == "reference":
-        # rows selected in place: no copies of a large activation matrix
-        hard_rows = np.nonzero(hard_all)[0]
-        score_all = max_similarity(
-            x_all, x_all, similarity, query_rows=rest_all, key_rows=hard_rows
-        )
-    else:
-        score_all = detector_scores(detector, x_all[rest_all], x_all[hard_all], similarity)
-    score_all = score_all.astype(np.float64)
+    score_all = _scores(detector, x_all, rest_all, np.nonzero(hard_all)[0], similarity)
     cp2: ChangePoint = changepoint_threshold(score_all)
     if cp2.fallback:
         reasons.append(f"overlap threshold: {cp2.reason}")
