@@ -168,7 +168,6 @@ def _arrays(
 def _run_seed(
     config: StudyConfig, seed: int, a: StudyArrays, out: Path, log: Log, timings: dict
 ) -> dict:
-    from w2sg.overlap.detect import detect_overlap
     from w2sg.overlap.mixing import mixing_experiment
 
     t = time.perf_counter()
@@ -183,32 +182,7 @@ def _run_seed(
     timings[f"probes_seed{seed}_s"] = time.perf_counter() - t
 
     t = time.perf_counter()
-    detection = detect_overlap(
-        outcome.pool_weak_probs,
-        a.pool_strong_x,
-        similarity=config.similarity,
-        **({"detector": config.detector} if config.detector != "reference" else {}),
-    )
-    counts = detection.counts()
-    log(
-        f"seed {seed}: overlap {counts['n_overlap']}, easy-only {counts['n_easy_only']}, "
-        f"hard-only {counts['n_hard_only']}" + (" (fallback)" if detection.fallback else "")
-    )
-    npz = out / ("overlap.npz" if seed == config.seeds[0] else f"overlap_seed{seed}.npz")
-    write_atomic(
-        npz,
-        lambda tmp: _save_npz(
-            tmp,
-            pool_ids=a.pool_ids.astype(str),
-            overlap=detection.overlap,
-            easy_only=detection.easy_only,
-            hard_only=detection.hard_only,
-            confidence=detection.confidence,
-            scores=detection.scores,
-            weak_probs=outcome.pool_weak_probs,
-            pool_labels=a.pool_y,
-        ),
-    )
+    detection, overlap_json = _detect(config, seed, a, outcome.pool_weak_probs, out, log)
     timings[f"detect_seed{seed}_s"] = time.perf_counter() - t
 
     t = time.perf_counter()
@@ -238,22 +212,52 @@ def _run_seed(
     return {
         "seed": seed,
         **outcome.to_json(),
-        "overlap": {
-            **counts,
-            "confidence_threshold": detection.confidence_threshold,
-            "overlap_threshold": detection.overlap_threshold,
-            "fallback": detection.fallback,
-            "reasons": list(detection.reasons),
-            "similarity": detection.similarity,
-            "detector": config.detector,
-            "file": npz.name,
-        },
+        "overlap": overlap_json,
         "mixing": mixing.rows,
         "mixing_summary": mixing.summary(),
         "mixing_slope": mixing.slope(),
         "selection": selection,
         "_detection": detection,
     }
+
+
+def _detect(
+    config: StudyConfig, seed: int, a: StudyArrays, weak_probs: np.ndarray, out: Path, log: Log
+):
+    """Detect overlap in the pool and save the partition beside results.json (SPEC §3)."""
+    from w2sg.overlap.detect import detect_overlap
+
+    detection = detect_overlap(
+        weak_probs, a.pool_strong_x, similarity=config.similarity, detector=config.detector
+    )
+    counts = detection.counts()
+    log(
+        f"seed {seed}: overlap {counts['n_overlap']}, easy-only {counts['n_easy_only']}, "
+        f"hard-only {counts['n_hard_only']}" + (" (fallback)" if detection.fallback else "")
+    )
+    npz = out / ("overlap.npz" if seed == config.seeds[0] else f"overlap_seed{seed}.npz")
+    arrays = {
+        "pool_ids": a.pool_ids.astype(str),
+        "overlap": detection.overlap,
+        "easy_only": detection.easy_only,
+        "hard_only": detection.hard_only,
+        "confidence": detection.confidence,
+        "scores": detection.scores,
+        "weak_probs": weak_probs,
+        "pool_labels": a.pool_y,
+    }
+    write_atomic(npz, lambda tmp: _save_npz(tmp, **arrays))
+    summary = {
+        **counts,
+        "confidence_threshold": detection.confidence_threshold,
+        "overlap_threshold": detection.overlap_threshold,
+        "fallback": detection.fallback,
+        "reasons": list(detection.reasons),
+        "similarity": detection.similarity,
+        "detector": config.detector,
+        "file": npz.name,
+    }
+    return detection, summary
 
 
 def _selection(config, seed, a: StudyArrays, weak_probs, detection, out: Path, log: Log):
