@@ -64,5 +64,13 @@ def test_config_rejects_bad_sizes_and_records_the_version():
         StudyConfig(test=0)
     with pytest.raises(W2SGError, match="at least one seed"):
         StudyConfig(seeds=())
+    for bad, match in (
+        ({"similarity": "cos"}, "similarity must be"),
+        ({"detector": "nearest"}, "unknown detector"),
+        ({"pooling": "max"}, "pooling must be"),
+        ({"dtype": "float8"}, "dtype must be"),
+    ):
+        with pytest.raises(W2SGError, match=match):
+            StudyConfig(**bad)
     cfg = StudyConfig().to_json()
     assert cfg["w2sg_version"] and cfg["weak_model"] == "minilm-l6"

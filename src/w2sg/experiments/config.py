@@ -54,6 +54,21 @@ class StudyConfig:
             raise W2SGError("give at least one seed")
         if any(q < 0 or q > 1 for q in self.mixing_qs):
             raise W2SGError("mixing proportions q must lie in [0, 1]")
+        self._check_names()
+
+    def _check_names(self) -> None:
+        """Options that are only used late fail here, before minutes of extraction."""
+        from w2sg.models.extract import POOLINGS
+        from w2sg.models.load import DTYPES
+        from w2sg.overlap.detectors import parse_detector
+
+        if self.pooling not in (*POOLINGS, "auto"):
+            raise W2SGError(f"pooling must be auto, {', '.join(POOLINGS)}; not {self.pooling!r}")
+        if self.dtype not in DTYPES:
+            raise W2SGError(f"dtype must be one of {', '.join(DTYPES)}; not {self.dtype!r}")
+        if self.similarity not in ("abs_cosine", "dot"):
+            raise W2SGError(f"similarity must be abs_cosine or dot; not {self.similarity!r}")
+        parse_detector(self.detector)
 
     def to_json(self) -> dict:
         out = {
