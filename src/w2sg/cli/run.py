@@ -6,26 +6,12 @@ from pathlib import Path
 
 import typer
 
-from w2sg.errors import W2SGError
+from w2sg.cli.options import comma_list
+from w2sg.data.files import parse_label_map
 
 
 def _ints(text: str, what: str) -> tuple[int, ...]:
-    try:
-        return tuple(int(x) for x in text.replace(" ", "").split(",") if x)
-    except ValueError:
-        raise W2SGError(f"{what} must be comma-separated integers, got {text!r}") from None
-
-
-def _label_map(text: str | None) -> dict | None:
-    if not text:
-        return None
-    out = {}
-    for pair in text.split(","):
-        if "=" not in pair:
-            raise W2SGError(f"--label-map takes value=0|1 pairs like pos=1,neg=0; got {pair!r}")
-        key, value = pair.split("=", 1)
-        out[key.strip()] = int(value)
-    return out
+    return tuple(comma_list(text, int, what))
 
 
 def run(
@@ -71,7 +57,7 @@ def run(
         for k, v in {
             "text_column": text_column,
             "label_column": label_column,
-            "label_map": _label_map(label_map),
+            "label_map": parse_label_map(label_map),
             "source_column": source_column,
             "data_dir": None if data_dir is None else str(data_dir),
         }.items()

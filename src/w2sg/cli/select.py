@@ -6,14 +6,7 @@ from pathlib import Path
 
 import typer
 
-from w2sg.errors import W2SGError
-
-
-def _split(text: str, cast: type, what: str) -> list:
-    try:
-        return [cast(x) for x in text.replace(" ", "").split(",") if x]
-    except ValueError:
-        raise W2SGError(f"{what} must be a comma-separated list, got {text!r}") from None
+from w2sg.cli.options import comma_list
 
 
 def select(
@@ -55,9 +48,9 @@ def select(
         split_seed=split_seed,
         log=lambda msg: console.print(f"[bold cyan]w2sg[/] {msg}"),
         arms=arms,
-        densities=_split(densities, float, "--densities"),
-        strategies=_split(strategies, str, "--strategies") or None,
-        seeds=_split(seeds, int, "--seeds"),
+        densities=comma_list(densities, float, "--densities"),
+        strategies=comma_list(strategies, str, "--strategies") or None,
+        seeds=comma_list(seeds, int, "--seeds"),
         rounds=rounds,
         batch_size=batch_size,
         detection=detection,
