@@ -22,9 +22,9 @@ from w2sg.io import write_json
 from w2sg.models import cache
 from w2sg.models.extract import (
     POOLINGS,
+    effective_max_length,
     length_order,
     make_extractor,
-    max_length_limit,
     normalise_layers,
     num_hidden_layers,
     progress_bar,
@@ -47,9 +47,7 @@ def activation_keys(
     tokenizer: Any,
 ) -> dict[int, cache.ActivationKey]:
     """The cache key of each requested layer (keyed by the normalised layer index)."""
-    limit = max_length_limit(tokenizer, config)
-    if max_length is not None and (not isinstance(max_length, int) or max_length < 1):
-        raise W2SGError(f"max_length must be a positive integer, not {max_length!r}")
+    length = effective_max_length(max_length, tokenizer, config)
     ids_hash = cache.ids_sha256(dataset.ids.tolist())
     return {
         n: cache.ActivationKey(
@@ -61,7 +59,7 @@ def activation_keys(
             layer=n,
             pooling=pooling,
             dtype=resolve_dtype(dtype, device),
-            max_length=min(max_length or limit, limit),
+            max_length=length,
         )
         for n in normalise_layers(layers, num_hidden_layers(config))
     }

@@ -151,6 +151,17 @@ def max_length_limit(tokenizer: Any, config: Any) -> int:
     return int(positions) if positions else 512
 
 
+def effective_max_length(max_length: int | None, tokenizer: Any, config: Any) -> int:
+    """The token limit used: `max_length` (validated) capped by the model's own, or the model's.
+
+    The cache key and the extractor both take it from here, so they cannot disagree.
+    """
+    if max_length is not None and (not isinstance(max_length, int) or max_length < 1):
+        raise W2SGError(f"max_length must be a positive integer, not {max_length!r}")
+    limit = max_length_limit(tokenizer, config)
+    return min(max_length or limit, limit)
+
+
 @dataclass
 class Extractor:
     """Runs one loaded model over texts and returns pooled vectors of several layers.
@@ -377,9 +388,7 @@ def make_extractor(
     token_budget: int | None = None,
 ) -> Extractor:
     """An Extractor with validated options (max_length capped by the model's limit)."""
-    limit = max_length_limit(tokenizer, model.config)
-    if max_length is not None and (not isinstance(max_length, int) or max_length < 1):
-        raise W2SGError(f"max_length must be a positive integer, not {max_length!r}")
+    length = effective_max_length(max_length, tokenizer, model.config)
     if batch_size is not None and (not isinstance(batch_size, int) or batch_size < 1):
         raise W2SGError(f"batch_size must be a positive integer, not {batch_size!r}")
     normal = normalise_layers(layers, num_hidden_layers(model.config))
@@ -391,7 +400,7 @@ def make_extractor(
         tokenizer=tokenizer,
         layers=sorted(set(normal)),
         pooling=pooling,
-        max_length=min(max_length or limit, limit),
+        max_length=length,
         token_budget=budget,
         max_batch=batch_size,
     )
