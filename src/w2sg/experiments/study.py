@@ -41,27 +41,22 @@ class StudyArrays:
 
 def _union(parts: list[TextDataset], name: str) -> TextDataset:
     """All rows of `parts`, each once, sorted by id (a stable address for the cache)."""
-    ids = np.concatenate([p.ids for p in parts])
-    texts = np.concatenate([p.texts for p in parts])
-    labels = np.concatenate([p.labels for p in parts])
-    sources = None
-    if all(p.sources is not None for p in parts):
-        sources = np.concatenate([p.sources for p in parts])
-    _, first = np.unique(ids, return_index=True)
-    order = first[np.argsort(ids[first])]
-    return TextDataset(
+    sources = [p.sources for p in parts]
+    joined = TextDataset(
         name=name,
-        ids=ids[order],
-        texts=texts[order],
-        labels=labels[order],
-        sources=None if sources is None else sources[order],
+        ids=np.concatenate([p.ids for p in parts]),
+        texts=np.concatenate([p.texts for p in parts]),
+        labels=np.concatenate([p.labels for p in parts]),
+        sources=None if any(x is None for x in sources) else np.concatenate(sources),
         meta=parts[0].meta,
     )
+    _, first = np.unique(joined.ids, return_index=True)  # np.unique sorts: first is id order
+    return joined.subset(first)
 
 
 def _rows(union: TextDataset, part: TextDataset) -> np.ndarray:
-    pos = np.searchsorted(union.ids, part.ids)
-    return pos
+    """Positions of `part`'s rows in `union` (whose ids are sorted)."""
+    return np.searchsorted(union.ids, part.ids)
 
 
 @dataclass(frozen=True)
@@ -319,12 +314,9 @@ def _assemble(config: StudyConfig, dataset: TextDataset, runs: list[dict], timin
         results["weak_label_accuracy"] = first["weak_label_accuracy"]
     else:
         for key in ("weak", "w2s", "ceiling", "pgr"):
-            results[key] = {
-                m: _mean_std([r[key][m] for r in clean])["mean"] for m in ("accuracy", "auc")
-            }
-            results[f"{key}_std"] = {
-                m: _mean_std([r[key][m] for r in clean])["std"] for m in ("accuracy", "auc")
-            }
+            stats = {m: _mean_std([r[key][m] for r in clean]) for m in ("accuracy", "auc")}
+            results[key] = {m: st["mean"] for m, st in stats.items()}
+            results[f"{key}_std"] = {m: st["std"] for m, st in stats.items()}
         results["pgr_median"] = {
             m: (None if any(r["pgr"][m] is None for r in clean)
                 else float(np.median([r["pgr"][m] for r in clean])))
