@@ -17,14 +17,15 @@ def pyplot():
     return plt
 
 
-def save_figure(fig, out_dir: str | Path, stem: str) -> list[Path]:
-    """Write `stem.png` and `stem.svg` into `out_dir`; return their paths."""
+def save_figure(
+    fig, out_dir: str | Path, stem: str, *, dpi: int = 130, tight: bool = True
+) -> list[Path]:
+    """Write `stem.png` and `stem.svg` into `out_dir` and close the figure; return the paths."""
+    options = {"dpi": dpi, **({"bbox_inches": "tight"} if tight else {})}
     paths = []
     for ext in ("png", "svg"):
         path = Path(out_dir) / f"{stem}.{ext}"
-        write_atomic(
-            path, lambda tmp, ext=ext: fig.savefig(tmp, format=ext, dpi=130, bbox_inches="tight")
-        )
+        write_atomic(path, lambda tmp, ext=ext: fig.savefig(tmp, format=ext, **options))
         paths.append(path)
     pyplot().close(fig)
     return paths

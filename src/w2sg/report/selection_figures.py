@@ -14,7 +14,7 @@ from pathlib import Path
 
 import numpy as np
 
-from w2sg.io import write_atomic
+from w2sg.report.plotting import pyplot, save_figure
 
 COLORS = {"ucb": "C0", "ucb1": "C2", "random": "C1", "oracle": "C3"}
 
@@ -30,22 +30,14 @@ def _band(ax, rounds: list[int], series: dict, color: str, label: str, style: st
 
 
 def _save(fig, out_dir: Path, stem: str) -> list[Path]:
-    paths = []
-    for ext in ("png", "svg"):
-        path = out_dir / f"{stem}.{ext}"
-        write_atomic(path, lambda tmp, ext=ext: fig.savefig(tmp, format=ext, dpi=120))
-        paths.append(path)
-    return paths
+    return save_figure(fig, out_dir, stem, dpi=120, tight=False)
 
 
 def write_selection_figures(stage: dict, out_dir: str | Path, title: str = "") -> list[Path]:
     """Write the selection figures into `out_dir`; returns the paths written."""
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
     from matplotlib.ticker import MaxNLocator
 
+    plt = pyplot()
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
     strategies = stage["strategies"]

@@ -12,29 +12,18 @@ import numpy as np
 
 from w2sg.experiments.synth import DetectionGridResult, MechanismResult
 from w2sg.io import write_atomic
+from w2sg.report.plotting import pyplot, save_figure
 
 COLOURS = {"easy_only": "tab:blue", "hard_only": "tab:red", "overlap": "tab:purple"}
 
 
 def _save(fig: object, stem: Path) -> list[Path]:
-    import matplotlib.pyplot as plt
-
-    paths = []
-    for ext in ("png", "svg"):
-        path = stem.with_suffix(f".{ext}")
-        write_atomic(path, lambda tmp, ext=ext: fig.savefig(tmp, format=ext, dpi=150,
-                                                            bbox_inches="tight"))
-        paths.append(path)
-    plt.close(fig)
-    return paths
+    return save_figure(fig, stem.parent, stem.with_suffix("").name, dpi=150)
 
 
 def mechanism_figure(result: MechanismResult, stem: str | Path) -> list[Path]:
     """Student test accuracy per true type against the varied count: mean, 10-90% band."""
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
+    plt = pyplot()
 
     summary = result.summary()
     x = result.counts
@@ -65,10 +54,7 @@ def detection_heatmap(
     cols: str = "hard_signal",
 ) -> list[Path]:
     """F1 (overlap, then hard-only) per detector over two grid axes, averaged over the rest."""
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
+    plt = pyplot()
 
     table = result.rows()
     row_vals = sorted({r[rows] for r in table})
