@@ -1,0 +1,102 @@
+"""What made a number: library versions, the code's commit, the machine, the command line.
+
+Every results.json carries `provenance` (this module) beside `config`; times live only in
+`provenance` and `timings`, so two runs of one config differ in nothing else.
+"""
+
+from __future__ import annotations
+
+import os
+import platform
+import subprocess
+import sys
+from functools import lru_cache
+from importlib import metadata
+from pathlib import Path
+from typing import Any
+
+from w2sg import __version__
+
+LIBRARIES = ("torch", "transformers", "numpy", "scikit-learn", "scipy", "datasets", "peft")
+
+
+def library_versions(names: tuple[str, ...] = LIBRARIES) -> dict[str, str | None]:
+    """Installed version of each distribution (None when it is not installed)."""
+    out: dict[str, str | None] = {}
+    for name in names:
+        try:
+            out[name] = metadata.version(name)
+        except metadata.PackageNotFoundError:
+            out[name] = None
+    return out
+
+
+@lru_cache(maxsize=1)
+def git_commit() -> str | None:
+    """The commit of the w2sg checkout this code runs from (with `+dirty` when edited)."""
+    src = Path(__file__).resolve().parent
+    try:
+        head = subprocess.run(
+            ["git", "-C", str(src), "rev-parse", "HEAD"],
+            capture_output=True, text=True, timeout=5, check=True,
+        ).stdout.strip()  # fmt: skip
+        dirty = subprocess.run(
+            ["git", "-C", str(src), "status", "--porcelain", "--untracked-files=no", "--", "."],
+            capture_output=True, text=True, timeout=5, check=True,
+        ).stdout.strip()  # fmt: skip
+    except (OSError, subprocess.SubprocessError):
+        return None
+    return head + ("+dirty" if dirty else "") if head else None
+
+
+def _cpu_name() -> str:
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                return line.split(":", 1)[1].strip()
+    except OSError:
+        pass
+    return platform.processor() or platform.machine()
+
+
+def machine() -> dict[str, Any]:
+    """The CPU, core count and (when torch sees one) the GPU."""
+    info: dict[str, Any] = {
+        "cpu": _cpu_name(),
+        "cores": os.cpu_count(),
+        "platform": platform.platform(),
+        "python": platform.python_version(),
+        "gpu": None,
+    }
+    if "torch" in sys.modules:
+        import torch
+
+        if torch.cuda.is_available():
+            info["gpu"] = torch.cuda.get_device_name(0)
+    return info
+
+
+def collect_provenance(
+    *,
+    models: dict[str, dict[str, Any]] | None = None,
+    device: str | None = None,
+    dtype: str | None = None,
+    extra: dict[str, Any] | None = None,
+) -> dict[str, Any]:
+    """The `provenance` block of a results.json.
+
+    `models`: role → {"name", "identity" (weights digest or hub revision), ...};
+    `device`, `dtype`: the resolved ones (never "auto").
+    """
+    out: dict[str, Any] = {
+        "w2sg": {"version": __version__, "commit": git_commit()},
+        "libraries": library_versions(),
+        "machine": machine(),
+        "command": list(sys.argv),
+        "device": device,
+        "dtype": dtype,
+        "models": models or {},
+    }
+    if extra:
+        out.update(extra)
+    return out
