@@ -399,10 +399,13 @@ def prepare(config: FinetuneConfig, log: Log) -> tuple[object, list[SeedData]]:
     """Load the dataset and cut each seed's splits (as `prepare_study` does, without acts)."""
     from w2sg.data import load_dataset, own_test_pool
     from w2sg.data.splits import SplitSizes, make_splits
+    from w2sg.finetune.classifier import check_lora
     from w2sg.models import resolve_model
 
     for model in (config.weak_model, config.strong_model):
         resolve_model(model)
+        if config.lora:
+            check_lora(model)
     dataset = load_dataset(config.dataset, **config.dataset_options)
     sizes = SplitSizes(config.weak_train, config.strong_train, config.val, config.test)
     pool = own_test_pool(dataset)

@@ -129,9 +129,20 @@ def build_classifier(
     return clf.train(), tokenizer
 
 
-def _with_lora(base: nn.Module, config: ClassifierConfig, name: str) -> nn.Module:
-    from peft import LoraConfig, get_peft_model
+def check_lora(model: str) -> None:
+    """Fail before any work when LoRA finds nothing to adapt in `model` (no weights read)."""
+    from transformers import AutoModel
 
+    from w2sg.models import resolve_model
+    from w2sg.models.load import load_config
+
+    resolved = resolve_model(model)
+    with torch.device("meta"):
+        skeleton = AutoModel.from_config(load_config(resolved))
+    _targets_or_error(skeleton, resolved.name)
+
+
+def _targets_or_error(base: nn.Module, name: str) -> list[str]:
     targets = lora_target_modules(base)
     if not targets:
         known = ", ".join(sorted({n for v in LORA_TARGETS.values() for n in v}))
@@ -139,6 +150,13 @@ def _with_lora(base: nn.Module, config: ClassifierConfig, name: str) -> nn.Modul
             f"LoRA: {name} has no module LoRA knows how to adapt (looked for {known}); "
             "train it fully with --full"
         )
+    return targets
+
+
+def _with_lora(base: nn.Module, config: ClassifierConfig, name: str) -> nn.Module:
+    from peft import LoraConfig, get_peft_model
+
+    targets = _targets_or_error(base, name)
     lora = LoraConfig(
         r=config.rank,
         lora_alpha=config.alpha,

@@ -26,15 +26,15 @@ class LossSpec:
     """A loss by name with its options (SPEC §7 defaults).
 
     `alpha`, `warmup_steps`: weight of the auxiliary target, ramped linearly from 0 over the
-    first `warmup_steps` optimizer steps (`logconf`, `entropy`). `buffer_size`, `threshold`:
-    the hardening threshold of `logconf` is the quantile of the most recent `buffer_size`
+    first `warmup_steps` optimizer steps (`logconf`, `entropy`); None = the trainer's warm-up.
+    `buffer_size`, `threshold`: the hardening threshold of `logconf` is the quantile of the most recent `buffer_size`
     predictions at the batch's mean weak label ("quantile"), or their median ("median", the
     EleutherAI balanced variant). `radius`: `window`'s radius, a number or "midweak".
     """
 
     name: str = "xent"
     alpha: float = 0.5
-    warmup_steps: int = 200
+    warmup_steps: int | None = None
     buffer_size: int = 32
     threshold: str = "quantile"
     radius: float | str = 0.15
@@ -44,7 +44,7 @@ class LossSpec:
             raise W2SGError(f"loss must be one of {', '.join(LOSSES)}, not {self.name!r}")
         if not 0.0 <= self.alpha <= 1.0:
             raise W2SGError(f"loss alpha must be in [0, 1], not {self.alpha}")
-        if self.warmup_steps < 0:
+        if self.warmup_steps is not None and self.warmup_steps < 0:
             raise W2SGError(f"loss warmup_steps must be >= 0, not {self.warmup_steps}")
         if self.buffer_size < 1:
             raise W2SGError(f"loss buffer_size must be >= 1, not {self.buffer_size}")
@@ -116,6 +116,8 @@ def resolve_spec(spec: LossSpec, weak_labels: np.ndarray) -> LossSpec:
 
 def ramp(spec: LossSpec, step: int) -> float:
     """α at optimizer step `step`: linear from 0 to `spec.alpha` over `warmup_steps`."""
+    if spec.warmup_steps is None:
+        raise W2SGError("the loss's warmup_steps must be resolved (the trainer does it)")
     if spec.warmup_steps == 0:
         return spec.alpha
     return spec.alpha * min(1.0, step / spec.warmup_steps)

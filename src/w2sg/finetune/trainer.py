@@ -13,7 +13,7 @@ from __future__ import annotations
 import math
 from collections.abc import Callable
 from contextlib import AbstractContextManager, nullcontext
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 
 import numpy as np
 import torch
@@ -163,7 +163,8 @@ def train(
     """Fit `model` to soft `train_targets`; keep and restore the best val-AUC checkpoint.
 
     Val AUC is measured against `val_targets` (the labels the model trains on, thresholded at
-    0.5): for a student those are weak labels, never ground truth. `progress` is called after
+    0.5): for a student those are weak labels, never ground truth. When those hold one class
+    only, AUC is undefined and the latest checkpoint is kept. `progress` is called after
     every optimizer step with {step, total, loss, val_auc} (for a progress bar at the edge).
     """
     y = np.asarray(train_targets, dtype=np.float64)
@@ -180,7 +181,10 @@ def train(
     total = steps_per_epoch * config.epochs
     torch.manual_seed(config.seed)
     opt = _optimizer(model, config)
-    sched = _schedule(opt, int(config.warmup_ratio * total), total)
+    warmup = int(config.warmup_ratio * total)
+    sched = _schedule(opt, warmup, total)
+    if spec.warmup_steps is None:  # the auxiliary weight ramps over the schedule's warm-up
+        spec = replace(spec, warmup_steps=warmup)
     autocast = autocast_for(device)
     rng = np.random.default_rng(config.seed)
     targets = torch.tensor(y, dtype=torch.float32)
@@ -216,6 +220,8 @@ def train(
                 losses = []
                 if auc is not None and auc > best_auc:
                     best, best_auc, stale, result.best_step = model.trainable_state(), auc, 0, step
+                elif auc is None and best_auc < 0:  # one class in val's labels: keep the latest
+                    best, result.best_step = model.trainable_state(), step
                 else:
                     stale += 1
             if progress:
