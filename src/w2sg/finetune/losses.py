@@ -27,9 +27,10 @@ class LossSpec:
 
     `alpha`, `warmup_steps`: weight of the auxiliary target, ramped linearly from 0 over the
     first `warmup_steps` optimizer steps (`logconf`, `entropy`); None = the trainer's warm-up.
-    `buffer_size`, `threshold`: the hardening threshold of `logconf` is the quantile of the most recent `buffer_size`
-    predictions at the batch's mean weak label ("quantile"), or their median ("median", the
-    EleutherAI balanced variant). `radius`: `window`'s radius, a number or "midweak".
+    `buffer_size`, `threshold`: the hardening threshold of `logconf` is the quantile of the
+    most recent `buffer_size` predictions at the batch's mean weak label ("quantile"), or
+    their median ("median", the EleutherAI balanced variant). `radius`: `window`'s radius,
+    a number or "midweak".
     """
 
     name: str = "xent"
