@@ -16,7 +16,7 @@ from w2sg.finetune.s2s import strong_to_strong
 
 @pytest.fixture(scope="module")
 def csv_path(tmp_path_factory, texts_of) -> str:
-    texts, labels = texts_of(200, 7)
+    texts, labels = texts_of(260, 7)
     folder = tmp_path_factory.mktemp("ft-data")
     path = folder / "toy.csv"
     lines = ["text,label"] + [f"{t},{y}" for t, y in zip(texts, labels, strict=True)]
@@ -130,3 +130,23 @@ def test_bad_inputs_give_one_error_line(monkeypatch, capsys, csv_path, tiny) -> 
     assert "no module LoRA knows" in err
     with pytest.raises(Exception, match="needs weak labels"):
         FinetuneConfig(weak_loss="logconf")
+
+
+def test_overlap_groups_and_trained_mixing(tmp_path, csv_path, tiny) -> None:
+    config = _config(
+        csv_path, tiny, strong_train=96, losses=("xent",), s2s=0, batch_size=8, epochs=2,
+        overlap=True, mixing=True, mixing_qs=(0.0, 1.0),
+    )  # fmt: skip
+    results = run_finetune(config, tmp_path / "m", log=lambda _m: None)
+    seed = results["per_seed"][0]
+    ov = seed["overlap"]
+    assert sum(ov["strong_train"][k] for k in ("n_overlap", "n_easy_only", "n_hard_only")) == 96
+    assert sum(ov["test"][k] for k in ("n_overlap", "n_easy_only", "n_hard_only")) == 40
+    assert set(ov["test_accuracy_by_group"]) == {"weak", "ceiling", "xent"}
+    mixes = seed["mixing"]
+    if "skipped" not in mixes[0]:
+        assert [m["mix"] for m in mixes] == ["q=0.0", "q=1.0", "random"]
+        assert len({m["size"] for m in mixes}) == 1  # the baseline has the mixes' size
+        assert all(0.0 <= m["accuracy"] <= 1.0 for m in mixes)
+    else:
+        assert "below the batch size" in mixes[0]["skipped"]

@@ -36,6 +36,8 @@ def finetune(
     patience: int = typer.Option(None, help="Early stopping after N evaluations without gain."),
     max_length: int = typer.Option(128, help="Token limit per text."),
     overlap: bool = typer.Option(True, help="Group test accuracy by the overlap partition."),
+    mixing: bool = typer.Option(False, help="Train students on mixes of overlap share q."),
+    mixing_qs: str = typer.Option("0,0.5,1", help="Overlap shares q of the mixes."),
     save_models: bool = typer.Option(False, help="Also store each model's trainable weights."),
     device: str = typer.Option("auto", help="auto | cpu | cuda[:N]."),
     out: Path = typer.Option(Path("runs/finetune"), help="Output folder."),
@@ -54,6 +56,7 @@ def finetune(
         lora_rank=lora_rank, lora_alpha=lora_alpha, lora_dropout=lora_dropout, epochs=epochs,
         batch_size=batch_size, minibatch=minibatch, weak_lr=weak_lr, strong_lr=strong_lr,
         eval_every=eval_every, patience=patience, max_length=max_length, overlap=overlap,
+        mixing=mixing, mixing_qs=tuple(comma_list(mixing_qs, float, "--mixing-qs")),
         save_models=save_models, device=device,
     )  # fmt: skip
     console = Console(stderr=True)

@@ -60,6 +60,8 @@ class FinetuneConfig:
     patience: int | None = None
     max_length: int = 128
     overlap: bool = True
+    mixing: bool = False
+    mixing_qs: tuple[float, ...] = (0.0, 0.5, 1.0)
     save_models: bool = False
     device: str = "auto"
     dataset_options: dict = field(default_factory=dict)
@@ -88,6 +90,10 @@ class FinetuneConfig:
             raise W2SGError(
                 f"batch size {self.batch_size} is larger than the {smallest} train rows"
             )
+        if self.mixing and not self.overlap:
+            raise W2SGError("--mixing needs the overlap partition; drop --no-overlap")
+        if any(not 0 <= q <= 1 for q in self.mixing_qs):
+            raise W2SGError("mixing shares q must lie in [0, 1]")
         if self.device not in ("auto", "cpu") and not self.device.startswith("cuda"):
             raise W2SGError(f"device must be auto, cpu or cuda[:N], not {self.device!r}")
 
@@ -185,8 +191,12 @@ class SeedData:
 def _train_stage(
     config: FinetuneConfig, data: SeedData, role: str, loss: LossSpec, train_part: str,
     targets: np.ndarray, val_targets: np.ndarray, parent: str, log: Log,
+    rows: np.ndarray | None = None,
 ) -> dict:  # fmt: skip
-    """Train one model (or reuse the stored stage) and predict strong_train, val and test."""
+    """Train one model (or reuse the stored stage) and predict strong_train, val and test.
+
+    `rows` (positions in `train_part`) trains on a subset, e.g. a mix of the mixing experiment.
+    """
     from w2sg.finetune.classifier import build_classifier
     from w2sg.finetune.trainer import predict, tokenize, train
     from w2sg.models import resolve_model
@@ -206,6 +216,7 @@ def _train_stage(
         loss=loss.to_json(),
         train_part=train_part,
         targets=parent,
+        rows=None if rows is None else stage_key(ids=getattr(data.splits, train_part).ids[rows]),
     )
     found = load_stage(key)
     if found is not None:
@@ -216,10 +227,12 @@ def _train_stage(
     t0 = time.perf_counter()
     clf, tok = build_classifier(model, config.classifier(), device, seed=data.seed)
     bar = _bar(f"seed {data.seed} {role}")
+    texts = getattr(s, train_part).texts
+    if rows is not None:
+        texts, targets = texts[rows], np.asarray(targets)[rows]
     result = train(
-        clf, tok, getattr(s, train_part).texts, targets, s.val.texts, val_targets, tcfg, loss,
-        device, progress=bar,
-    )  # fmt: skip
+        clf, tok, texts, targets, s.val.texts, val_targets, tcfg, loss, device, progress=bar
+    )
     bar(None)
     probs = {
         part: predict(clf, tokenize(tok, getattr(s, part).texts, tcfg.max_length),
@@ -346,8 +359,35 @@ def run_seed(config: FinetuneConfig, data: SeedData, log: Log) -> dict:
         + ", ".join(f"{n} {v['accuracy']:.4f}" for n, v in students.items())
     )
     if config.overlap:
-        out["overlap"] = overlap_by_partition(config, data, weak, ceiling, stages, log)
+        out["overlap"], pool = overlap_by_partition(config, data, weak, ceiling, stages, log)
+        if config.mixing:
+            out["mixing"] = trained_mixing(config, data, weak, pool, (weak_m, ceil_m), log)
     return out
+
+
+def trained_mixing(config, data: SeedData, weak, pool, ends, log: Log) -> list[dict]:
+    """SPEC §4 with trained students: an xent student per overlap share q, and the random
+    baseline of the same size, each on the weak model's soft labels of its rows."""
+    from w2sg.finetune.mixing import baseline_rows, mix_rows, mix_size
+
+    non_overlap = np.sort(np.concatenate([pool.easy_only, pool.hard_only]))
+    m = mix_size(pool.overlap, non_overlap)
+    if m < config.batch_size:
+        log(f"seed {data.seed}: mixing skipped: mixes of {m} rows < batch {config.batch_size}")
+        return [{"skipped": f"mix size {m} is below the batch size {config.batch_size}"}]
+    draws = [(f"q={q}", q, mix_rows(pool.overlap, non_overlap, q, i, data.seed))
+             for i, q in enumerate(config.mixing_qs)]  # fmt: skip
+    draws.append(("random", None, baseline_rows(pool.n, m, data.seed)))
+    rows_out = []
+    for name, q, rows in draws:
+        stage = _train_stage(
+            config, data, f"mixing {name}", LossSpec(), "strong_train",
+            weak["probs"]["strong_train"], weak["probs"]["val"], weak["key"], log, rows=rows,
+        )  # fmt: skip
+        metrics = evaluate(data.splits.test.labels, stage["probs"]["test"])
+        rows_out.append({"mix": name, "q": q, "size": int(len(rows)), **metrics,
+                         "pgr": _pgr_json(ends[0], metrics, ends[1])})  # fmt: skip
+    return rows_out
 
 
 def overlap_by_partition(config, data: SeedData, weak, ceiling, stages, log: Log) -> dict:
@@ -379,11 +419,12 @@ def overlap_by_partition(config, data: SeedData, weak, ceiling, stages, log: Log
         for name, st in models.items()
     }  # fmt: skip
     log(f"seed {data.seed}: overlap on strong_train {parts['strong_train'].counts()}")
-    return {
+    summary = {
         "strong_train": parts["strong_train"].counts(),
         "test": test.counts(),
         "test_accuracy_by_group": by_group,
     }
+    return summary, parts["strong_train"]
 
 
 def _group_accuracy(probs: np.ndarray, y: np.ndarray, rows: np.ndarray) -> float | None:
