@@ -101,7 +101,7 @@ def output_dir(path: str | Path, name: str = "--out") -> Path:
     path = Path(path).expanduser()
     if path.exists() and not path.is_dir():
         raise W2SGError(f"{name} {path} is a file; give a folder (it is created if missing)")
-    _writable_ancestor(path, name)
+    _writable_ancestor(path, name, path)
     return path
 
 
@@ -110,13 +110,13 @@ def output_file(path: str | Path, name: str = "--out") -> Path:
     path = Path(path).expanduser()
     if path.is_dir():
         raise W2SGError(f"{name} {path} is a folder; give a file name")
-    _writable_ancestor(path.parent, name)
+    _writable_ancestor(path.parent, name, path)
     return path
 
 
-def _writable_ancestor(path: Path, name: str) -> None:
-    """Fail unless `path` (or the nearest folder above it that exists) can be written to."""
-    probe = path.absolute()
+def _writable_ancestor(folder: Path, name: str, path: Path) -> None:
+    """Fail unless `folder` (or the nearest folder above it that exists) can be written to."""
+    probe = folder.absolute()
     while not probe.exists():
         if probe.parent == probe:
             break
