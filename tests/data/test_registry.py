@@ -374,7 +374,7 @@ def test_meta_names_origin_template_and_licence(task_dirs: dict[str, Path]) -> N
     data = load_task("boolq", split="test", data_dir=task_dirs["boolq"])
     assert str(task_dirs["boolq"] / "validation.jsonl") in data.meta["origin"]
     assert data.meta["template"] == "Passage: {passage}\nQuestion: {question}"
-    assert data.meta["licence"] == "CC BY-SA 3.0" and data.meta["hub_id"] == "boolq"
+    assert data.meta["licence"] == "CC BY-SA 3.0" and data.meta["hub_id"] == "google/boolq"
     assert load_task("dream", data_dir=task_dirs["dream"]).meta["licence"] == "see the dataset card"
 
 
@@ -520,7 +520,10 @@ def test_unreachable_hub_says_to_pass_a_data_dir(tmp_path: Path) -> None:
     env.pop("HF_DATASETS_CACHE", None)
     done = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True,
                           timeout=120, check=True)  # fmt: skip
-    assert done.stdout.startswith("ERR could not load split 'train' of boolq from the Hugging")
+    assert done.stdout.startswith(
+        "ERR boolq: could not load split 'train' of google/boolq from the Hugging Face Hub: "
+        "the Hub is unreachable (Couldn't reach 'google/boolq' on the Hub"
+    )
     assert "pass --data-dir with a local copy" in done.stdout
     assert done.stdout.count("\n") == 1
 
