@@ -95,19 +95,22 @@ _SCIQ_ALL = "train+validation+test"
 # or a script repository's Parquet export (`refs/convert/parquet`, where the script's configs
 # are folders: `data_dir=<config>`). Where the record shows a full commit id, it is pinned.
 
-#: hendrycks/ethics's Parquet export at a parquet-converter commit (Hub file browser,
-#: huggingface.co/datasets/hendrycks/ethics/commits/ab4e1e8c…/deontology). Its split folders
+#: hendrycks/ethics's Parquet export at a parquet-converter commit whose tree holds all five
+#: config folders (huggingface.co/datasets/hendrycks/ethics/tree/a915b474…). The split folders
 #: are the script's: validation = test.csv, test = test_hard.csv (the test pool stays "hard").
-ETHICS_PARQUET = "ab4e1e8c45506096bac941c3fc264584cb513406"
+ETHICS_PARQUET = "a915b47457c891ae9b511e12d41567a4bb085375"
 #: lighteval/siqa, the Parquet mirror lm-evaluation-harness uses for social_i_qa (#3943), at
 #: the commit that added its card (labels stay the strings "1".."3").
 SIQA_COMMIT = "54c6a1f8cb6daf4f5abf24a601852612fb35eb25"
 
-#: Repositories whose main branch holds a loading script (dataset cards and commit history,
-#: lm-evaluation-harness #2790 / #3943): usable only through their Parquet export.
+#: Repositories whose main branch holds a loading script (Hub file browser and commit
+#: history, lm-evaluation-harness #2790 / #3943): usable only through their Parquet export.
+#: (CogComp/mc_taco's main still holds mc_taco.py at 0930ef7; lm-evaluation-harness loads it
+#: from main, which datasets 5.x refuses.)
 SCRIPT_REPOS: frozenset[str] = frozenset({
-    "hendrycks/ethics", "dataset-org/dream", "allenai/cosmos_qa", "ybisk/piqa",
-    "allenai/social_i_qa", "EleutherAI/hendrycks_ethics", "lighteval/hendrycks_ethics",
+    "hendrycks/ethics", "dataset-org/dream", "allenai/cosmos_qa", "CogComp/mc_taco",
+    "ybisk/piqa", "allenai/social_i_qa", "EleutherAI/hendrycks_ethics",
+    "lighteval/hendrycks_ethics",
 })  # fmt: skip
 
 #: Mirrors and Parquet exports whose commit could not be found in the record: they load the
@@ -117,8 +120,6 @@ UNPINNED: dict[str, str] = {
     "mc_taco": "Parquet export of CogComp/mc_taco; no commit id of it found",
     "cosmos_qa": "Parquet export of allenai/cosmos_qa; no commit id of it found",
     "piqa": "baber/piqa (lm-evaluation-harness #2790); only the short id 142f6d7 found",
-    "multirc": "aps/super_glue (lm-evaluation-harness #3523); no commit id found",
-    "wic": "aps/super_glue (lm-evaluation-harness #3523); no commit id found",
 }
 
 
@@ -127,6 +128,7 @@ def _ethics(config: str) -> HubSource:
 
 
 _SUPER_GLUE = "aps/super_glue"
+_SCIQ_ROWS = (("train", 11679), ("validation", 1000), ("test", 1000))
 SOURCES: dict[str, HubSource] = {
     "anli-r2": HubSource("facebook/anli"),
     "cola": HubSource("nyu-mll/glue", "cola"),
@@ -137,29 +139,38 @@ SOURCES: dict[str, HubSource] = {
     "ethics-justice": _ethics("justice"),
     "ethics-virtue": _ethics("virtue"),
     "ethics-utilitarianism": _ethics("utilitarianism"),
-    "mc_taco": HubSource("CogComp/mc_taco", revision=PARQUET_BRANCH),
-    "hellaswag": HubSource("Rowan/hellaswag"),
-    "multirc": HubSource(_SUPER_GLUE, "multirc", mirror=True),
+    "mc_taco": HubSource("CogComp/mc_taco", revision=PARQUET_BRANCH, data_dir="plain_text"),
+    # rows: the card's dataset_info (validation; train only as "39.9k" in the viewer)
+    "hellaswag": HubSource("Rowan/hellaswag", rows=(("validation", 10042),)),
+    # aps/super_glue is where the canonical super_glue moved; Parquet on main since #16
+    "multirc": HubSource(_SUPER_GLUE, "multirc"),
     "openbookqa": HubSource("allenai/openbookqa", "main"),
-    "paws": HubSource("google-research-datasets/paws", "labeled_final"),
+    # rows: the card's dataset_info (labeled_final)
+    "paws": HubSource("google-research-datasets/paws", "labeled_final",
+                      rows=(("train", 49401), ("validation", 8000), ("test", 8000))),
     "piqa": HubSource("baber/piqa", mirror=True),
-    "quail": HubSource("textmachinelab/quail"),
+    # rows: the card's dataset_info
+    "quail": HubSource("textmachinelab/quail",
+                       rows=(("train", 10246), ("validation", 2164), ("challenge", 556))),
     "quartz": HubSource("allenai/quartz"),
     # rows: the card's dataset_info at that commit
     "social_i_qa": HubSource("lighteval/siqa", revision=SIQA_COMMIT, mirror=True,
                              rows=(("train", 33410), ("validation", 1954))),
     "sst2": HubSource("stanfordnlp/sst2"),
-    "wic": HubSource(_SUPER_GLUE, "wic", mirror=True),
+    "wic": HubSource(_SUPER_GLUE, "wic"),
     "twitter-sentiment": HubSource("EleutherAI/twitter-sentiment"),
-    "sciq": HubSource("allenai/sciq"),
-    "sciq_with_support": HubSource("allenai/sciq"),
+    # rows: TFDS community catalog huggingface:sciq (the script's own counts)
+    "sciq": HubSource("allenai/sciq", rows=_SCIQ_ROWS),
+    "sciq_with_support": HubSource("allenai/sciq", rows=_SCIQ_ROWS),
     "anthropic_hh": HubSource("Anthropic/hh-rlhf"),
     # rows: TFDS community catalog huggingface:cosmos_qa (the script's own counts)
     "cosmos_qa": HubSource("allenai/cosmos_qa", revision=PARQUET_BRANCH, data_dir="default",
                            rows=(("train", 25262), ("validation", 2985), ("test", 6963))),
     # rows: google/boolq's card and TFDS huggingface:boolq; `answer` is a bool
     "boolq": HubSource("google/boolq", rows=(("train", 9427), ("validation", 3270))),
-    "amazon_polarity": HubSource("fancyzhx/amazon_polarity"),
+    # rows: the card's dataset_info
+    "amazon_polarity": HubSource("fancyzhx/amazon_polarity",
+                                 rows=(("train", 3_600_000), ("test", 400_000))),
 }  # fmt: skip
 S = SOURCES
 
