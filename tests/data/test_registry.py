@@ -821,3 +821,21 @@ def test_piqa_mirror_files_named_by_split(tmp_path: Path) -> None:
     data = load_task("piqa", split="test", data_dir=tmp_path)
     for text, label in zip(data.texts, data.labels, strict=True):
         _check_text(case, str(text), int(label), _row_of(str(text), rows))
+
+
+def test_datasets_resolves_a_parquet_export_with_the_registry_arguments(tmp_path: Path) -> None:
+    """datasets 5.x's own file resolution on an export's layout (config folders of split
+    folders, next to older top-level files and duckdb indexes), given the registry's data_dir:
+    the same resolution the Hub path runs at the pinned revision."""
+    export = tmp_path / "ethics-export"
+    for config in ("deontology", "utilitarianism"):
+        maker = CASES[f"ethics-{config}"].make
+        for split, tag in (("train", "train"), ("validation", "easy"), ("test", "hard")):
+            _parquet(export / config / split / "0000.parquet",
+                     [maker(f"[{tag}-{i:02d}]", i) for i in range(3)])  # fmt: skip
+            (export / config / split / "index.duckdb").write_bytes(b"\0" * 64)
+        _parquet(export / config / "ethics-test.parquet", [maker("[stale-00]", 0)])
+    source = SOURCES["ethics-utilitarianism"]
+    rows = datasets.load_dataset(str(export), source.config, split="test",
+                                 data_dir=source.data_dir, cache_dir=str(tmp_path / "cache"))
+    assert list(rows["baseline"]) == [f"I ate cake [hard-{i:02d}]." for i in range(3)]  # test_hard
