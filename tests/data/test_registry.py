@@ -749,6 +749,18 @@ def test_a_hub_failure_is_one_line_naming_task_source_and_remedy(
     assert "\n" not in message and raised.value.__cause__ is error
 
 
+def test_a_hub_failure_of_an_export_names_its_layout(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(datasets, "load_dataset", FakeHub(error=ConnectionError("offline")))
+    with pytest.raises(W2SGError) as raised:
+        load_task("ethics-virtue", split="test")
+    assert str(raised.value) == (
+        "ethics-virtue: could not load split 'test' of hendrycks/ethics @a915b474 "
+        "[data_dir=virtue] from the Hugging Face Hub: the Hub is unreachable (offline); pass "
+        "--data-dir with a local copy (a save_to_disk folder or files named test.jsonl / "
+        "test.parquet / test.csv, or virtue/test/*.parquet)"
+    )
+
+
 # ---------------------------------------------------------------- local copies, source schemas
 
 

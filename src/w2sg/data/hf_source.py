@@ -87,10 +87,12 @@ def hub_split(task: str, source: HubSource, split: str) -> SourceSplit:
             data_dir=source.data_dir,
         )  # fmt: skip
     except Exception as error:  # every failure here means: no usable copy reachable
+        export = f", or {source.data_dir}/{split}/*.parquet" if source.data_dir else ""
         raise W2SGError(
             f"{task}: could not load split '{split}' of {source.describe()} from the Hugging "
             f"Face Hub: {_hub_reason(error)}; pass --data-dir with a local copy (a "
-            f"save_to_disk folder or files named {split}.jsonl / {split}.parquet / {split}.csv)"
+            f"save_to_disk folder or files named {split}.jsonl / {split}.parquet / {split}.csv"
+            f"{export})"
         ) from error
     expected = source.expected_rows(split)
     if expected is not None and len(rows) != expected:
