@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import signal
 import subprocess
 import sys
 import time
@@ -28,16 +29,16 @@ def _numbers(out: Path) -> dict:
     return {k: v for k, v in results.items() if k not in ("provenance", "timings")}
 
 
-def _kill_when(out: Path, marker: str, timeout: float = 600) -> bool:
-    """Start a run, SIGKILL it as soon as `marker`'s stage is saved; True if it died early."""
-    proc = subprocess.Popen(_cmd(out), stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+def _stop_when(out: Path, marker: str, sig: int, timeout: float = 600):
+    """Start a run and send it `sig` as soon as `marker`'s stage is saved; the finished process."""
+    proc = subprocess.Popen(_cmd(out), stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     stage = out / "stages" / "seed0" / f"{marker}.json"
     deadline = time.monotonic() + timeout
     while not stage.exists() and proc.poll() is None and time.monotonic() < deadline:
         time.sleep(0.02)
-    proc.kill()
-    proc.wait()
-    return not (out / "results.json").exists()
+    proc.send_signal(sig)
+    proc.communicate()
+    return proc
 
 
 @pytest.fixture(scope="module")
@@ -48,10 +49,18 @@ def reference(tmp_path_factory) -> Path:
     return out
 
 
-@pytest.mark.parametrize("marker", ["probes", "mixing"])
-def test_kill_9_then_rerun_gives_the_uninterrupted_results(reference, tmp_path, marker):
-    out = tmp_path / "killed"
-    assert _kill_when(out, marker), "the run finished before it could be killed"
+@pytest.mark.parametrize(
+    ("marker", "sig"), [("probes", signal.SIGKILL), ("mixing", signal.SIGINT)]
+)
+def test_stopped_run_resumes_to_the_uninterrupted_results(reference, tmp_path, marker, sig):
+    out = tmp_path / "stopped"
+    stopped = _stop_when(out, marker, sig)
+    assert not (out / "results.json").exists(), "the run finished before it could be stopped"
+    if sig == signal.SIGINT:  # Ctrl-C: one line, exit 130, nothing half-written
+        assert stopped.returncode == 130
+        assert "interrupted: rerun the same command to resume" in stopped.stderr
+        assert "Traceback" not in stopped.stderr
+        assert not list(out.rglob(".*.tmp"))
     proc = subprocess.run(_cmd(out), capture_output=True, text=True)
     assert proc.returncode == 0, proc.stderr[-3000:]
     assert _numbers(out) == _numbers(reference)
