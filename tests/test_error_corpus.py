@@ -145,7 +145,7 @@ COMMAND_CASES: list[tuple[str, list[str], str]] = [
     ("mechanism-word-counts", ["synth", "mechanism", "--counts", "a,b"], "--counts"),
     ("mechanism-negative-count", ["synth", "mechanism", "--counts", "-5,5"], "counts"),
     ("mechanism-bad-vary", ["synth", "mechanism", "--vary", "bogus"], "vary"),
-    ("mechanism-negative-l2", ["synth", "mechanism", "--student-l2", "-1"], "student_l2"),
+    ("mechanism-zero-c", ["synth", "mechanism", "--student-c", "0"], "student_c"),
     ("mechanism-tiny-test", ["synth", "mechanism", "--n-test", "1"], "n_test"),
     ("mechanism-negative-size", ["synth", "mechanism", "--n-overlap", "-1"], "n_overlap"),
     ("grid-zero-seeds", ["synth", "detect", "--seeds", "0"], "seeds"),

@@ -128,7 +128,7 @@ def check_mechanism(cfg: MechanismConfig) -> None:
     _check_common(cfg)
     for name in ("easy_signal", "hard_signal", "absent_noise"):
         validate.number(getattr(cfg, name), name, low=0.0 if name == "absent_noise" else None)
-    validate.l2(cfg.student_l2, "student_l2")
+    validate.number(cfg.student_c, "student_c", low=0.0, low_open=True)
 
 
 def _check_common(cfg: MechanismConfig | DetectionGridConfig) -> None:
