@@ -200,6 +200,17 @@ COMMAND_CASES: list[tuple[str, list[str], str]] = [
     ("grid-out-under-file", ["synth", "detect", "--out", "{file}/x"], "which is a file"),
     ("extract-out-under-file", [*EXTRACT, "--out", "{file}/a.npy"], "which is a file"),
     ("extract-out-is-folder", [*EXTRACT, "--out", "{dir_npy}"], "is a folder"),
+    # names that do not exist, and combinations
+    ("cache-rm-nothing", ["cache", "rm"], "what to remove"),
+    ("cache-rm-all-and-prefix", ["cache", "rm", "abc", "--all"], "--all"),
+    ("models-get-unknown", ["models", "get", "bogus"], "unknown alias"),
+    ("run-unknown-dataset", ["run", "--dataset", "no_such_dataset", "--out", "{dir}"],
+     "unknown dataset"),
+    ("run-missing-data-dir", ["run", "--dataset", "sst2", "--data-dir", "{dir}/none",
+                              "--out", "{dir}"], "data dir"),
+    ("extract-unknown-model", ["extract", "{tiny}", "-m", "no_such_model"], "unknown model"),
+    ("data-show-missing-column", ["data", "show", "{tiny}", "--label-column", "nope"],
+     "--label-column"),
     # local model folders with a damaged or missing config.json (fail before any weights)
     ("model-bad-config-json", ["extract", "{tiny}", "-m", "{model_bad_json}"], "damaged"),
     ("model-config-not-object", ["extract", "{tiny}", "-m", "{model_list_json}"],
