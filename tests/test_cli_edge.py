@@ -190,3 +190,12 @@ def test_setup_stops_when_the_project_install_fails(tmp_path: Path) -> None:
     assert res.returncode != 0
     assert "FAILED while installing w2sg and its dependencies" in res.stderr
     assert "offline models" not in res.stdout
+
+
+def test_checking_an_output_folder_creates_nothing(tmp_path: Path) -> None:
+    from w2sg.validate import output_dir
+
+    target = tmp_path / "a" / "b"
+    assert output_dir(target) == target
+    assert not (tmp_path / "a").exists()
+    assert list(tmp_path.iterdir()) == []  # the write probe is gone too
