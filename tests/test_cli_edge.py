@@ -11,6 +11,7 @@ import sys
 import time
 from pathlib import Path
 
+import numpy as np
 import pytest
 import typer
 
@@ -139,11 +140,21 @@ def _busy(pid: int) -> bool:
 
 
 @pytest.mark.parametrize("mask", [0o022, 0o077, 0o002])
-def test_outputs_follow_the_umask(mask: int, tmp_path: Path) -> None:
+@pytest.mark.parametrize("kind", ["json", "safetensors"])
+def test_outputs_follow_the_umask(mask: int, kind: str, tmp_path: Path) -> None:
+    """JSON and safetensors (whose writer makes its own 0600 temporary) get 0666 & ~umask."""
+    from safetensors.numpy import save_file
+
+    from w2sg.io import write_atomic
+
     old = os.umask(mask)
     try:
         assert current_umask() == mask
-        path = write_json(tmp_path / "results.json", {"a": 1})
+        if kind == "json":
+            path = write_json(tmp_path / "results.json", {"a": 1})
+        else:
+            arrays = {"a": np.zeros(3, dtype=np.float32)}
+            path = write_atomic(tmp_path / "a.safetensors", lambda t: save_file(arrays, str(t)))
     finally:
         os.umask(old)
     assert path.stat().st_mode & 0o777 == 0o666 & ~mask
