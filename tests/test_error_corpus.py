@@ -332,6 +332,29 @@ def _read_config(text: str, tmp: Path):
     return lambda: read_model_config(tmp / "config.json")
 
 
+def _synthetic(**kw):
+    from w2sg.data.synthetic import make_synthetic
+
+    return lambda: make_synthetic(n_easy_only=5, n_hard_only=5, n_overlap=5, **kw)
+
+
+def _mixing(**kw):
+    from w2sg.overlap.mixing import mixing_experiment
+
+    idx = np.arange(30)
+    return lambda: mixing_experiment(ACTS, PROBS, idx[:15], idx[15:], ACTS, (PROBS > 0.5),
+                                     **{"qs": (0.0, 0.5, 1.0), **kw})
+
+
+def _stage(**kw):
+    from w2sg.experiments.selection import run_selection_stage
+    from w2sg.overlap.detect import detect_overlap
+
+    partition = detect_overlap(PROBS, ACTS)
+    return lambda: run_selection_stage(PROBS, ACTS, partition, None, ACTS, PROBS > 0.5,
+                                       rounds=2, **kw)
+
+
 RNG = np.random.default_rng(1)
 PROBS = RNG.uniform(size=30)
 ACTS = RNG.normal(size=(30, 5))
@@ -377,6 +400,12 @@ API_CASES = [
     ("config-no-qs", lambda tmp: _config(mixing_qs=()), "mixing_qs"),
     ("mechanism-bad-dims", lambda tmp: _mechanism(d_easy=0), "d_easy"),
     ("mechanism-bad-seed", lambda tmp: _mechanism(seed=-4), "seed"),
+    ("synthetic-negative-seed", lambda tmp: _synthetic(seed=-1), "seed"),
+    ("synthetic-negative-mean-seed", lambda tmp: _synthetic(mean_seed=-2), "mean_seed"),
+    ("mixing-negative-seed", lambda tmp: _mixing(seeds=(-1,)), "seeds"),
+    ("mixing-float-seed", lambda tmp: _mixing(seeds=(0.5,)), "seeds"),
+    ("mixing-negative-l2", lambda tmp: _mixing(l2=-1.0), "l2"),
+    ("selection-stage-negative-seed", lambda tmp: _stage(seeds=(-3,)), "seeds"),
     ("model-config-broken", lambda tmp: _read_config("{oops", tmp), "config.json"),
     ("model-config-list", lambda tmp: _read_config("[]", tmp), "config.json"),
 ]
