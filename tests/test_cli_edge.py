@@ -92,6 +92,24 @@ def test_ctrl_c_in_a_command_exits_130_with_the_rerun_line(
     assert capsys.readouterr().err.strip() == "interrupted: rerun the same command to resume"
 
 
+def test_an_error_wrapping_ctrl_c_is_an_interrupt(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Ctrl-C during an import can surface as RuntimeError('Error calling __set_name__')."""
+
+    def wrapped() -> None:
+        try:
+            raise KeyboardInterrupt
+        except KeyboardInterrupt as e:
+            raise RuntimeError("Error calling __set_name__") from e
+
+    app = typer.Typer(add_completion=False, pretty_exceptions_enable=False)
+    app.command()(wrapped)
+    monkeypatch.setattr(cli, "app", app)
+    assert cli.run_cli([]) == 130
+    assert "interrupted: rerun" in capsys.readouterr().err
+
+
 def test_typer_exit_code_is_kept(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(cli, "app", _app_raising(typer.Exit(3)))
     assert cli.run_cli(["go"]) == 3
@@ -121,7 +139,7 @@ def test_sigint_to_the_real_command_exits_130_and_writes_nothing(tmp_path: Path)
     deadline = time.monotonic() + 120
     while proc.poll() is None and not _busy(proc.pid) and time.monotonic() < deadline:
         time.sleep(0.3)
-    time.sleep(1.0)
+    time.sleep(3.0)  # past torch's import, into the runs
     proc.send_signal(signal.SIGINT)
     out, err = proc.communicate(timeout=60)
     assert proc.returncode == 130, err
