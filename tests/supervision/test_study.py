@@ -31,9 +31,13 @@ SMALL = [
         (["--label-functions", "sentiment"], "need a label-model supervisor"),
         (["--weak-supervisor", "snorkel", "--label-functions", "sentiment"], "must be one of"),
         (["--weak-supervisor", "majority", "--label-functions", "nofile.json"], "no such file"),
+        (["--weak-supervisor", "majority", "--label-functions", "{bad}"], "unknown kind"),
     ],
 )
-def test_run_rejects_bad_supervision_options(args, message):
+def test_run_rejects_bad_supervision_options(args, message, tmp_path):
+    bad = tmp_path / "bad.json"
+    bad.write_text('{"functions": [{"name": "x", "kind": "magic"}]}')
+    args = [str(bad) if a == "{bad}" else a for a in args]
     result = CliRunner().invoke(app, ["run", "--dataset", "no-such-data", *args])
     assert isinstance(result.exception, W2SGError)
     assert message in str(result.exception)

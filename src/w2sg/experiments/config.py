@@ -77,7 +77,7 @@ class StudyConfig:
         """A label-model supervisor needs label functions: a file, a shipped set, or a WRENCH
         dataset's own label matrix (SPEC §9)."""
         from w2sg.data.wrench import wrench_path
-        from w2sg.supervision.functions import resolve_label_functions
+        from w2sg.supervision.functions import load_label_functions
         from w2sg.supervision.supervisor import check_supervisor
 
         check_supervisor(self.weak_supervisor)
@@ -89,7 +89,7 @@ class StudyConfig:
                 )
             return
         if self.label_functions is not None:
-            resolve_label_functions(self.label_functions)
+            load_label_functions(self.label_functions)  # a bad file fails before extraction
         elif wrench_path(self.dataset) is None:
             raise W2SGError(
                 f"--weak-supervisor {self.weak_supervisor} needs --label-functions FILE (or "
