@@ -9,9 +9,9 @@ from w2sg.errors import W2SGError
 from w2sg.supervision import MajorityVote, majority_vote, make_label_model
 
 
-def test_majority_vote_is_the_vote_share_with_ties_at_one_half():
-    matrix = np.array([[1, 1, 0], [0, 0, -1], [1, 0, -1], [-1, -1, -1], [1, -1, -1]])
-    np.testing.assert_allclose(majority_vote(matrix), [2 / 3, 0.0, 0.5, 0.5, 1.0])
+def test_majority_vote_is_the_smoothed_vote_share_with_ties_at_one_half():
+    matrix = np.array([[1, 1, 0], [0, 0, -1], [1, 0, -1], [-1, -1, -1], [1, -1, -1], [1, 1, 1]])
+    np.testing.assert_allclose(majority_vote(matrix), [3 / 5, 1 / 4, 0.5, 0.5, 2 / 3, 4 / 5])
 
 
 def test_majority_vote_recovers_labels_of_equally_good_functions(make_label_matrix):

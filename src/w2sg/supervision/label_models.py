@@ -1,9 +1,10 @@
 """Label models: a label matrix in, a soft label P(y = 1) per row out (SPEC §9).
 
-- `majority`: the share of non-abstain votes that say 1; its argmax is the majority vote,
-  ties and all-abstain rows give 0.5. The vote share (not a 0/1 vote) is what gives overlap
-  detection a graded confidence 2|p - 0.5| (the vote margin); a hard vote would make every
-  row equally (un)confident.
+- `majority`: the smoothed share of votes that say 1, (ones + 1) / (votes + 2); its argmax
+  is the majority vote, ties and all-abstain rows give 0.5. A soft share (not a 0/1 vote)
+  gives overlap detection a graded confidence 2|p - 0.5| that grows with the margin and with
+  the number of agreeing functions; a hard vote, or the raw share (a handful of levels, most
+  rows at 1), leaves the change point nothing to separate (SPEC §3).
 - `labelmodel`: Snorkel's `LabelModel` (optional extra `weak-supervision`), a generative model
   of the functions' accuracies fitted without ground truth on the weak half.
 
@@ -25,11 +26,11 @@ SNORKEL_PIN = "snorkel==0.10.0"
 
 
 def majority_vote(matrix: np.ndarray) -> np.ndarray:
-    """P(y = 1) as the share of non-abstain votes for 1; 0.5 on ties and all-abstain rows."""
+    """P(y = 1) as (votes for 1 + 1) / (votes + 2); 0.5 on ties and all-abstain rows."""
     L = check_label_matrix(matrix, "matrix")
     ones = (L == 1).sum(axis=1).astype(np.float64)
     votes = (L != -1).sum(axis=1).astype(np.float64)
-    return np.divide(ones, votes, out=np.full(len(L), 0.5), where=votes > 0)
+    return (ones + 1.0) / (votes + 2.0)
 
 
 @dataclass
