@@ -93,6 +93,8 @@ def test_study_with_a_label_model_on_sentiment_functions(tmp_path):
     )
     assert r["weak_label_accuracy"] == ((z["weak_probs"] > 0.5) == z["pool_labels"]).mean()
     assert len([row for row in r["mixing"] if row["kind"] == "mix"]) == 11 * 2
+    summary_md = (tmp_path / "summary.md").read_text()
+    assert summary_md.startswith("# W2S study: rotten_tomatoes, labelmodel on sentiment → mpnet")
 
 
 def _write_wrench_from(dataset, folder: Path, sizes: dict[str, int]) -> None:
