@@ -11,7 +11,10 @@ from w2sg.data.files import parse_label_map
 
 
 def _ints(text: str, what: str) -> tuple[int, ...]:
-    return tuple(comma_list(text, int, what))
+    """A comma-separated list of seeds, checked (whole, >= 0, distinct) naming the option."""
+    from w2sg.validate import seeds
+
+    return seeds(comma_list(text, int, what), what)
 
 
 def run(
@@ -59,6 +62,7 @@ def run(
 
     from w2sg.experiments.config import StudyConfig
     from w2sg.experiments.study import run_study
+    from w2sg.validate import check_output
 
     options = {
         k: v
@@ -97,6 +101,7 @@ def run(
         weak_supervisor=weak_supervisor,
         label_functions=label_functions,
     )
+    check_output(out)
     console = Console(stderr=True)
     results = run_study(config, out, log=lambda msg: console.print(f"[bold cyan]w2sg[/] {msg}"))
     r = results

@@ -59,9 +59,10 @@ def mechanism_command(
     from rich.console import Console
     from rich.table import Table
 
-    from w2sg.experiments.synth import MechanismConfig, run_mechanism
+    from w2sg.experiments.synth import MechanismConfig, check_mechanism, run_mechanism
     from w2sg.io import write_json
     from w2sg.report.synth_figures import mechanism_figure
+    from w2sg.validate import check_output
 
     cfg = MechanismConfig(
         vary=vary, counts=_numbers(counts, "counts", int), n_easy_only=n_easy_only,
@@ -69,6 +70,8 @@ def mechanism_command(
         absent_noise=absent_noise, easy_signal=easy_signal, hard_signal=hard_signal,
         student_c=student_c, seed=seed,
     )
+    check_mechanism(cfg)
+    check_output(out)
     console = Console()
     with console.status("mechanism runs") as status:
         result = run_mechanism(cfg, lambda d, t: status.update(f"mechanism run {d}/{t}"))
@@ -106,13 +109,19 @@ def detect_command(
     from rich.console import Console
     from rich.table import Table
 
-    from w2sg.experiments.synth import METRICS, DetectionGridConfig, run_detection_grid
+    from w2sg.experiments.synth import (
+        METRICS,
+        DetectionGridConfig,
+        check_grid,
+        run_detection_grid,
+    )
     from w2sg.io import write_atomic, write_json
     from w2sg.report.synth_figures import (
         detection_heatmap,
         detection_markdown,
         write_detection_csv,
     )
+    from w2sg.validate import check_output
 
     cfg = DetectionGridConfig(
         absent_noise=_numbers(absent_noise, "absent-noise"),
@@ -122,6 +131,8 @@ def detect_command(
         seeds=seeds, detectors=tuple(d.strip() for d in detectors.split(",") if d.strip()),
         noise=noise, seed=seed,
     )
+    check_grid(cfg)
+    check_output(out)
     console = Console()
     with console.status("detection grid") as status:
         result = run_detection_grid(cfg, lambda d, t: status.update(f"setting {d}/{t}"))
