@@ -116,3 +116,36 @@ def test_missing_files_and_folders(tmp_path, text_task):
     with pytest.raises(W2SGError, match="no such WRENCH folder"):
         load_dataset(f"wrench:{tmp_path / 'nowhere'}")
     assert wrench_path(str(tmp_path)) is None
+
+
+def _feature_task(folder: Path, seed: int = 0) -> Path:
+    """A feature task whose label functions see one feature each, noisily; the MLP sees all."""
+    rng = np.random.default_rng(seed)
+    splits = {}
+    for split, n in (("train", 800), ("valid", 50), ("test", 400)):
+        y = rng.integers(0, 2, n)
+        x = rng.normal(size=(n, 6)) + np.outer(2 * y - 1, [1.0, 1.0, 1.0, 1.0, 0, 0])
+        votes = (x[:, :3] > 0).astype(int) ^ (rng.random((n, 3)) < 0.2)  # 20 % flipped
+        weak = np.where(np.abs(x[:, :3]) > 0.3, votes, -1)
+        splits[split] = {
+            str(i): {"label": int(y[i]), "weak_labels": weak[i].tolist(),
+                     "data": {"feature": x[i].tolist()}}
+            for i in range(n)
+        }  # fmt: skip
+    return _write(folder, splits)
+
+
+def test_feature_task_runs_label_model_weak_and_mlp_strong(tmp_path):
+    from w2sg.experiments.wrench_features import run_feature_task
+
+    task = load_wrench(_feature_task(tmp_path / "toy"))
+    run = run_feature_task(task, label_model="majority", seed=0, epochs=30)
+    out = run.outcome
+    test = task.splits["test"]
+    assert out.weak["accuracy"] == ((run.supervision.test_probs > 0.5) == test.labels).mean()
+    # the MLP sees every feature: it beats the votes it learned from, and its ceiling is high
+    assert out.ceiling["accuracy"] > 0.9
+    assert out.w2s["accuracy"] > out.weak["accuracy"] + 0.05
+    counts = run.overlap.counts()
+    assert counts["n_overlap"] + counts["n_easy_only"] + counts["n_hard_only"] == 400
+    assert run.to_json()["weak_supervisor"]["label_model"] == {"name": "majority"}

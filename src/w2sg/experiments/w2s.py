@@ -5,7 +5,9 @@ Pure: arrays in, a frozen outcome out. The study wires it to data and files.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 
@@ -49,14 +51,18 @@ def weak_to_strong(
     test_y: np.ndarray,
     l2: float = 1e-3,
     weak_probs: tuple[np.ndarray, np.ndarray] | None = None,
+    strong_model: Callable[[], Any] | None = None,
 ) -> W2SOutcome:
     """Train weak (ground truth), student (weak soft labels) and ceiling (ground truth).
 
     The weak probe sees the weak model's activations of weak_train; the student and the
     ceiling see the strong model's activations of strong_train (the pool). `weak_probs`
     (pool, test) replaces the weak probe by another weak supervisor, e.g. a label model
-    (SPEC §9); the weak arguments are then unused.
+    (SPEC §9); the weak arguments are then unused. `strong_model` makes the student and the
+    ceiling (anything with fit / predict, e.g. the MLP of the tabular WRENCH runs); default
+    the logistic probe.
     """
+    make_strong = strong_model or (lambda: LogisticProbe(l2=l2))
     if weak_probs is None:
         weak = LogisticProbe(l2=l2).fit(weak_train_x, weak_train_y)
         pool_weak_probs = weak.predict(pool_weak_x)
@@ -68,8 +74,8 @@ def weak_to_strong(
                 f"weak_probs: {len(pool_weak_probs)} pool and {len(test_weak_probs)} test "
                 f"probabilities for {len(pool_y)} pool and {len(test_y)} test rows"
             )
-    student = LogisticProbe(l2=l2).fit(pool_strong_x, pool_weak_probs)
-    ceiling = LogisticProbe(l2=l2).fit(pool_strong_x, pool_y)
+    student = make_strong().fit(pool_strong_x, pool_weak_probs)
+    ceiling = make_strong().fit(pool_strong_x, pool_y)
 
     m_weak = evaluate(test_y, test_weak_probs)
     m_w2s = evaluate(test_y, student.predict(test_strong_x))
