@@ -246,8 +246,8 @@ def run_seed(config: InterventionsConfig, seed: int, a, probe_pool, probe_test, 
         row["pgr"] = {m: g.value for m, g in gaps.items()}
         rows[spec.name] = row
         log(
-            f"seed {seed}: {spec.name:<16} accuracy {row['test']['accuracy']}, "
-            f"PGR {row['pgr']['accuracy']}, kept {row['n_kept']}"
+            f"seed {seed}: {spec.name:<16} accuracy {_fmt(row['test']['accuracy'])}, "
+            f"PGR {_fmt(row['pgr']['accuracy'])}, kept {row['n_kept']}"
         )
     return {
         "seed": seed,
@@ -287,6 +287,10 @@ def intervention_row(spec, config, a, weak_probs, probe_pool, probe_test, plain:
         "train_label_accuracy": _mean(trained_right),
         "info": ts.info,
     }
+
+
+def _fmt(x: float | None) -> str:
+    return "n/a" if x is None else f"{x:.4f}"
 
 
 def _mean(x: np.ndarray) -> float | None:
