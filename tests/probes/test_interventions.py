@@ -150,3 +150,5 @@ def test_names_parse_with_clear_errors() -> None:
         InterventionOptions(contamination=1.0)
     with pytest.raises(W2SGError, match="metric must be one of"):
         InterventionOptions(metric="l1")
+    with pytest.raises(W2SGError, match="unknown detector"):
+        InterventionOptions(detector="magic")

@@ -66,6 +66,9 @@ class InterventionOptions:
             )
         if self.similarity not in ("abs_cosine", "dot"):
             raise W2SGError(f"similarity must be abs_cosine or dot; not {self.similarity!r}")
+        from w2sg.overlap.detectors import parse_detector
+
+        parse_detector(self.detector)
 
 
 @dataclass(frozen=True)
