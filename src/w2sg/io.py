@@ -40,11 +40,12 @@ def write_atomic(path: str | Path, write: Callable[[Path], None]) -> Path:
 def write_json(path: str | Path, obj: Any) -> Path:
     """Write JSON atomically (indented, keys in insertion order)."""
     return write_atomic(
-        path, lambda tmp: tmp.write_text(json.dumps(obj, indent=2, default=_jsonable) + "\n")
+        path, lambda tmp: tmp.write_text(json.dumps(obj, indent=2, default=jsonable) + "\n")
     )
 
 
-def _jsonable(obj: Any) -> Any:
+def jsonable(obj: Any) -> Any:
+    """numpy scalars and arrays, and paths, as JSON values (`json.dumps(default=...)`)."""
     import numpy as np
 
     if isinstance(obj, np.integer):

@@ -90,11 +90,14 @@ def run(
     console = Console(stderr=True)
     results = run_study(config, out, log=lambda msg: console.print(f"[bold cyan]w2sg[/] {msg}"))
     r = results
-    console.print(
-        f"[bold]weak[/] {r['weak']['accuracy']:.4f}  [bold]w2s[/] {r['w2s']['accuracy']:.4f}  "
-        f"[bold]ceiling[/] {r['ceiling']['accuracy']:.4f}  [bold]PGR[/] "
-        + ("n/a" if r["pgr"]["accuracy"] is None else f"{r['pgr']['accuracy']:.3f}")
-    )
+    if r["weak"] is None:
+        console.print("[bold red]the probes stage did not run[/]; see summary.md for why")
+    else:
+        console.print(
+            f"[bold]weak[/] {r['weak']['accuracy']:.4f}  [bold]w2s[/] {r['w2s']['accuracy']:.4f}"
+            f"  [bold]ceiling[/] {r['ceiling']['accuracy']:.4f}  [bold]PGR[/] "
+            + ("n/a" if r["pgr"]["accuracy"] is None else f"{r['pgr']['accuracy']:.3f}")
+        )
     console.print(f"read first: {out / 'summary.md'}")
 
 

@@ -49,7 +49,9 @@ def mechanism_command(
     absent_noise: float = typer.Option(0.0, help="Noise std in a block a point lacks."),
     easy_signal: float = typer.Option(1.0, help="Strength of the easy block's signal."),
     hard_signal: float = typer.Option(1.0, help="Strength of the hard block's signal."),
-    student_l2: float = typer.Option(1.0, help="L2 penalty of the student probe."),
+    student_c: float = typer.Option(
+        0.01, "--student-c", help="The student's regularisation as sklearn's C (reference 0.01)."
+    ),
     seed: int = typer.Option(0, help="Seed of the whole experiment."),
     out: Path = typer.Option(Path("runs/synth"), help="Output folder."),
 ) -> None:
@@ -65,7 +67,7 @@ def mechanism_command(
         vary=vary, counts=_numbers(counts, "counts", int), n_easy_only=n_easy_only,
         n_hard_only=n_hard_only, n_overlap=n_overlap, n_test=n_test, runs=runs, noise=noise,
         absent_noise=absent_noise, easy_signal=easy_signal, hard_signal=hard_signal,
-        student_l2=student_l2, seed=seed,
+        student_c=student_c, seed=seed,
     )
     console = Console()
     with console.status("mechanism runs") as status:

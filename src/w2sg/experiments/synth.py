@@ -26,7 +26,7 @@ from w2sg.errors import W2SGError
 from w2sg.metrics import accuracy
 from w2sg.overlap.detect import detect_overlap
 from w2sg.overlap.detectors import parse_detector
-from w2sg.probes.logistic import LogisticProbe
+from w2sg.probes.logistic import LogisticProbe, l2_for_sklearn_c
 
 VARIES = ("overlap", "easy_only", "hard_only")
 
@@ -57,7 +57,7 @@ class MechanismConfig:
     easy_signal: float = 1.0
     hard_signal: float = 1.0
     weak_l2: float = 1e-3
-    student_l2: float = 1.0  # strong, as the reference (sklearn C = 0.01) regularises
+    student_c: float = 0.01  # the reference's sklearn C, matched at every training size
     seed: int = 0
 
     def to_json(self) -> dict:
@@ -140,7 +140,8 @@ def mechanism_cell(cfg: MechanismConfig, run: int, i: int, test: SyntheticData,
     if len(overlap) == 0:  # nothing to learn from: chance
         return [0.5] * len(TYPES), weak_acc
     soft = weak.predict(pool.weak_x[overlap])
-    student = LogisticProbe(l2=cfg.student_l2).fit(pool.strong_x[overlap], soft)
+    l2 = l2_for_sklearn_c(cfg.student_c, len(overlap))
+    student = LogisticProbe(l2=l2).fit(pool.strong_x[overlap], soft)
     return _per_type_accuracy(test, student.predict(test.strong_x)), weak_acc
 
 

@@ -76,3 +76,15 @@ class LogisticProbe:
         """P(y = 1) per row."""
         z = self.decision_function(x)
         return 1.0 / (1.0 + np.exp(-z))
+
+
+def l2_for_sklearn_c(c: float, n: int) -> float:
+    """The probe's `l2` that fits what scikit-learn's `LogisticRegression(C=c)` fits on n points.
+
+    sklearn minimises C·Σ BCE + ‖w‖²/2; divided by C·n that is mean BCE + ‖w‖²/(2·C·n).
+    """
+    if not c > 0:
+        raise W2SGError(f"C must be positive, got {c}")
+    if n < 1:
+        raise W2SGError(f"n must be at least 1 point, got {n}")
+    return 1.0 / (2.0 * c * n)
