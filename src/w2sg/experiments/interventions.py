@@ -452,6 +452,7 @@ def run_probe_sweep(config: SweepConfig, out_dir: str | Path, log: Log = print) 
     results = {
         "config": config.to_json(),
         "provenance": _provenance(config),
+        "dataset": {"name": prepared.dataset.name, "rows": len(prepared.dataset)},
         "layers": list(layers),
         "weak_auc": _stats(weak_aucs),
         "sweep": {p: _sweep_json(grids[p], layers, _values(config, p), p) for p in config.probes},

@@ -47,7 +47,8 @@ def interventions_summary(results: dict) -> str:
     """A markdown table: one row per intervention."""
     cfg = results["config"]
     lines = [
-        f"# Interventions: {cfg['dataset']}, {cfg['weak_model']} -> {cfg['strong_model']}",
+        f"# Interventions: {results['dataset']['name']}, {cfg['weak_model']} -> "
+        f"{cfg['strong_model']}",
         "",
         f"Probe layer {results['probe_layer']}, student layer {results['student_layer']}; "
         f"seeds {cfg['seeds']}. Weak accuracy {_pm(results['weak']['accuracy'])}, plain "
@@ -84,7 +85,9 @@ def sweep_figure(results: dict, out_dir: Path) -> list[Path]:
     """One heat-map per probe: layers x parameter, probe test AUC minus weak test AUC."""
     plt = pyplot()
     sweep = results["sweep"]
-    fig, axes = plt.subplots(1, len(sweep), figsize=(3.6 * len(sweep) + 1, 4.2), squeeze=False)
+    fig, axes = plt.subplots(
+        1, len(sweep), figsize=(4.2 * len(sweep) + 1, 4.4), squeeze=False, layout="constrained"
+    )
     for ax, (probe, s) in zip(axes[0], sweep.items(), strict=True):
         grid = np.array([[np.nan if v is None else v for v in row] for row in s["auc_gain"]])
         lim = float(np.nanmax(np.abs(grid))) if np.isfinite(grid).any() else 1.0
@@ -98,14 +101,14 @@ def sweep_figure(results: dict, out_dir: Path) -> list[Path]:
             if np.isfinite(v):
                 ax.text(j, i, f"{v:+.3f}", ha="center", va="center", fontsize=7)
         fig.colorbar(im, ax=ax, shrink=0.8)
-    fig.suptitle(f"{results['config']['dataset']}: probe test AUC − weak test AUC")
-    return save_figure(fig, out_dir, "probes_sweep")
+    fig.suptitle(f"{results['dataset']['name']}: probe test AUC − weak test AUC")
+    return save_figure(fig, out_dir, "probes_sweep", tight=False)
 
 
 def write_sweep_report(results: dict, out_dir: Path) -> None:
     sweep_figure(results, out_dir)
     lines = [
-        f"# Probe sweep: {results['config']['dataset']}",
+        f"# Probe sweep: {results['dataset']['name']}",
         "",
         f"Weak test AUC {_pm(results['weak_auc'])}. Best cell per probe (test AUC − weak AUC):",
         "",
