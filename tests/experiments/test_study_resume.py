@@ -29,16 +29,16 @@ def _numbers(out: Path) -> dict:
     return {k: v for k, v in results.items() if k not in ("provenance", "timings")}
 
 
-def _stop_when(out: Path, marker: str, sig: int, timeout: float = 600):
-    """Start a run and send it `sig` as soon as `marker`'s stage is saved; the finished process."""
+def _stop_when(out: Path, marker: str, sig: int, timeout: float = 600) -> tuple[int, str]:
+    """Start a run, send it `sig` as soon as `marker`'s stage is saved: (exit code, stderr)."""
     proc = subprocess.Popen(_cmd(out), stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     stage = out / "stages" / "seed0" / f"{marker}.json"
     deadline = time.monotonic() + timeout
     while not stage.exists() and proc.poll() is None and time.monotonic() < deadline:
         time.sleep(0.02)
     proc.send_signal(sig)
-    proc.communicate()
-    return proc
+    _, stderr = proc.communicate()
+    return proc.returncode, stderr
 
 
 @pytest.fixture(scope="module")
@@ -54,12 +54,12 @@ def reference(tmp_path_factory) -> Path:
 )
 def test_stopped_run_resumes_to_the_uninterrupted_results(reference, tmp_path, marker, sig):
     out = tmp_path / "stopped"
-    stopped = _stop_when(out, marker, sig)
+    code, stderr = _stop_when(out, marker, sig)
     assert not (out / "results.json").exists(), "the run finished before it could be stopped"
     if sig == signal.SIGINT:  # Ctrl-C: one line, exit 130, nothing half-written
-        assert stopped.returncode == 130
-        assert "interrupted: rerun the same command to resume" in stopped.stderr
-        assert "Traceback" not in stopped.stderr
+        assert code == 130
+        assert "interrupted: rerun the same command to resume" in stderr
+        assert "Traceback" not in stderr
         assert not list(out.rglob(".*.tmp"))
     proc = subprocess.run(_cmd(out), capture_output=True, text=True)
     assert proc.returncode == 0, proc.stderr[-3000:]

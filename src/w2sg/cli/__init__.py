@@ -41,9 +41,10 @@ def _root(
 
 def _register() -> None:
     # One import per command group; each module defines `register(app)`.
-    from w2sg.cli import data, detect, models, run, select, synth
+    from w2sg.cli import data, detect, interventions, models, probes, run, select, synth
 
     modules: list = [run, data, synth, models, select, detect]
+    modules += [interventions, probes]
     for module in modules:
         module.register(app)
 

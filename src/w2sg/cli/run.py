@@ -46,6 +46,14 @@ def run(
     label_map: str = typer.Option(None, help="String labels to 0/1, e.g. pos=1,neg=0."),
     source_column: str = typer.Option(None, help="Source column (user files)."),
     data_dir: Path = typer.Option(None, help="Local copy of a literature dataset."),
+    weak_supervisor: str = typer.Option(
+        "probe", help="probe (the weak model) | labelmodel | majority: a label model on label "
+        "functions plays the weak model (SPEC §9)."
+    ),
+    label_functions: str = typer.Option(
+        None, help="Label-function file, or 'sentiment' (shipped); a WRENCH dataset "
+        "(wrench:DIR) brings its own."
+    ),
     out: Path = typer.Option(Path("runs/study"), help="Output folder."),
 ) -> None:
     """Cache activations, train weak / student / ceiling, detect overlap, run the mixing
@@ -90,6 +98,8 @@ def run(
         selection_rounds=selection_rounds,
         selection_eval_every=selection_eval_every,
         dataset_options=options,
+        weak_supervisor=weak_supervisor,
+        label_functions=label_functions,
     )
     check_output(out)
     console = Console(stderr=True)

@@ -45,10 +45,13 @@ class StudyConfig:
     selection_rounds: int = 25
     selection_eval_every: int = 5  # test the collected data's probe every k rounds (and last)
     dataset_options: dict = field(default_factory=dict)  # file columns, data_dir, label map
+    weak_supervisor: str = "probe"  # probe (the weak model) | majority | labelmodel (SPEC §9)
+    label_functions: str | None = None  # a file or a shipped set; None: a WRENCH task's own
 
     def __post_init__(self) -> None:
         self._check_values()
         self._check_names()
+        self._check_supervision()
 
     def _check_values(self) -> None:
         """Ranges, types and combinations of every number, before any work starts."""
@@ -93,6 +96,37 @@ class StudyConfig:
         if self.similarity not in ("abs_cosine", "dot"):
             raise W2SGError(f"similarity must be abs_cosine or dot; not {self.similarity!r}")
         parse_detector(self.detector)
+
+    def _check_supervision(self) -> None:
+        """A label-model supervisor needs label functions: a file, a shipped set, or a WRENCH
+        dataset's own label matrix (SPEC §9)."""
+        from w2sg.data.wrench import wrench_path
+        from w2sg.supervision.functions import load_label_functions
+        from w2sg.supervision.supervisor import check_supervisor
+
+        check_supervisor(self.weak_supervisor)
+        if self.weak_supervisor == "probe":
+            if self.label_functions is not None:
+                raise W2SGError(
+                    "label functions need a label-model supervisor: add --weak-supervisor "
+                    "labelmodel or majority"
+                )
+            return
+        if self.label_functions is not None:
+            load_label_functions(self.label_functions)  # a bad file fails before extraction
+        elif wrench_path(self.dataset) is None:
+            raise W2SGError(
+                f"--weak-supervisor {self.weak_supervisor} needs --label-functions FILE (or "
+                "'sentiment'), or a WRENCH dataset with its own label matrix"
+            )
+        if self.weak_supervisor == "labelmodel":
+            import importlib.util
+
+            if importlib.util.find_spec("snorkel") is None:
+                raise W2SGError(
+                    "--weak-supervisor labelmodel needs Snorkel: pip install "
+                    "'w2sg[weak-supervision]' (or use --weak-supervisor majority)"
+                )
 
     def to_json(self) -> dict:
         out = {

@@ -39,6 +39,11 @@ class StudyArrays:
     test_weak_x: np.ndarray
     test_strong_x: np.ndarray
     test_y: np.ndarray
+    # label-model supervisor (SPEC §9): each split's label matrix and the functions' names
+    weak_train_votes: np.ndarray | None = None
+    pool_votes: np.ndarray | None = None
+    test_votes: np.ndarray | None = None
+    vote_names: tuple[str, ...] | None = None
 
 
 def _union(parts: list[TextDataset], name: str) -> TextDataset:
@@ -80,9 +85,10 @@ def prepare_study(config: StudyConfig, log: Log = print) -> PreparedStudy:
     from w2sg.data.splits import SplitSizes, make_splits
     from w2sg.models import get_activations, resolve_model
 
+    label_model = config.weak_supervisor != "probe"  # then no weak model is used (SPEC §9)
+    roles = (("weak", config.weak_model), ("strong", config.strong_model))
     models = {  # an unknown or missing model fails before any work
-        role: resolve_model(name)
-        for role, name in (("weak", config.weak_model), ("strong", config.strong_model))
+        role: resolve_model(name) for role, name in roles if not (label_model and role == "weak")
     }
     dataset = load_dataset(config.dataset, **config.dataset_options)
     sizes = SplitSizes(
@@ -103,11 +109,19 @@ def prepare_study(config: StudyConfig, log: Log = print) -> PreparedStudy:
     ]
     union = _union(parts, dataset.name)
     log(f"{dataset.name}: {len(dataset)} rows; {len(union)} used over {len(config.seeds)} seed(s)")
-    acts = {}
+    acts, votes = {}, None
+    if label_model:
+        from w2sg.supervision.supervisor import study_label_matrix
+
+        log(f"label functions: {config.label_functions or 'the dataset’s own label matrix'}")
+        votes = study_label_matrix(config.label_functions, config.dataset, union.ids, union.texts)
+        acts["weak"] = np.zeros((len(union), 0), dtype=np.float32)
     for role, model, layer in (
         ("weak", config.weak_model, config.weak_layer),
         ("strong", config.strong_model, config.strong_layer),
     ):
+        if role in acts:
+            continue
         log(f"activations: {role} model {model}, layer {layer}")
         acts[role] = get_activations(
             model,
@@ -120,7 +134,7 @@ def prepare_study(config: StudyConfig, log: Log = print) -> PreparedStudy:
         )[layer]
     has_sources = natural_sources(dataset) is not None
     arrays = {
-        seed: _arrays(union, acts["weak"], acts["strong"], s, has_sources)
+        seed: _arrays(union, acts["weak"], acts["strong"], s, has_sources, votes)
         for seed, s in splits.items()
     }
     identities = {
@@ -188,9 +202,10 @@ def _provenance(config: StudyConfig, prepared: PreparedStudy, resumed: list[str]
 
 
 def _arrays(
-    union: TextDataset, weak: np.ndarray, strong: np.ndarray, s, has_sources: bool
+    union: TextDataset, weak: np.ndarray, strong: np.ndarray, s, has_sources: bool, votes=None
 ) -> StudyArrays:
     w, p, t = _rows(union, s.weak_train), _rows(union, s.strong_train), _rows(union, s.test)
+    matrix, names = (None, None) if votes is None else votes[:2]
     return StudyArrays(
         weak_train_x=weak[w],
         weak_train_y=s.weak_train.labels,
@@ -202,6 +217,10 @@ def _arrays(
         test_weak_x=weak[t],
         test_strong_x=strong[t],
         test_y=s.test.labels,
+        weak_train_votes=None if matrix is None else matrix[w],
+        pool_votes=None if matrix is None else matrix[p],
+        test_votes=None if matrix is None else matrix[t],
+        vote_names=names,
     )
 
 
@@ -282,6 +301,7 @@ def _run_seed(
         "pgr": p.get("pgr"),
         "pgr_reasons": p.get("pgr_reasons", {}),
         "weak_label_accuracy": p.get("weak_label_accuracy"),
+        "weak_supervision": p.get("weak_supervision"),
         "overlap": detection.value,
         "mixing": m.get("rows"),
         "mixing_summary": m.get("summary"),
@@ -292,10 +312,28 @@ def _run_seed(
 
 
 def _probes(config: StudyConfig, seed: int, a: StudyArrays, log: Log):
-    """Weak, student and ceiling probes (SPEC §1, §2): metrics, PGR and the weak labels."""
+    """Weak, student and ceiling probes (SPEC §1, §2): metrics, PGR and the weak labels.
+
+    With a label-model supervisor (SPEC §9) the label model replaces the weak probe.
+    """
+    supervision = None
+    if a.pool_votes is not None:
+        from w2sg.supervision.supervisor import supervise
+
+        supervision = supervise(
+            config.weak_supervisor,
+            {"weak_train": a.weak_train_votes, "strong_train": a.pool_votes,
+             "test": a.test_votes},
+            {"weak_train": a.weak_train_y, "strong_train": a.pool_y, "test": a.test_y},
+            list(a.vote_names or ()),
+            {"source": config.label_functions or f"{config.dataset} (its own label matrix)"},
+            seed=seed,
+        )  # fmt: skip
     outcome = weak_to_strong(
         a.weak_train_x, a.weak_train_y, a.pool_weak_x, a.pool_strong_x, a.pool_y,
         a.test_weak_x, a.test_strong_x, a.test_y, l2=config.l2,
+        weak_probs=None if supervision is None else (supervision.pool_probs,
+                                                     supervision.test_probs),
     )  # fmt: skip
     log(
         f"seed {seed}: weak {outcome.weak['accuracy']:.4f}, w2s {outcome.w2s['accuracy']:.4f}, "
@@ -305,7 +343,10 @@ def _probes(config: StudyConfig, seed: int, a: StudyArrays, log: Log):
         "pool_weak_probs": outcome.pool_weak_probs,
         "test_weak_probs": outcome.test_weak_probs,
     }
-    return outcome.to_json(), arrays
+    value = outcome.to_json()
+    if supervision is not None:
+        value["weak_supervision"] = supervision.to_json()
+    return value, arrays
 
 
 def _detect(config: StudyConfig, a: StudyArrays, weak_probs: np.ndarray):
@@ -477,5 +518,8 @@ def _assemble(config: StudyConfig, dataset: TextDataset, runs: list[dict]) -> di
         results["mixing_slope_std"] = float(np.std(slopes)) if slopes else None
         results["mixing_slope_n_defined"] = len(slopes)
         results["selection"] = first["selection"]
+    if config.weak_supervisor != "probe":
+        results["weak_supervisor"] = {"name": config.weak_supervisor,
+                                      **(first["weak_supervision"] or {})}
     results["per_seed"] = clean
     return results

@@ -95,6 +95,18 @@ class LogisticProbe:
         return 1.0 / (1.0 + np.exp(-z))
 
 
+def l2_for_sklearn_c(c: float, n: int) -> float:
+    """The probe's `l2` that fits what scikit-learn's `LogisticRegression(C=c)` fits on n points.
+
+    sklearn minimises C·Σ BCE + ‖w‖²/2; divided by C·n that is mean BCE + ‖w‖²/(2·C·n).
+    """
+    if not c > 0:
+        raise W2SGError(f"C must be positive, got {c}")
+    if n < 1:
+        raise W2SGError(f"n must be at least 1 point, got {n}")
+    return 1.0 / (2.0 * c * n)
+
+
 def _numeric(a: object, name: str, ndim: int | None) -> np.ndarray:
     """`a` as float32, or an error naming the argument (strings, objects, wrong rank)."""
     if hasattr(a, "detach"):  # torch tensor
@@ -108,15 +120,3 @@ def _numeric(a: object, name: str, ndim: int | None) -> np.ndarray:
         raise W2SGError(f"probe: {name} must be {ndim}-dimensional (rows, features), got shape "
                         f"{arr.shape}")
     return arr.astype(np.float32, copy=False)
-
-
-def l2_for_sklearn_c(c: float, n: int) -> float:
-    """The probe's `l2` that fits what scikit-learn's `LogisticRegression(C=c)` fits on n points.
-
-    sklearn minimises C·Σ BCE + ‖w‖²/2; divided by C·n that is mean BCE + ‖w‖²/(2·C·n).
-    """
-    if not c > 0:
-        raise W2SGError(f"C must be positive, got {c}")
-    if n < 1:
-        raise W2SGError(f"n must be at least 1 point, got {n}")
-    return 1.0 / (2.0 * c * n)

@@ -216,8 +216,11 @@ def summary_markdown(results: dict) -> str:
     c = results["config"]
     seeds = c["seeds"]
     several = len(seeds) > 1
+    weak = c["weak_model"]
+    if c.get("weak_supervisor", "probe") != "probe":  # a label model plays the weak model
+        weak = f"{c['weak_supervisor']} on {c.get('label_functions') or 'its label matrix'}"
     lines = [
-        f"# W2S study: {c['dataset']}, {c['weak_model']} → {c['strong_model']}",
+        f"# W2S study: {c['dataset']}, {weak} → {c['strong_model']}",
         "",
         f"w2sg {c['w2sg_version']}; seeds {seeds}; sizes weak_train {c['weak_train']}, "
         f"strong_train {c['strong_train']}, test {c['test']}; layers {c['weak_layer']} / "
