@@ -200,6 +200,15 @@ COMMAND_CASES: list[tuple[str, list[str], str]] = [
     ("grid-out-under-file", ["synth", "detect", "--out", "{file}/x"], "which is a file"),
     ("extract-out-under-file", [*EXTRACT, "--out", "{file}/a.npy"], "which is a file"),
     ("extract-out-is-folder", [*EXTRACT, "--out", "{dir_npy}"], "is a folder"),
+    # `w2sg interventions` and `w2sg probes sweep`
+    ("interventions-negative-seed", ["interventions", "--seeds=-1"], "seeds"),
+    ("interventions-zero-k", ["interventions", "--k", "0"], "k must be"),
+    ("interventions-contamination", ["interventions", "--contamination", "2"], "contamination"),
+    ("interventions-out-is-file", ["interventions", "--out", "{file}"], "is a file"),
+    ("probes-negative-k", ["probes", "sweep", "--ks=-1"], "k values"),
+    ("probes-negative-l2", ["probes", "sweep", "--l2s=-1"], "L2"),
+    ("probes-unknown-probe", ["probes", "sweep", "--probes", "bogus"], "probes"),
+    ("probes-out-under-file", ["probes", "sweep", "--out", "{file}/x"], "which is a file"),
     # names that do not exist, and combinations
     ("cache-rm-nothing", ["cache", "rm"], "what to remove"),
     ("cache-rm-all-and-prefix", ["cache", "rm", "abc", "--all"], "--all"),
