@@ -34,10 +34,12 @@ def atomic_path(path: str | Path) -> Iterator[Path]:
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
     os.close(fd)
-    os.chmod(tmp, 0o666 & ~current_umask())  # mkstemp makes 0600; outputs follow the umask
     tmp_path = Path(tmp)
     try:
         yield tmp_path
+        # mkstemp makes 0600, and some writers (safetensors) replace the file with their own
+        # 0600 temporary: set the user's mode on what was written, just before the rename.
+        os.chmod(tmp_path, 0o666 & ~current_umask())
         os.replace(tmp_path, path)
     finally:
         if tmp_path.exists():

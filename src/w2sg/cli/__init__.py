@@ -64,6 +64,19 @@ def _is_named(err: BaseException, name: str) -> bool:
     return any(c.__name__ == name for c in type(err).__mro__)
 
 
+def _caused_by_interrupt(err: BaseException) -> bool:
+    """True when Ctrl-C is behind `err`: the click package's Abort, or a library that wrapped
+    the KeyboardInterrupt (e.g. `__set_name__` during an import cut short)."""
+    seen: set[int] = set()
+    cur: BaseException | None = err
+    while cur is not None and id(cur) not in seen:
+        if isinstance(cur, KeyboardInterrupt):
+            return True
+        seen.add(id(cur))
+        cur = cur.__cause__ or cur.__context__
+    return False
+
+
 def _usage_line(err: BaseException) -> str:
     """One line for a click usage error: the problem and where to read the command's help."""
     message = " ".join(str(err.format_message()).split())  # type: ignore[attr-defined]
@@ -104,9 +117,10 @@ def run_cli(args: list[str] | None = None) -> int:
         if _is_click_error(err):
             _error(_usage_line(err))
             return 2
-        if _is_named(err, "Abort"):  # the click package turns Ctrl-C into Abort
-            cause = err.__cause__ or err.__context__
-            return _interrupted() if isinstance(cause, KeyboardInterrupt) else 1
+        if _caused_by_interrupt(err):  # click's Abort, or an import that Ctrl-C cut short
+            return _interrupted()
+        if _is_named(err, "Abort"):
+            return 1
         if _is_named(err, "Exit"):
             return int(getattr(err, "exit_code", 0) or 0)
         if isinstance(err, OSError) and err.strerror:  # disk full, permission denied, ...

@@ -40,10 +40,10 @@ def _npy(path: Path, option: str) -> np.ndarray:
     """A .npy file (memory-mapped), or one clear error when the file is not a numpy array."""
     try:
         return np.load(path, mmap_mode="r", allow_pickle=False)
-    except (ValueError, OSError, EOFError) as err:
+    except (ValueError, OSError, EOFError):
         raise W2SGError(
-            f"{option}: {path} is not a readable .npy array ({' '.join(str(err).split())}); "
-            "save it with numpy.save"
+            f"{option}: {path} is not a .npy array (its contents are not what the extension "
+            "says); save the array with numpy.save"
         ) from None
 
 

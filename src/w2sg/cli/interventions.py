@@ -73,6 +73,9 @@ def interventions(
             detector=detector,
         ),
     )
+    from w2sg.validate import check_output
+
+    check_output(out)  # a usable output folder and cache, before any work
     console = Console(stderr=True)
     run_interventions(config, out, log=lambda msg: console.print(f"[bold cyan]w2sg[/] {msg}"))
     console.print(f"read first: {out / 'summary.md'}")

@@ -101,6 +101,9 @@ def rm_command(
     """Remove cached activations by key prefix, by model, or all of them."""
     from w2sg.models.cache import remove_artifacts
 
+    if everything and (prefix is not None or model is not None):
+        raise W2SGError("--all removes every cached activation; give it alone, without a key "
+                        "prefix or --model")
     removed = remove_artifacts(prefix=prefix, model=model, everything=everything)
     typer.echo(f"removed {len(removed)} cached activation file(s)")
 

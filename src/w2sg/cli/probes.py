@@ -52,6 +52,9 @@ def sweep(
         test=test,
         seeds=tuple(comma_list(seeds, int, "--seeds")),
     )
+    from w2sg.validate import check_output
+
+    check_output(out)  # a usable output folder and cache, before any work
     console = Console(stderr=True)
     run_probe_sweep(config, out, log=lambda msg: console.print(f"[bold cyan]w2sg[/] {msg}"))
     console.print(f"read first: {out / 'summary.md'}")

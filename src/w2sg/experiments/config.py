@@ -67,6 +67,8 @@ class StudyConfig:
         if self.max_length is not None:
             v.positive(self.max_length, "max_length")
         for name in ("seeds", "mixing_seeds", "selection_seeds"):
+            if name == "selection_seeds" and self.selection is False and not self.selection_seeds:
+                continue  # no selection stage: no seeds needed
             object.__setattr__(self, name, v.seeds(getattr(self, name), name))
         v.l2(self.l2)
         qs = self.mixing_qs

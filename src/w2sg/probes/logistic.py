@@ -33,8 +33,6 @@ class LogisticProbe:
         validate.positive(self.max_iter, "probe max_iter")
 
     def fit(self, x: np.ndarray, y: np.ndarray) -> LogisticProbe:
-        import torch
-
         self._check_settings()  # also when changed after construction
         x_np = _numeric(x, "X", 2)
         y_np = _numeric(y, "y (the targets)", None).ravel()
@@ -51,6 +49,8 @@ class LogisticProbe:
             raise W2SGError("probe: inputs contain NaN or infinity")
         if (y_np < 0).any() or (y_np > 1).any():
             raise W2SGError("probe: targets must lie in [0, 1]")
+        import torch
+
         # torch.tensor copies: cached activations arrive as read-only memory maps.
         xt, yt = torch.tensor(x_np), torch.tensor(y_np)
         w = torch.zeros(x_np.shape[1], requires_grad=True)
