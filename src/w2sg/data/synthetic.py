@@ -20,6 +20,7 @@ from dataclasses import asdict, dataclass
 
 import numpy as np
 
+from w2sg import validate
 from w2sg.errors import W2SGError
 
 TYPES: tuple[str, ...] = ("easy_only", "hard_only", "overlap")
@@ -83,6 +84,9 @@ def _check(params: SyntheticParams) -> None:
         value = getattr(params, name)
         if not math.isfinite(value) or value < 0:
             raise W2SGError(f"{name} must be a finite number >= 0, got {value}")
+    validate.seed(params.seed, "seed")
+    if params.mean_seed is not None:
+        validate.seed(params.mean_seed, "mean_seed")
 
 
 def class_means(d_easy: int, d_hard: int, mean_seed: int) -> np.ndarray:

@@ -11,6 +11,7 @@ from typing import Any
 
 import numpy as np
 
+from w2sg import validate
 from w2sg.errors import W2SGError
 from w2sg.overlap.detect import OverlapResult
 from w2sg.selection.arms import DEFAULT_DENSITIES, Arm, construct_arms, natural_arms
@@ -117,8 +118,7 @@ def run_selection_stage(
     check_options(strategies, arms, densities)
     if kind == "natural" and "oracle" in strategies:
         raise W2SGError("the oracle needs known densities; natural sources have none")
-    if not seeds:
-        raise W2SGError("give at least one seed")
+    seeds = validate.seeds(seeds, "seeds")  # whole numbers >= 0, before any arm is drawn
 
     is_overlap = None
     if sets is not None and kind == "constructed":

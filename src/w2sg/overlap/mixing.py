@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from w2sg import validate
 from w2sg.errors import W2SGError
 from w2sg.metrics import evaluate, pgr
 from w2sg.probes import LogisticProbe
@@ -101,7 +102,9 @@ def mixing_experiment(
             f"test_acts {tx.shape} and test_labels ({len(ty)}) must align and match the pool's "
             f"{x.shape[1]} dimensions"
         )
-    qs, seeds = tuple(float(q) for q in qs), tuple(int(s) for s in seeds)
+    seeds = validate.seeds(seeds, "seeds")  # whole numbers >= 0: numpy rejects negatives
+    validate.l2(l2, "l2")
+    qs = tuple(float(q) for q in qs)
     if not qs or not seeds or any(not 0.0 <= q <= 1.0 for q in qs):
         raise W2SGError("give at least one seed and one q, each q in [0, 1]")
     m = min(len(o_idx), len(n_idx))
