@@ -41,10 +41,10 @@ def _root(
 
 def _register() -> None:
     # One import per command group; each module defines `register(app)`.
-    from w2sg.cli import data, detect, interventions, models, probes, run, select, synth
+    from w2sg.cli import data, detect, finetune, interventions, models, probes, run, select, synth
 
     modules: list = [run, data, synth, models, select, detect]
-    modules += [interventions, probes]
+    modules += [interventions, probes, finetune]
     for module in modules:
         module.register(app)
 

@@ -1,0 +1,167 @@
+"""A sequence classifier on any model w2sg can load, trained fully or with LoRA (SPEC §2, §7).
+
+The representation is the one of SPEC §2: mean of the last hidden state over non-pad tokens
+for encoders, the last non-pad token for decoders (padding is on the right). A linear head
+(2 classes) on top, initialised to zero or scaled small. LoRA (`peft`) targets the attention
+and MLP projections found by name per architecture.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+import torch
+from torch import nn
+
+from w2sg.errors import W2SGError
+
+# Leaf names of the attention and MLP projections per architecture family.
+LORA_TARGETS = {
+    "bert": ("query", "key", "value", "dense"),  # BERT, MiniLM, RoBERTa
+    "mpnet": ("q", "k", "v", "o", "dense"),  # MPNet attention + intermediate/output MLP
+    "llama": ("q_proj", "k_proj", "v_proj", "o_proj", "gate_proj", "up_proj", "down_proj"),
+    "gpt2": ("c_attn", "c_proj", "c_fc"),
+}
+_SKIP = ("pooler", "lm_head", "relative_attention_bias")
+
+
+@dataclass(frozen=True)
+class ClassifierConfig:
+    """How the classifier is built: LoRA or full, LoRA's rank/alpha/dropout, head init."""
+
+    lora: bool = True
+    rank: int = 8
+    alpha: float = 16.0
+    dropout: float = 0.0
+    head_init: str = "zero"  # "zero" | "small"
+
+    def __post_init__(self) -> None:
+        if self.rank < 1:
+            raise W2SGError(f"LoRA rank must be >= 1, not {self.rank}")
+        if self.alpha <= 0:
+            raise W2SGError(f"LoRA alpha must be > 0, not {self.alpha}")
+        if not 0.0 <= self.dropout < 1.0:
+            raise W2SGError(f"LoRA dropout must be in [0, 1), not {self.dropout}")
+        if self.head_init not in ("zero", "small"):
+            raise W2SGError(f"head_init must be 'zero' or 'small', not {self.head_init!r}")
+
+    def to_json(self) -> dict:
+        """The options that change the trained weights."""
+        base = {"lora": self.lora, "head_init": self.head_init}
+        if self.lora:
+            base |= {"rank": self.rank, "alpha": self.alpha, "dropout": self.dropout}
+        return base
+
+
+def lora_target_modules(model: nn.Module) -> list[str]:
+    """Full names of the Linear/Conv1D projections LoRA adapts in `model` (may be empty)."""
+    leaves = {name for names in LORA_TARGETS.values() for name in names}
+    found = []
+    for name, module in model.named_modules():
+        kind = type(module).__name__
+        if kind not in ("Linear", "Conv1D") or any(s in name.split(".") for s in _SKIP):
+            continue
+        if name.rsplit(".", 1)[-1] in leaves:
+            found.append(name)
+    return found
+
+
+class SequenceClassifier(nn.Module):
+    """Base model → pooled representation (SPEC §2) → linear head → 2 logits."""
+
+    def __init__(self, base: nn.Module, kind: str, hidden: int, head_init: str) -> None:
+        super().__init__()
+        self.base = base
+        self.kind = kind
+        self.head = nn.Linear(hidden, 2)
+        nn.init.zeros_(self.head.bias)
+        if head_init == "zero":
+            nn.init.zeros_(self.head.weight)
+        else:
+            nn.init.normal_(self.head.weight, std=1e-3)
+
+    def forward(self, input_ids: torch.Tensor, attention_mask: torch.Tensor) -> torch.Tensor:
+        """Logits (n, 2) in float32."""
+        out = self.base(input_ids=input_ids, attention_mask=attention_mask)
+        hidden = out.last_hidden_state
+        mask = attention_mask.to(hidden.dtype).unsqueeze(-1)
+        if self.kind == "decoder":
+            last = attention_mask.sum(dim=1) - 1
+            pooled = hidden[torch.arange(hidden.shape[0], device=hidden.device), last]
+        else:
+            pooled = (hidden * mask).sum(dim=1) / mask.sum(dim=1).clamp_min(1.0)
+        return self.head(pooled.float()).float()
+
+    def trainable_state(self) -> dict[str, torch.Tensor]:
+        """Copies (on CPU) of the trainable parameters: the in-memory checkpoint."""
+        params = self.named_parameters()
+        return {n: p.detach().to("cpu", copy=True) for n, p in params if p.requires_grad}
+
+    def load_trainable(self, state: dict[str, torch.Tensor]) -> None:
+        """Put a checkpoint from `trainable_state` back."""
+        params = dict(self.named_parameters())
+        with torch.no_grad():
+            for n, value in state.items():
+                params[n].copy_(value)
+
+
+def build_classifier(
+    model: str, config: ClassifierConfig, device: str = "cpu", seed: int = 0
+) -> tuple[SequenceClassifier, Any]:
+    """Load `model` (a w2sg name, alias or path) as a classifier; return it and its tokenizer.
+
+    Weights are float32 (trainable parameters stay fp32; the trainer runs reduced-precision
+    autocast where the hardware has it). The seed fixes the head and LoRA initialisation.
+    """
+    from w2sg.models import load_model, resolve_model
+
+    resolved = resolve_model(model)
+    base, tokenizer = load_model(resolved, dtype="float32", device=device)
+    torch.manual_seed(seed)
+    if config.lora:
+        base = _with_lora(base, config, resolved.name)
+    else:
+        for p in base.parameters():
+            p.requires_grad_(True)
+    hidden = int(base.config.hidden_size)
+    clf = SequenceClassifier(base, resolved.kind, hidden, config.head_init).to(device)
+    return clf.train(), tokenizer
+
+
+def check_lora(model: str) -> None:
+    """Fail before any work when LoRA finds nothing to adapt in `model` (no weights read)."""
+    from transformers import AutoModel
+
+    from w2sg.models import resolve_model
+    from w2sg.models.load import load_config
+
+    resolved = resolve_model(model)
+    with torch.device("meta"):
+        skeleton = AutoModel.from_config(load_config(resolved))
+    _targets_or_error(skeleton, resolved.name)
+
+
+def _targets_or_error(base: nn.Module, name: str) -> list[str]:
+    targets = lora_target_modules(base)
+    if not targets:
+        known = ", ".join(sorted({n for v in LORA_TARGETS.values() for n in v}))
+        raise W2SGError(
+            f"LoRA: {name} has no module LoRA knows how to adapt (looked for {known}); "
+            "train it fully with --full"
+        )
+    return targets
+
+
+def _with_lora(base: nn.Module, config: ClassifierConfig, name: str) -> nn.Module:
+    from peft import LoraConfig, get_peft_model
+
+    targets = _targets_or_error(base, name)
+    lora = LoraConfig(
+        r=config.rank,
+        lora_alpha=config.alpha,
+        lora_dropout=config.dropout,
+        target_modules=targets,
+        bias="none",
+    )
+    return get_peft_model(base, lora)

@@ -1,0 +1,237 @@
+"""A lean training loop for the sequence classifier (SPEC §7 reference defaults).
+
+Why not `transformers.Trainer`: the published code subclassed it and broke when
+`compute_loss`'s signature changed; its minibatch of 1 with 32 accumulation steps also wastes
+most of the CPU. This loop uses only stable torch APIs: AdamW (β2 0.95), cosine schedule with
+linear warm-up, weight decay, gradient clipping, gradient accumulation over length-bucketed
+minibatches, evaluation every `eval_every` optimizer steps on `val` against the labels the
+model trains on, and restoring the best checkpoint (kept in memory) at the end.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable
+from contextlib import AbstractContextManager, nullcontext
+from dataclasses import asdict, dataclass, field, replace
+
+import numpy as np
+import torch
+
+from w2sg.errors import W2SGError
+from w2sg.finetune.losses import LossSpec, LossState, compute_loss, resolve_spec
+from w2sg.metrics import roc_auc
+
+
+@dataclass(frozen=True)
+class TrainConfig:
+    """Optimisation options; defaults follow SPEC §7 (3 epochs, effective batch 32)."""
+
+    epochs: int = 3
+    batch_size: int = 32
+    minibatch: int = 16
+    lr: float = 8e-5
+    weight_decay: float = 0.1
+    warmup_ratio: float = 0.1
+    max_grad_norm: float = 1.0
+    eval_every: int = 5
+    patience: int | None = None
+    max_length: int = 128
+    seed: int = 0
+
+    def __post_init__(self) -> None:
+        if self.epochs < 1:
+            raise W2SGError(f"epochs must be >= 1, not {self.epochs}")
+        if self.batch_size < 1 or self.minibatch < 1:
+            raise W2SGError("batch_size and minibatch must be >= 1")
+        if not self.lr > 0:
+            raise W2SGError(f"learning rate must be > 0, not {self.lr}")
+        if self.weight_decay < 0 or not 0 <= self.warmup_ratio < 1:
+            raise W2SGError("weight_decay must be >= 0 and warmup_ratio in [0, 1)")
+        if self.eval_every < 1:
+            raise W2SGError(f"eval_every must be >= 1, not {self.eval_every}")
+        if self.patience is not None and self.patience < 1:
+            raise W2SGError(f"patience must be >= 1 or None, not {self.patience}")
+        if self.max_length < 2:
+            raise W2SGError(f"max_length must be >= 2, not {self.max_length}")
+
+    def check_data(self, n_train: int) -> None:
+        """A batch larger than the data is a mistake, not something to round away."""
+        if self.batch_size > n_train:
+            raise W2SGError(f"batch size {self.batch_size} is larger than the {n_train} train rows")
+
+    def to_json(self) -> dict:
+        return asdict(self)
+
+
+@dataclass
+class TrainResult:
+    """What training produced: the curve, the chosen step and its val AUC."""
+
+    curve: list[dict] = field(default_factory=list)
+    best_step: int = 0
+    best_val_auc: float | None = None
+    steps: int = 0
+    examples: int = 0
+
+
+def autocast_for(device: str) -> Callable[[], AbstractContextManager]:
+    """bf16 autocast on CUDA with bf16 and on CPUs with native bf16 kernels; none elsewhere."""
+    from w2sg.models.load import cpu_has_native_bf16
+
+    if device.startswith("cuda") and torch.cuda.is_bf16_supported():
+        return lambda: torch.autocast("cuda", dtype=torch.bfloat16)
+    if device == "cpu" and cpu_has_native_bf16():
+        return lambda: torch.autocast("cpu", dtype=torch.bfloat16)
+    return nullcontext
+
+
+def tokenize(tokenizer, texts, max_length: int) -> list[list[int]]:
+    """Token ids per text, truncated, unpadded (batches pad to their own longest row)."""
+    enc = tokenizer([str(t) for t in texts], truncation=True, max_length=max_length)
+    return [list(ids) for ids in enc["input_ids"]]
+
+
+def _collate(ids: list[list[int]], rows: np.ndarray, pad: int, device: str):
+    longest = max(len(ids[i]) for i in rows)
+    x = torch.full((len(rows), longest), pad, dtype=torch.long)
+    mask = torch.zeros((len(rows), longest), dtype=torch.long)
+    for j, i in enumerate(rows):
+        x[j, : len(ids[i])] = torch.tensor(ids[i])
+        mask[j, : len(ids[i])] = 1
+    return x.to(device), mask.to(device)
+
+
+def _minibatches(ids: list[list[int]], batch: np.ndarray, size: int) -> list[np.ndarray]:
+    """Split one effective batch into minibatches of similar length (little padding)."""
+    order = batch[np.argsort([len(ids[i]) for i in batch], kind="stable")]
+    return [order[k : k + size] for k in range(0, len(order), size)]
+
+
+@torch.no_grad()
+def predict(model, ids: list[list[int]], pad: int, device: str, batch: int = 64) -> np.ndarray:
+    """P(y=1) per text, in the input order (evaluation runs longest-first in buckets)."""
+    was_training = model.training
+    model.eval()
+    order = np.argsort([-len(x) for x in ids], kind="stable")
+    out = np.empty(len(ids), dtype=np.float64)
+    autocast = autocast_for(device)
+    for k in range(0, len(order), batch):
+        rows = order[k : k + batch]
+        x, mask = _collate(ids, rows, pad, device)
+        with autocast():
+            logits = model(x, mask)
+        out[rows] = torch.softmax(logits.float(), dim=-1)[:, 1].cpu().numpy()
+    model.train(was_training)
+    return out
+
+
+def _schedule(opt, warmup: int, total: int):
+    def factor(step: int) -> float:
+        if step < warmup:
+            return (step + 1) / (warmup + 1)
+        progress = (step - warmup) / max(1, total - warmup)
+        return 0.5 * (1.0 + math.cos(math.pi * min(1.0, progress)))
+
+    return torch.optim.lr_scheduler.LambdaLR(opt, factor)
+
+
+def _optimizer(model, config: TrainConfig) -> torch.optim.Optimizer:
+    decay, no_decay = [], []
+    for name, p in model.named_parameters():
+        if p.requires_grad:
+            (no_decay if p.ndim < 2 or "LayerNorm" in name else decay).append(p)
+    groups = [
+        {"params": decay, "weight_decay": config.weight_decay},
+        {"params": no_decay, "weight_decay": 0.0},
+    ]
+    return torch.optim.AdamW(groups, lr=config.lr, betas=(0.9, 0.95))
+
+
+def train(
+    model,
+    tokenizer,
+    train_texts,
+    train_targets: np.ndarray,
+    val_texts,
+    val_targets: np.ndarray,
+    config: TrainConfig,
+    loss: LossSpec,
+    device: str = "cpu",
+    progress: Callable[[dict], None] | None = None,
+) -> TrainResult:
+    """Fit `model` to soft `train_targets`; keep and restore the best val-AUC checkpoint.
+
+    Val AUC is measured against `val_targets` (the labels the model trains on, thresholded at
+    0.5): for a student those are weak labels, never ground truth. When those hold one class
+    only, AUC is undefined and the latest checkpoint is kept. `progress` is called after
+    every optimizer step with {step, total, loss, val_auc} (for a progress bar at the edge).
+    """
+    y = np.asarray(train_targets, dtype=np.float64)
+    yv = np.asarray(val_targets, dtype=np.float64)
+    if len(y) != len(train_texts) or len(yv) != len(val_texts):
+        raise W2SGError("targets must have one value per text (train and val)")
+    config.check_data(len(y))
+    spec = resolve_spec(loss, y)
+    pad = int(tokenizer.pad_token_id)
+    ids = tokenize(tokenizer, train_texts, config.max_length)
+    val_ids = tokenize(tokenizer, val_texts, config.max_length)
+    val_binary = (yv > 0.5).astype(int)
+    steps_per_epoch = math.ceil(len(y) / config.batch_size)
+    total = steps_per_epoch * config.epochs
+    torch.manual_seed(config.seed)
+    opt = _optimizer(model, config)
+    warmup = int(config.warmup_ratio * total)
+    sched = _schedule(opt, warmup, total)
+    if spec.warmup_steps is None:  # the auxiliary weight ramps over the schedule's warm-up
+        spec = replace(spec, warmup_steps=warmup)
+    autocast = autocast_for(device)
+    rng = np.random.default_rng(config.seed)
+    targets = torch.tensor(y, dtype=torch.float32)
+    state, result = LossState(), TrainResult()
+    best, best_auc, stale, losses = model.trainable_state(), -1.0, 0, []
+    model.train()
+    step = 0
+    for _epoch in range(config.epochs):
+        perm = rng.permutation(len(y))
+        for b in range(steps_per_epoch):
+            batch = perm[b * config.batch_size : (b + 1) * config.batch_size]
+            opt.zero_grad(set_to_none=True)
+            batch_loss = 0.0
+            for rows in _minibatches(ids, batch, config.minibatch):
+                x, mask = _collate(ids, rows, pad, device)
+                with autocast():
+                    logits = model(x, mask)
+                value, state = compute_loss(spec, logits, targets[rows].to(device), step, state)
+                (value * (len(rows) / len(batch))).backward()
+                batch_loss += float(value.detach()) * len(rows) / len(batch)
+            torch.nn.utils.clip_grad_norm_(
+                [p for p in model.parameters() if p.requires_grad], config.max_grad_norm
+            )
+            opt.step()
+            sched.step()
+            step += 1
+            result.examples += len(batch)
+            losses.append(batch_loss)
+            auc = None
+            if step % config.eval_every == 0 or step == total:
+                auc = roc_auc(val_binary, predict(model, val_ids, pad, device))
+                result.curve.append({"step": step, "loss": float(np.mean(losses)), "val_auc": auc})
+                losses = []
+                if auc is not None and auc > best_auc:
+                    best, best_auc, stale, result.best_step = model.trainable_state(), auc, 0, step
+                elif auc is None and best_auc < 0:  # one class in val's labels: keep the latest
+                    best, result.best_step = model.trainable_state(), step
+                else:
+                    stale += 1
+            if progress:
+                progress({"step": step, "total": total, "loss": batch_loss, "val_auc": auc})
+            if config.patience and stale >= config.patience:
+                break
+        else:
+            continue
+        break
+    model.load_trainable(best)
+    result.steps = step
+    result.best_val_auc = best_auc if best_auc >= 0 else None
+    return result

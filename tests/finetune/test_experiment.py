@@ -1,0 +1,155 @@
+"""`w2sg finetune` end to end on tiny models: results contract, stage reuse, s2s chaining, a
+killed run resuming with the same numbers, and bad inputs as one error line."""
+
+from __future__ import annotations
+
+import sys
+
+import numpy as np
+import pytest
+
+import w2sg.finetune.trainer as trainer_module
+from w2sg.cli import main
+from w2sg.experiments.finetune import FinetuneConfig, run_finetune
+from w2sg.finetune.s2s import strong_to_strong
+
+
+@pytest.fixture(scope="module")
+def csv_path(tmp_path_factory, texts_of) -> str:
+    texts, labels = texts_of(260, 7)
+    folder = tmp_path_factory.mktemp("ft-data")
+    path = folder / "toy.csv"
+    lines = ["text,label"] + [f"{t},{y}" for t, y in zip(texts, labels, strict=True)]
+    path.write_text("\n".join(lines) + "\n")
+    return str(path)
+
+
+def _config(csv_path: str, tiny: dict, **over) -> FinetuneConfig:
+    base = dict(
+        dataset=csv_path, weak_model=tiny["bert"], strong_model=tiny["mpnet"], weak_train=48,
+        strong_train=48, val=32, test=40, losses=("xent", "window:midweak"), s2s=1, epochs=4,
+        batch_size=16, minibatch=8, weak_lr=1e-2, strong_lr=1e-2, eval_every=2, max_length=24,
+        overlap=False,
+    )  # fmt: skip
+    return FinetuneConfig(**{**base, **over})
+
+
+def _numbers(results: dict) -> dict:
+    seed = results["per_seed"][0]
+    return {
+        "weak": seed["weak"]["auc"],
+        "ceiling": seed["ceiling"]["auc"],
+        **{n: s["auc"] for n, s in seed["students"].items()},
+    }
+
+
+def test_strong_to_strong_relabels_with_the_previous_student() -> None:
+    seen = []
+
+    def student(train_t, val_t, i):
+        seen.append((train_t.copy(), val_t.copy()))
+        return {"strong_train": train_t * 0 + i / 10, "val": val_t * 0 + i / 10, "test": val_t}
+
+    first = {"strong_train": np.full(3, 0.9), "val": np.full(2, 0.8), "test": np.zeros(2)}
+    out = strong_to_strong(first, 3, student)
+    assert [float(s[0][0]) for s in seen] == [0.9, 0.1, 0.2]
+    assert [float(s[1][0]) for s in seen] == [0.8, 0.1, 0.2]
+    assert len(out) == 3 and float(out[-1]["strong_train"][0]) == pytest.approx(0.3)
+
+
+def test_run_contract_reuse_and_resume(tmp_path, monkeypatch, csv_path, tiny) -> None:
+    config = _config(csv_path, tiny)
+    calls: list[int] = []
+    real_train = trainer_module.train
+
+    def killed_after_two(*args, **kwargs):
+        if len(calls) == 2:
+            raise KeyboardInterrupt  # the run is killed in its third stage
+        calls.append(1)
+        return real_train(*args, **kwargs)
+
+    monkeypatch.setattr(trainer_module, "train", killed_after_two)
+    with pytest.raises(KeyboardInterrupt):
+        run_finetune(config, tmp_path / "a", log=lambda _m: None)
+    monkeypatch.setattr(trainer_module, "train", _counting(real_train, calls := []))
+    resumed = run_finetune(config, tmp_path / "a", log=lambda _m: None)
+    assert len(calls) == 3  # weak and ceiling came from the cache; two students + one s2s ran
+    for key in ("config", "provenance", "weak", "w2s", "ceiling", "pgr", "per_seed", "students"):
+        assert key in resumed
+    assert set(resumed["students"]) == {"xent", "window:midweak", "s2s_1"}
+    curves = resumed["per_seed"][0]["curves"]
+    assert [c["step"] for c in curves["xent"]] == [2, 4, 6, 8, 10, 12]  # 3 steps × 4 epochs
+    # val AUC against the weak labels (undefined only if the weak model calls one class)
+    assert all(c["val_auc"] is None or 0.0 <= c["val_auc"] <= 1.0 for c in curves["xent"])
+    assert all(c["val_auc"] is not None for c in curves["ceiling"])
+    assert (tmp_path / "a" / "summary.md").exists() and (tmp_path / "a" / "curves.png").exists()
+
+    # the same numbers as an uninterrupted run in a fresh cache
+    monkeypatch.setenv("W2SG_CACHE", str(tmp_path / "fresh-cache"))
+    monkeypatch.setattr(trainer_module, "train", _counting(real_train, calls := []))
+    fresh = run_finetune(config, tmp_path / "b", log=lambda _m: None)
+    assert len(calls) == 5
+    assert _numbers(fresh) == _numbers(resumed)
+
+    # another student loss reuses the weak model and the ceiling
+    monkeypatch.setattr(trainer_module, "train", _counting(real_train, calls := []))
+    other = run_finetune(
+        _config(csv_path, tiny, losses=("kl",), s2s=0), tmp_path / "c", log=lambda _m: None
+    )
+    assert len(calls) == 1
+    assert other["weak"] == fresh["weak"] and other["ceiling"] == fresh["ceiling"]
+
+
+def _counting(real, calls: list):
+    def wrapped(*args, **kwargs):
+        calls.append(1)
+        return real(*args, **kwargs)
+
+    return wrapped
+
+
+def _error(monkeypatch, capsys, args: list[str]) -> str:
+    monkeypatch.setattr(sys, "argv", ["w2sg", "finetune", *args])
+    with pytest.raises(SystemExit) as ex:
+        main()
+    assert ex.value.code == 2
+    err = capsys.readouterr().err.strip()
+    assert err.startswith("error: ") and "\n" not in err
+    return err
+
+
+def test_bad_inputs_give_one_error_line(monkeypatch, capsys, csv_path, tiny) -> None:
+    assert "loss must be one of" in _error(monkeypatch, capsys, ["--loss", "xent,focal"])
+    assert "learning rate must be > 0" in _error(monkeypatch, capsys, ["--strong-lr", "0"])
+    assert "larger than the" in _error(
+        monkeypatch, capsys, ["--batch-size", "64", "--weak-train", "40"]
+    )
+    err = _error(
+        monkeypatch, capsys,
+        ["--dataset", csv_path, "--weak", tiny["distilbert"], "--strong", tiny["bert"],
+         "--weak-train", "48", "--strong-train", "48", "--val", "32", "--test", "40",
+         "--batch-size", "16", "--no-overlap"],
+    )  # fmt: skip
+    assert "no module LoRA knows" in err
+    with pytest.raises(Exception, match="needs weak labels"):
+        FinetuneConfig(weak_loss="logconf")
+
+
+def test_overlap_groups_and_trained_mixing(tmp_path, csv_path, tiny) -> None:
+    config = _config(
+        csv_path, tiny, strong_train=96, losses=("xent",), s2s=0, batch_size=8, epochs=2,
+        overlap=True, mixing=True, mixing_qs=(0.0, 1.0),
+    )  # fmt: skip
+    results = run_finetune(config, tmp_path / "m", log=lambda _m: None)
+    seed = results["per_seed"][0]
+    ov = seed["overlap"]
+    assert sum(ov["strong_train"][k] for k in ("n_overlap", "n_easy_only", "n_hard_only")) == 96
+    assert sum(ov["test"][k] for k in ("n_overlap", "n_easy_only", "n_hard_only")) == 40
+    assert set(ov["test_accuracy_by_group"]) == {"weak", "ceiling", "xent"}
+    mixes = seed["mixing"]
+    if "skipped" not in mixes[0]:
+        assert [m["mix"] for m in mixes] == ["q=0.0", "q=1.0", "random"]
+        assert len({m["size"] for m in mixes}) == 1  # the baseline has the mixes' size
+        assert all(0.0 <= m["accuracy"] <= 1.0 for m in mixes)
+    else:
+        assert "below the batch size" in mixes[0]["skipped"]
