@@ -11,6 +11,7 @@ import torch
 from w2sg.errors import W2SGError
 from w2sg.models.extract import (
     POOLINGS,
+    batch_rows,
     length_order,
     make_extractor,
     normalise_layers,
@@ -114,16 +115,18 @@ def test_pool_is_mask_driven_on_both_padding_sides():
     np.testing.assert_allclose(pool(hidden, right, "mean")[0], hidden[0, :3].mean(0))
 
 
-def test_batches_respect_the_token_budget_and_cover_every_text():
-    lengths = np.array([5, 30, 7, 30, 2, 12, 9, 1])
+def test_batches_hold_one_length_and_one_shape_per_length():
+    lengths = np.array([5, 30, 7, 30, 2, 12, 9, 1, 30, 30, 5])
     order = length_order(lengths)
     assert list(lengths[order]) == sorted(lengths, reverse=True)
-    batches = plan_batches(lengths[order], token_budget=40, max_batch=3)
-    assert np.array_equal(np.concatenate(batches), np.arange(len(lengths)))
+    batches = plan_batches(lengths[order], token_budget=70)
+    assert np.array_equal(np.sort(np.concatenate(batches)), np.arange(len(lengths)))
     for b in batches:
-        assert len(b) <= 3
-        assert len(b) == 1 or len(b) * lengths[order][b].max() <= 40
-    assert [len(b) for b in batches] == [1, 1, 3, 3]
+        assert len(set(lengths[order][b])) == 1  # nothing to pad
+        assert len(b) <= batch_rows(int(lengths[order][b][0]), 70)
+    assert [len(b) for b in batches] == [2, 2, 1, 1, 1, 2, 1, 1]
+    assert [batch_rows(n, 70) for n in (30, 12, 5, 1)] == [2, 5, 14, 32]
+    assert batch_rows(30, 70, max_batch=3) == 3
 
 
 def test_bad_layers_and_pooling_are_one_line_errors(tiny_dirs):

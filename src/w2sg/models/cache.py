@@ -1,25 +1,31 @@
-"""The activation cache: pooled vectors addressed by everything that produced them (SPEC §2).
+"""The activation store: pooled vectors addressed by the exact tokens a model read (SPEC §2).
 
-An artifact's key is (model identity, dataset name, split, hash of the ordered row ids, layer,
-pooling, compute dtype, max_length, extraction code version). Each artifact is a safetensors
-file (one float32 tensor, rows aligned with the dataset's ids) plus a JSON manifest holding the
-key, the shape, the byte size and the SHA-256; reads are memory-mapped and checked against the
-manifest, so a damaged or partial file is recomputed rather than trusted.
+One store per (model identity, layer, pooling, compute dtype, max length, batch shape rule,
+extraction code version), in `<cache>/store/<key digest>/`. Inside, each text is addressed
+by the SHA-256 of the token ids the model read (after truncation): asking for any rows
+finds every text embedded before — by `w2sg run` with any seeds or sizes, `w2sg extract`,
+`w2sg select` or a notebook — and an edited text gets a new address, never a stale vector.
 
-Extraction is resumable: rows are sorted by token length and cut into fixed chunks; each
-finished chunk is written (atomically) to a folder for the run, and a rerun skips the chunks
-already there. Chunks and their batches depend only on the data and on the batch plan
-recorded when the run started, so a resumed run computes exactly the batches an uninterrupted
-one would and gives the same array.
+Storage is append-only: each write is a new shard (`<name>.safetensors`: the digests as
+uint8 (n, 32) and the vectors as float32 (n, dim)) published atomically by a JSON manifest
+(rows, dim, bytes, SHA-256) written after it. Two processes may write at once: they never
+write the same file, and a text stored twice holds the same vector (see `extract`), so
+readers take either. A shard whose manifest or data does not check out is reported in one
+line, deleted and its texts re-embedded, never served. Finished shards survive an
+interrupted run, so a rerun embeds only what is missing. Files get the permissions the
+user's umask allows (a lab can share one store).
 """
 
 from __future__ import annotations
 
 import hashlib
 import json
+import os
 import shutil
 import struct
+import sys
 import time
+import uuid
 from collections.abc import Sequence
 from dataclasses import asdict, dataclass
 from pathlib import Path
@@ -28,75 +34,71 @@ from typing import Any
 import numpy as np
 
 from w2sg.errors import W2SGError
-from w2sg.io import write_atomic, write_json
 from w2sg.paths import cache_dir
 
-EXTRACT_VERSION = 1  # bump when a change in extraction changes the vectors
-CHUNK_ROWS = 1024  # rows per resumable chunk
+# Bump when a change in extraction changes the vectors. 2: same-length fixed-shape batches.
+EXTRACT_VERSION = 2
+SHARD_ROWS = 2048  # texts per shard while extracting: the unit an interrupted run keeps
+DIGEST_BYTES = 32
 
 
 @dataclass(frozen=True)
-class ActivationKey:
-    """What produced one cached array; its `digest` names the files."""
+class StoreKey:
+    """What produced every vector of one store; its `digest` names the store's folder."""
 
     model: str  # identity: weights digest or hub revision
-    dataset: str
-    split: str
-    ids_sha256: str
-    rows: int
     layer: int  # index into hidden_states, non-negative
     pooling: str
     dtype: str
     max_length: int
+    batch: str = ""  # the batch shape rule (extract.batch_plan_name)
     version: int = EXTRACT_VERSION
 
     @property
     def digest(self) -> str:
-        """A short hash of every field: the artifact's file name."""
+        """A short hash of every field."""
         blob = json.dumps(asdict(self), sort_keys=True).encode()
         return hashlib.sha256(blob).hexdigest()[:24]
 
 
-def ids_sha256(ids: Sequence[str]) -> str:
-    """A hash of the ordered row ids: which rows, in which order."""
-    h = hashlib.sha256()
-    for i in ids:
-        h.update(str(i).encode("utf-8"))
-        h.update(b"\n")
-    return h.hexdigest()
+def token_digest(token_ids: Sequence[int]) -> bytes:
+    """The address of one text: SHA-256 of the token ids the model reads (int64, little end)."""
+    return hashlib.sha256(np.asarray(token_ids, dtype="<i8").tobytes()).digest()
 
 
-def activations_dir() -> Path:
-    """Where cached activations live: `<cache>/activations`."""
-    return cache_dir("activations")
+def store_root() -> Path:
+    """Where the stores live: `<cache>/store` (the old `activations/` folder is not read)."""
+    return cache_dir("store")
 
 
-# --------------------------------------------------------------------------- file format
+# --------------------------------------------------------------------------- files
 
 
-def write_array(path: Path, array: np.ndarray, meta: dict[str, str] | None = None) -> None:
-    """Write one float32 tensor named `activations` as safetensors, atomically."""
-    from safetensors.numpy import save_file
+def _umask() -> int:
+    try:
+        for line in Path("/proc/self/status").read_text().splitlines():
+            if line.startswith("Umask:"):
+                return int(line.split()[1], 8)
+    except OSError:
+        pass
+    mask = os.umask(0o022)
+    os.umask(mask)
+    return mask
 
-    arr = np.ascontiguousarray(array, dtype=np.float32)
-    write_atomic(path, lambda tmp: save_file({"activations": arr}, str(tmp), metadata=meta))
+
+def _publish(path: Path, write: Any) -> None:
+    """Write via `write(tmp)` to a unique temporary name, chmod per umask, rename onto `path`."""
+    tmp = path.with_name(f".{path.name}.{uuid.uuid4().hex}.tmp")
+    try:
+        write(tmp)
+        os.chmod(tmp, 0o666 & ~_umask())
+        os.replace(tmp, path)
+    finally:
+        tmp.unlink(missing_ok=True)
 
 
-def memmap_array(path: Path, name: str = "activations") -> np.ndarray:
-    """Memory-map a tensor of a safetensors file read-only (no copy)."""
-    with open(path, "rb") as f:
-        (header_len,) = struct.unpack("<Q", f.read(8))
-        header = json.loads(f.read(header_len))
-    info = header[name]
-    if info["dtype"] != "F32":
-        raise ValueError(f"{path}: expected F32, found {info['dtype']}")
-    begin, end = info["data_offsets"]
-    shape = tuple(info["shape"])
-    if end - begin != 4 * int(np.prod(shape)):
-        raise ValueError(f"{path}: tensor size does not match its shape")
-    if not shape or shape[0] == 0:
-        return np.zeros(shape, dtype=np.float32)
-    return np.memmap(path, dtype="<f4", mode="r", offset=8 + header_len + begin, shape=shape)
+def _write_json(path: Path, obj: Any) -> None:
+    _publish(path, lambda tmp: tmp.write_text(json.dumps(obj, indent=1) + "\n"))
 
 
 def _sha256(path: Path) -> str:
@@ -107,133 +109,328 @@ def _sha256(path: Path) -> str:
     return h.hexdigest()
 
 
+def _warn(message: str) -> None:
+    print(f"warning: {message}", file=sys.stderr, flush=True)
+
+
+def write_array(path: Path, array: np.ndarray, meta: dict[str, str] | None = None) -> None:
+    """Write one float32 tensor named `activations` as safetensors, atomically."""
+    from safetensors.numpy import save_file
+
+    arr = np.ascontiguousarray(array, dtype=np.float32)
+    _publish(Path(path), lambda tmp: save_file({"activations": arr}, str(tmp), metadata=meta))
+
+
+def _header(path: Path) -> tuple[dict, int]:
+    """A safetensors file's header and the offset of its data; ValueError when malformed."""
+    size = path.stat().st_size
+    with open(path, "rb") as f:
+        raw = f.read(8)
+        if len(raw) != 8:
+            raise ValueError("shorter than a safetensors header")
+        (n,) = struct.unpack("<Q", raw)
+        if n > size - 8:
+            raise ValueError("header length past the end of the file")
+        header = json.loads(f.read(n))
+    if not isinstance(header, dict):
+        raise ValueError("header is not a JSON object")
+    return header, 8 + n
+
+
+def memmap_array(path: Path, name: str = "activations", dtype: str = "F32") -> np.ndarray:
+    """Memory-map one tensor of a safetensors file read-only (no copy); ValueError if malformed."""
+    header, start = _header(Path(path))
+    info = header.get(name)
+    if not isinstance(info, dict) or info.get("dtype") != dtype:
+        raise ValueError(f"{path}: no {dtype} tensor {name!r}")
+    np_dtype = {"F32": "<f4", "U8": "u1"}[dtype]
+    begin, end = info["data_offsets"]
+    shape = tuple(int(s) for s in info["shape"])
+    if end - begin != np.dtype(np_dtype).itemsize * int(np.prod(shape)):
+        raise ValueError(f"{path}: tensor {name!r} size does not match its shape")
+    if start + end > Path(path).stat().st_size:
+        raise ValueError(f"{path}: tensor {name!r} runs past the end of the file")
+    if not shape or 0 in shape:
+        return np.zeros(shape, dtype=np_dtype)
+    return np.memmap(path, dtype=np_dtype, mode="r", offset=start + begin, shape=shape)
+
+
+# --------------------------------------------------------------------------- one store
+
+
+@dataclass(frozen=True)
+class Shard:
+    """One published shard: its data file and what its manifest vouches for."""
+
+    path: Path  # the .safetensors file
+    rows: int
+    dim: int
+    bytes: int
+    sha256: str
+
+    @property
+    def manifest(self) -> Path:
+        return self.path.with_suffix(".json")
+
+
 _VERIFIED: dict[tuple[str, int, int], str] = {}  # (path, size, mtime_ns) → sha256, this process
 
 
-def read_artifact(key: ActivationKey) -> np.ndarray | None:
-    """The cached array for `key`, memory-mapped, or None when absent, partial or corrupt."""
-    base = activations_dir() / key.digest
-    manifest_path, data_path = base.with_suffix(".json"), base.with_suffix(".safetensors")
-    try:
-        manifest = json.loads(manifest_path.read_text())
-        st = data_path.stat()
-    except (OSError, ValueError):
-        return None
-    if manifest.get("key") != asdict(key) or st.st_size != manifest.get("bytes"):
-        return None
-    stamp = (str(data_path), st.st_size, st.st_mtime_ns)
-    if _VERIFIED.get(stamp) != manifest.get("sha256"):
-        if _sha256(data_path) != manifest.get("sha256"):
-            return None
-        _VERIFIED[stamp] = manifest["sha256"]
-    try:
-        array = memmap_array(data_path)
-    except (ValueError, KeyError, OSError):
-        return None
-    if array.shape != (key.rows, manifest.get("dim")):
-        return None
-    return array
+class Store:
+    """The vectors of one StoreKey: look texts up by digest, append new shards."""
 
+    def __init__(self, key: StoreKey, model_name: str = "", root: Path | None = None) -> None:
+        self.key = key
+        self.dir = (root or store_root()) / key.digest
+        self.model_name = model_name
+        self._index: dict[bytes, tuple[Shard, int]] = {}
+        self._seen: set[Path] = set()
 
-def write_artifact(key: ActivationKey, array: np.ndarray, model_name: str) -> Path:
-    """Store `array` under `key`: data file first, then the manifest that vouches for it."""
-    base = activations_dir() / key.digest
-    data_path = base.with_suffix(".safetensors")
-    write_array(data_path, array, {"key": key.digest})
-    write_json(
-        base.with_suffix(".json"),
-        {
-            "key": asdict(key),
-            "digest": key.digest,
-            "model_name": model_name,
-            "dim": int(array.shape[1]),
-            "bytes": data_path.stat().st_size,
-            "sha256": _sha256(data_path),
-            "created": time.strftime("%Y-%m-%dT%H:%M:%S"),
-        },
-    )
-    return data_path
+    # -- opening
+    def create(self, dim: int) -> None:
+        """Make the folder and its description (idempotent)."""
+        self.dir.mkdir(parents=True, exist_ok=True)
+        info = self.dir / "store.json"
+        if not info.exists():
+            _write_json(info, {**asdict(self.key), "model_name": self.model_name, "dim": dim})
 
-
-def list_artifacts() -> list[dict[str, Any]]:
-    """Manifests of every cached artifact (unreadable ones are skipped)."""
-    out = []
-    for path in sorted(activations_dir().glob("*.json")):
+    def _load_shard(self, manifest: Path) -> Shard | None:
+        """A shard whose manifest is sound and whose file has the right size, else None."""
         try:
-            out.append(json.loads(path.read_text()))
+            m = json.loads(manifest.read_text())
+            if not isinstance(m, dict):
+                raise ValueError("manifest is not a JSON object")
+            shard = Shard(
+                path=manifest.with_suffix(".safetensors"),
+                rows=int(m["rows"]),
+                dim=int(m["dim"]),
+                bytes=int(m["bytes"]),
+                sha256=str(m["sha256"]),
+            )
+            size = shard.path.stat().st_size
+            if size != shard.bytes:
+                raise ValueError(f"file has {size} bytes, manifest says {shard.bytes}")
+            _verify(shard)
+            digests = memmap_array(shard.path, "digests", "U8")
+            if digests.shape != (shard.rows, DIGEST_BYTES):
+                raise ValueError("digests do not match the manifest's row count")
+        except FileNotFoundError:
+            if not manifest.exists():  # removed by another process meanwhile
+                return None
+            self.drop(manifest, "its data file is missing")
+            return None
+        except (OSError, ValueError, KeyError, TypeError) as err:
+            self.drop(manifest, str(err))
+            return None
+        raw = np.asarray(digests).tobytes()
+        for row in range(shard.rows):
+            self._index.setdefault(raw[row * DIGEST_BYTES : (row + 1) * DIGEST_BYTES], (shard, row))
+        return shard
+
+    def refresh(self) -> None:
+        """Take in shards published since the last look (by this or another process)."""
+        if not self.dir.is_dir():
+            return
+        for manifest in sorted(self.dir.glob("shard-*.json")):
+            if manifest not in self._seen:
+                self._seen.add(manifest)
+                self._load_shard(manifest)
+
+    def drop(self, manifest: Path, why: str) -> None:
+        """Report a damaged shard in one line and delete it, so its texts are re-embedded."""
+        shard = manifest.with_suffix("")
+        _warn(f"damaged activation shard {shard} ({why}); dropped, its texts are re-embedded")
+        manifest.unlink(missing_ok=True)
+        manifest.with_suffix(".safetensors").unlink(missing_ok=True)
+        self._forget(manifest)
+
+    def _forget(self, manifest: Path) -> None:
+        self._index = {d: loc for d, loc in self._index.items() if loc[0].manifest != manifest}
+
+    # -- reading
+    def missing(self, digests: Sequence[bytes]) -> list[bytes]:
+        """The distinct digests not in the store, in first-seen order."""
+        self.refresh()
+        return list(dict.fromkeys(d for d in digests if d not in self._index))
+
+    def read(self, digests: Sequence[bytes]) -> np.ndarray | None:
+        """Vectors of `digests` (float32, aligned), checked against their manifests.
+
+        None when a shard turned out damaged (it is dropped; embed what is missing again).
+        Raises KeyError for a digest the store does not hold.
+        """
+        self.refresh()
+        locs = [self._index[d] for d in digests]
+        shards = {loc[0].path: loc[0] for loc in locs}
+        arrays = {}
+        for path, shard in shards.items():
+            try:
+                _verify(shard)  # free unless the file changed since it was indexed
+                arrays[path] = memmap_array(path, "vectors")
+                if arrays[path].shape != (shard.rows, shard.dim):
+                    raise ValueError("vectors do not match the manifest's shape")
+            except (OSError, ValueError, KeyError) as err:
+                if isinstance(err, FileNotFoundError) and not shard.manifest.exists():
+                    self._forget(shard.manifest)  # pruned by another process meanwhile
+                else:
+                    self.drop(shard.manifest, str(err))
+                return None
+        for shard in shards.values():
+            _touch(shard.manifest)
+        dim = next(iter(shards.values())).dim if shards else 0
+        out = np.empty((len(digests), dim), dtype=np.float32)
+        groups: dict[Path, tuple[list[int], list[int]]] = {}
+        for i, (shard, row) in enumerate(locs):
+            pos, rows = groups.setdefault(shard.path, ([], []))
+            pos.append(i)
+            rows.append(row)
+        for path, (pos, rows) in groups.items():
+            out[pos] = arrays[path][rows]
+        return out
+
+    # -- writing
+    def append(self, digests: Sequence[bytes], vectors: np.ndarray) -> Path:
+        """Publish a new shard: data file first, then the manifest that vouches for it."""
+        from safetensors.numpy import save_file
+
+        vectors = np.ascontiguousarray(vectors, dtype=np.float32)
+        if vectors.shape[0] != len(digests):
+            raise W2SGError(f"{len(digests)} digests for {vectors.shape[0]} vectors")
+        self.create(int(vectors.shape[1]))
+        raw = np.frombuffer(b"".join(digests), dtype=np.uint8).reshape(len(digests), DIGEST_BYTES)
+        name = f"shard-{time.strftime('%Y%m%d%H%M%S')}-{uuid.uuid4().hex[:12]}"
+        data = self.dir / f"{name}.safetensors"
+        tensors = {"digests": np.ascontiguousarray(raw), "vectors": vectors}
+        _publish(data, lambda tmp: save_file(tensors, str(tmp)))
+        _write_json(
+            data.with_suffix(".json"),
+            {
+                "rows": len(digests),
+                "dim": int(vectors.shape[1]),
+                "bytes": data.stat().st_size,
+                "sha256": _sha256(data),
+            },
+        )
+        return data
+
+
+def _verify(shard: Shard) -> None:
+    """Raise ValueError unless the shard's bytes hash to its manifest's SHA-256.
+
+    Each file version (path, size, mtime) is hashed once per process.
+    """
+    st = shard.path.stat()
+    stamp = (str(shard.path), st.st_size, st.st_mtime_ns)
+    if _VERIFIED.get(stamp) != shard.sha256:
+        if _sha256(shard.path) != shard.sha256:
+            raise ValueError("checksum does not match the manifest")
+        _VERIFIED[stamp] = shard.sha256
+
+
+def _touch(path: Path) -> None:
+    """Mark a shard as used now (its manifest's mtime orders `prune`)."""
+    try:
+        os.utime(path)
+    except OSError:
+        pass
+
+
+# --------------------------------------------------------------------------- the cache commands
+
+
+def list_stores(root: Path | None = None) -> list[dict[str, Any]]:
+    """Every store: its key, model name, dim, texts (published rows), shards and bytes."""
+    out = []
+    root = root or store_root()
+    for info in sorted(root.glob("*/store.json")):
+        try:
+            desc = json.loads(info.read_text())
+            if not isinstance(desc, dict):
+                raise ValueError
         except (OSError, ValueError):
-            continue
+            desc = {}
+        texts, size, shards, last = 0, 0, 0, 0.0
+        for manifest in info.parent.glob("shard-*.json"):
+            try:
+                m = json.loads(manifest.read_text())
+                texts += int(m["rows"])
+                size += int(m["bytes"])
+                shards += 1
+                last = max(last, manifest.stat().st_mtime)
+            except (OSError, ValueError, KeyError, TypeError):
+                continue
+        where = {"store": info.parent.name, "path": str(info.parent)}
+        counts = {"texts": texts, "shards": shards, "bytes": size, "last_used": last}
+        out.append({**desc, **where, **counts})
     return out
 
 
-def remove_artifacts(
+def remove_stores(
     *, prefix: str | None = None, model: str | None = None, everything: bool = False
 ) -> list[str]:
-    """Delete artifacts by key prefix, by model (alias, name or identity), or all; return keys."""
+    """Delete stores by folder prefix, by model (alias, name or identity), or all; return them."""
     if not (everything or prefix or model):
-        raise W2SGError("say what to remove: a key prefix, --model NAME, or --all")
+        raise W2SGError("say what to remove: a store prefix, --model NAME, or --all")
     removed = []
-    for manifest in list_artifacts():
-        digest = manifest.get("digest", "")
+    for s in list_stores():
+        name = s.get("model_name", "")
         match = (
             everything
-            or (prefix and digest.startswith(prefix))
-            or (
-                model
-                and model in (manifest.get("model_name"), manifest.get("key", {}).get("model"))
-            )
+            or (prefix and s["store"].startswith(prefix))
+            or (model and model in (name, Path(name).name, s.get("model")))
         )
         if match:
-            for suffix in (".safetensors", ".json"):
-                (activations_dir() / f"{digest}{suffix}").unlink(missing_ok=True)
-            removed.append(digest)
-    if everything:
-        shutil.rmtree(activations_dir() / "partial", ignore_errors=True)
+            shutil.rmtree(s["path"], ignore_errors=True)
+            removed.append(s["store"])
     return removed
 
 
-# --------------------------------------------------------------------------- resumable runs
-
-
-def _chunk_path(run_dir: Path, index: int) -> Path:
-    return run_dir / f"chunk-{index:05d}.safetensors"
-
-
-def write_chunk(
-    run_dir: Path, index: int, positions: np.ndarray, vectors: dict[int, np.ndarray]
-) -> None:
-    """Store one finished chunk (its row positions and each layer's vectors) atomically."""
-    from safetensors.numpy import save_file
-
-    tensors = {"positions": np.ascontiguousarray(positions, dtype=np.int64)}
-    tensors.update(
-        {f"layer_{k}": np.ascontiguousarray(v, dtype=np.float32) for k, v in vectors.items()}
-    )
-    write_atomic(_chunk_path(run_dir, index), lambda tmp: save_file(tensors, str(tmp)))
-
-
-def read_chunk(
-    run_dir: Path, index: int, positions: np.ndarray, layers: Sequence[int]
-) -> dict[int, np.ndarray] | None:
-    """A finished chunk's vectors, or None when missing or not the chunk expected."""
-    from safetensors.numpy import load_file
-
-    path = _chunk_path(run_dir, index)
-    if not path.exists():
-        return None
+def parse_size(text: str) -> int:
+    """'2GB', '500 MB', '1.5G', '1000' (bytes) → bytes."""
+    units = {"": 1, "B": 1, "K": 1 << 10, "KB": 1 << 10, "M": 1 << 20, "MB": 1 << 20,
+             "G": 1 << 30, "GB": 1 << 30, "T": 1 << 40, "TB": 1 << 40}  # fmt: skip
+    s = str(text).strip().upper().replace(" ", "")
+    number = s.rstrip("KMGTB")
     try:
-        tensors = load_file(str(path))
-        if not np.array_equal(tensors["positions"], positions):
-            raise ValueError("positions differ")
-        out = {k: tensors[f"layer_{k}"] for k in layers}
-        if any(v.shape[0] != len(positions) or not np.isfinite(v).all() for v in out.values()):
-            raise ValueError("bad shape")
-        return out
-    except Exception:  # damaged chunk: drop it and recompute
-        path.unlink(missing_ok=True)
-        return None
+        value = float(number)
+    except ValueError:
+        raise W2SGError(f"size must look like 2GB, 500MB or 1000000, not {text!r}") from None
+    unit = s[len(number) :]
+    if unit not in units or value < 0:
+        raise W2SGError(f"size must look like 2GB, 500MB or 1000000, not {text!r}")
+    return int(value * units[unit])
 
 
-def plan_chunks(order: np.ndarray, chunk_rows: int) -> list[np.ndarray]:
-    """Consecutive slices of the length-sorted positions: the resumable units."""
-    return [order[i : i + chunk_rows] for i in range(0, len(order), chunk_rows)]
+def prune(max_bytes: int, root: Path | None = None) -> tuple[int, int]:
+    """Delete least-recently-used shards until the stores hold ≤ `max_bytes`.
+
+    Returns (shards removed, bytes freed). Also clears temporary files and data files
+    without a manifest left by crashed writers more than an hour ago.
+    """
+    root = root or store_root()
+    now = time.time()
+    for stray in list(root.glob("*/.*.tmp")) + list(root.glob("*/shard-*.safetensors")):
+        try:
+            stale = now - stray.stat().st_mtime > 3600
+        except OSError:
+            continue
+        if stale and (stray.suffix == ".tmp" or not stray.with_suffix(".json").exists()):
+            stray.unlink(missing_ok=True)
+    shards = []
+    for manifest in root.glob("*/shard-*.json"):
+        try:
+            m = json.loads(manifest.read_text())
+            shards.append((manifest.stat().st_mtime, int(m["bytes"]), manifest))
+        except (OSError, ValueError, KeyError, TypeError):
+            continue
+    total = sum(b for _, b, _ in shards)
+    removed = freed = 0
+    for _, size, manifest in sorted(shards, key=lambda x: (x[0], str(x[2]))):
+        if total <= max_bytes:
+            break
+        manifest.unlink(missing_ok=True)  # unpublish first, then delete the data
+        manifest.with_suffix(".safetensors").unlink(missing_ok=True)
+        total -= size
+        freed += size
+        removed += 1
+    return removed, freed

@@ -5,8 +5,10 @@ k counts from the end), pooled over tokens — `last` non-pad token, `mean` over
 or `first` token. The attention mask alone decides which positions are real, so the result
 does not depend on padding.
 
-Speed: texts are tokenized once, sorted by token length and cut into batches of similar
-length under a token budget (little padding), run under `torch.inference_mode` in the
+Speed and bit-identity: texts are tokenized once, sorted by token length and cut into
+batches of texts of ONE length, each batch of a length with the same shape (no padding;
+short batches filled with copies), so a text's vector does not depend on the texts it was
+embedded with — the activation store relies on it. Batches run under `torch.inference_mode` in the
 hardware's fastest precision; layers past the deepest requested one are not computed
 (hidden states are captured by hooks at the inputs of the layers instead of asking the model
 for all of them).
@@ -24,9 +26,11 @@ import numpy as np
 from w2sg.errors import W2SGError
 
 POOLINGS = ("last", "mean", "first")
-# Measured on 2 cores, MPNet-base bf16, interleaved runs: 4,096 padded tokens per batch ran
-# 95-107 texts/s, 8,192 ran 67-75 (larger batches spill the caches).
-DEFAULT_CPU_TOKEN_BUDGET = 4096
+# Every batch of a length has the same shape (short batches are filled with copies), so the
+# budget bounds the wasted work: at most one budget per distinct length in a request.
+DEFAULT_CPU_TOKEN_BUDGET = 256
+DEFAULT_GPU_TOKEN_BUDGET = 4096
+MAX_BATCH_ROWS = 32
 
 
 # --------------------------------------------------------------------------- pure pieces
@@ -75,28 +79,29 @@ def length_order(lengths: np.ndarray) -> np.ndarray:
     return np.argsort(-np.asarray(lengths), kind="stable")
 
 
+def batch_rows(length: int, token_budget: int, max_batch: int | None = None) -> int:
+    """Rows of every batch of texts of `length` tokens: `max_batch` if given, else
+    `token_budget // length` clamped to 1..MAX_BATCH_ROWS. A function of the length alone."""
+    if max_batch is not None:
+        return int(max_batch)
+    return int(min(MAX_BATCH_ROWS, max(1, token_budget // max(1, int(length)))))
+
+
 def plan_batches(
     lengths: np.ndarray, token_budget: int, max_batch: int | None = None
 ) -> list[np.ndarray]:
-    """Cut positions (already in the order to run them) into batches of padded size ≤ budget.
+    """Cut positions (in the order to run them) into batches of texts of ONE token length.
 
-    `lengths[i]` is the token count of the i-th position given. A batch pads to its longest
-    text; with lengths sorted longest first that is the first one, so padding is minimal.
-    A text longer than the budget runs alone.
+    `lengths[i]` is the token count of the i-th position given. A batch holds only texts of
+    one length (nothing is padded) and at most `batch_rows(length, ...)` of them; the
+    extractor fills a short batch with copies, so every batch of a length has one shape.
     """
+    lengths = np.asarray(lengths)
     batches: list[np.ndarray] = []
-    start = 0
-    n = len(lengths)
-    while start < n:
-        width = int(lengths[start])
-        end = start + 1
-        while end < n and (end - start + 1) * max(width, int(lengths[end])) <= token_budget:
-            if max_batch is not None and end - start >= max_batch:
-                break
-            width = max(width, int(lengths[end]))
-            end += 1
-        batches.append(np.arange(start, end))
-        start = end
+    for length in dict.fromkeys(lengths.tolist()):  # lengths in first-seen order
+        positions = np.flatnonzero(lengths == length)
+        rows = batch_rows(int(length), token_budget, max_batch)
+        batches.extend(positions[i : i + rows] for i in range(0, len(positions), rows))
     return batches
 
 
@@ -265,14 +270,21 @@ class Extractor:
     ) -> dict[int, np.ndarray]:
         """Vectors of `rows` (positions into `ids`, longest first), aligned with `rows`.
 
-        The batches are a function of the rows' lengths and the batch plan only.
+        Each batch holds texts of one token length and has the one shape of that length
+        (`batch_rows`; short batches are filled with copies of their first text, whose
+        vectors are dropped): tiny float32 models give other low bits for a text alone than
+        in a batch, so the shape, not only the absence of padding, must not depend on the
+        company. The vector of a text is then a function of its tokens only.
         """
         lengths = np.array([len(ids[i]) for i in rows])
         out: dict[int, np.ndarray] = {}
         for batch in plan_batches(lengths, self.token_budget, self.max_batch):
-            batch_rows = rows[batch]
-            vectors = self.run_batch([ids[i] for i in batch_rows])
-            check_finite(vectors, batch_rows, row_ids)
+            chosen = rows[batch]
+            shape = batch_rows(int(lengths[batch[0]]), self.token_budget, self.max_batch)
+            fill = [ids[chosen[0]]] * (shape - len(chosen))  # one shape per length
+            vectors = self.run_batch([ids[i] for i in chosen] + fill)
+            vectors = {k: v[: len(chosen)] for k, v in vectors.items()}
+            check_finite(vectors, chosen, row_ids)
             for k, v in vectors.items():
                 arr = v.cpu().numpy()
                 if k not in out:
@@ -331,15 +343,16 @@ def progress_bar(total: int, enabled: bool) -> Iterator[Any]:
 
 
 def default_token_budget(device: str, dim: int = 768) -> int:
-    """Padded tokens per batch: fills a GPU's free memory; on a CPU, large enough to keep the
-    matmuls efficient and small enough to stay in cache-friendly sizes."""
-    import torch
+    """Tokens per batch: a fixed figure per device kind (it fixes each length's batch shape,
+    so it must not drift with free memory); `dim` is accepted for old callers."""
+    return DEFAULT_GPU_TOKEN_BUDGET if device.startswith("cuda") else DEFAULT_CPU_TOKEN_BUDGET
 
-    if device.startswith("cuda"):
-        free, _ = torch.cuda.mem_get_info()
-        # ~ 40 bytes per token and hidden unit covers activations, MLP and attention buffers
-        return int(max(2048, min(262_144, free * 0.5 / (40 * dim))))
-    return DEFAULT_CPU_TOKEN_BUDGET
+
+def batch_plan_name(device: str, batch_size: int | None) -> str:
+    """The batch shape rule a store's vectors were computed with (part of its key)."""
+    if batch_size is not None:
+        return f"rows{batch_size}"
+    return f"tokens{default_token_budget(device)}-max{MAX_BATCH_ROWS}"
 
 
 def extract_activations(
