@@ -39,9 +39,9 @@ def _root(
 
 def _register() -> None:
     # One import per command group; each module defines `register(app)`.
-    from w2sg.cli import data, detect, models, run, select, synth
+    from w2sg.cli import data, detect, models, report, run, select, sweep, synth
 
-    modules: list = [run, data, synth, models, select, detect]
+    modules: list = [run, data, synth, models, select, detect, sweep, report]
     for module in modules:
         module.register(app)
 
