@@ -90,3 +90,19 @@ def test_the_page_renders_in_chromium(sweep_folder, tmp_path):
     pixels = image.imread(io.BytesIO(out["png"]))
     assert pixels.shape[0] > 100 and pixels[..., :3].std() > 0.05  # not a blank page
     assert (pixels[..., :3].mean(axis=2) < 0.9).mean() > 0.01
+
+
+@pytest.mark.slow
+def test_the_report_command_writes_the_page(sweep_folder):
+    import subprocess
+    import sys
+
+    (sweep_folder / "report.html").unlink()
+    proc = subprocess.run([sys.executable, "-m", "w2sg", "report", str(sweep_folder)],
+                          capture_output=True, text=True)  # fmt: skip
+    assert proc.returncode == 0, proc.stderr
+    assert proc.stdout.strip() == str(sweep_folder / "report.html")
+    assert (sweep_folder / "report.html").stat().st_size > 10_000
+    bad = subprocess.run([sys.executable, "-m", "w2sg", "report", str(sweep_folder / "nope")],
+                         capture_output=True, text=True)  # fmt: skip
+    assert bad.returncode == 2 and bad.stderr.startswith("error: no such folder")
