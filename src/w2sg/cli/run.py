@@ -11,7 +11,10 @@ from w2sg.data.files import parse_label_map
 
 
 def _ints(text: str, what: str) -> tuple[int, ...]:
-    return tuple(comma_list(text, int, what))
+    """A comma-separated list of seeds, checked (whole, >= 0, distinct) naming the option."""
+    from w2sg.validate import seeds
+
+    return seeds(comma_list(text, int, what), what)
 
 
 def run(
@@ -51,6 +54,7 @@ def run(
 
     from w2sg.experiments.config import StudyConfig
     from w2sg.experiments.study import run_study
+    from w2sg.validate import check_output
 
     options = {
         k: v
@@ -87,14 +91,18 @@ def run(
         selection_eval_every=selection_eval_every,
         dataset_options=options,
     )
+    check_output(out)
     console = Console(stderr=True)
     results = run_study(config, out, log=lambda msg: console.print(f"[bold cyan]w2sg[/] {msg}"))
     r = results
-    console.print(
-        f"[bold]weak[/] {r['weak']['accuracy']:.4f}  [bold]w2s[/] {r['w2s']['accuracy']:.4f}  "
-        f"[bold]ceiling[/] {r['ceiling']['accuracy']:.4f}  [bold]PGR[/] "
-        + ("n/a" if r["pgr"]["accuracy"] is None else f"{r['pgr']['accuracy']:.3f}")
-    )
+    if r["weak"] is None:
+        console.print("[bold red]the probes stage did not run[/]; see summary.md for why")
+    else:
+        console.print(
+            f"[bold]weak[/] {r['weak']['accuracy']:.4f}  [bold]w2s[/] {r['w2s']['accuracy']:.4f}"
+            f"  [bold]ceiling[/] {r['ceiling']['accuracy']:.4f}  [bold]PGR[/] "
+            + ("n/a" if r["pgr"]["accuracy"] is None else f"{r['pgr']['accuracy']:.3f}")
+        )
     console.print(f"read first: {out / 'summary.md'}")
 
 

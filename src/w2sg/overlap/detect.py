@@ -77,6 +77,8 @@ def _as_numpy(x: object, name: str, ndim: int) -> np.ndarray:
     if not np.isfinite(np.sum(arr, dtype=np.float64)) and not np.isfinite(arr).all():
         bad = int((~np.isfinite(arr)).any(axis=tuple(range(1, arr.ndim))).sum())
         raise W2SGError(f"{name} has NaN or infinite values in {bad} rows; recompute or drop them")
+    if ndim == 2 and arr.shape[1] == 0:
+        raise W2SGError(f"{name} has shape {arr.shape}: no columns (features) to compare")
     return arr
 
 
@@ -95,6 +97,11 @@ def _pool_inputs(
     if (p < 0).any() or (p > 1).any():
         raise W2SGError(
             "weak_probs must be probabilities in [0, 1]; apply a sigmoid/softmax to logits first"
+        )
+    if not np.any(x):
+        raise W2SGError(
+            "strong_acts are all zero: every point would look alike and the overlap set "
+            "would be meaningless; check the extraction (layer, pooling) that made them"
         )
     if (history_probs is None) != (history_acts is None):
         raise W2SGError("give both history_probs and history_acts, or neither")
