@@ -113,8 +113,8 @@ def execute(task: Task, pack: bool = False) -> Outcome:
                     for config in task.configs:
                         method.warm(config)
             else:
-                if out.exists():
-                    shutil.rmtree(out)  # a partial folder of an interrupted earlier attempt
+                # An interrupted attempt's folder is kept: a method whose stages are saved as
+                # they finish (the study) resumes from them with identical results.
                 method.run(task.configs[0], out)
         files = _pack(out) if pack and out is not None else {}
         return Outcome(task.id, True, time.perf_counter() - t0, files=files)
