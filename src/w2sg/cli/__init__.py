@@ -41,9 +41,21 @@ def _root(
 
 def _register() -> None:
     # One import per command group; each module defines `register(app)`.
-    from w2sg.cli import data, detect, finetune, interventions, models, probes, run, select, synth
+    from w2sg.cli import (
+        data,
+        detect,
+        finetune,
+        interventions,
+        models,
+        probes,
+        report,
+        run,
+        select,
+        sweep,
+        synth,
+    )
 
-    modules: list = [run, data, synth, models, select, detect]
+    modules: list = [run, data, synth, models, select, detect, sweep, report]
     modules += [interventions, probes, finetune]
     for module in modules:
         module.register(app)

@@ -1,0 +1,83 @@
+"""A sweep file is validated before any work: every bad name or key is one clear error."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+
+import pytest
+import yaml
+
+from w2sg.errors import W2SGError
+from w2sg.experiments.sweep import check_names, load_sweep, parse_sweep, plan_cells
+
+from .conftest import grid
+
+
+def test_the_grid_is_datasets_x_pairs_x_methods_x_seeds(tiny_csvs):
+    raw = grid(tiny_csvs, seeds=(0, 1))
+    raw["methods"]["strong_l2"] = {"kind": "study", "params": {**raw["methods"]["study"]["params"],
+                                                              "l2": 0.1}}
+    cells = plan_cells(parse_sweep(raw))
+    assert len(cells) == 2 * 1 * 2 * 2
+    assert cells[0].id == "tiny0/minilm-l6__minilm-l6/study/seed0"
+    assert cells[0].config.seeds == (0,) and cells[0].config.mixing_seeds == (0,)
+    assert {c.config.l2 for c in cells if c.method == "strong_l2"} == {0.1}
+    assert len({c.digest for c in cells}) == len(cells)
+
+
+@pytest.mark.parametrize(
+    ("change", "message"),
+    [
+        ({"colour": "red"}, "unknown sweep key.*colour"),
+        ({"methods": {"studdy": {}}}, "unknown sweep method 'studdy'"),
+        ({"methods": {"study": {"params": {"weak_trian": 10}}}}, "unknown option.*weak_trian"),
+        ({"methods": {"study": {"params": {"seeds": [1]}}}}, "seeds is set by the sweep grid"),
+        ({"methods": {"study": {"params": {"test": -2}}}}, "test size must be positive"),
+        ({"seeds": ["a"]}, "seeds must be whole numbers"),
+        ({"baseline": "other"}, "baseline 'other' is not a method"),
+        ({"pairs": [["minilm-l6"]]}, r"pairs\[0\]"),
+    ],
+)
+def test_bad_sweep_files_fail_with_one_clear_error(tiny_csvs, change, message):
+    with pytest.raises(W2SGError, match=message):
+        plan_cells(parse_sweep({**grid(tiny_csvs), **change}))
+
+
+def test_unknown_dataset_and_model_fail_before_any_work(tiny_csvs):
+    with pytest.raises(W2SGError, match="unknown dataset 'rotten_tomatoe'"):
+        check_names(parse_sweep({**grid(tiny_csvs), "datasets": ["rotten_tomatoe"]}))
+    with pytest.raises(W2SGError, match="unknown model 'tiny-bert'"):
+        check_names(parse_sweep({**grid(tiny_csvs), "pairs": [["tiny-bert", "minilm-l6"]]}))
+
+
+def test_cli_prints_one_error_line_and_dry_run_lists_cells(tiny_csvs, tmp_path):
+    bad = tmp_path / "bad.yaml"
+    bad.write_text(yaml.safe_dump({**grid(tiny_csvs), "methods": {"nope": {}}}))
+    good = tmp_path / "good.yaml"
+    good.write_text(yaml.safe_dump(grid(tiny_csvs, seeds=(0, 1))))
+    proc = subprocess.run([sys.executable, "-m", "w2sg", "sweep", str(bad)],
+                          capture_output=True, text=True)  # fmt: skip
+    assert proc.returncode == 2
+    lines = proc.stderr.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith("error: unknown sweep method 'nope'; known:")
+    assert "Traceback" not in proc.stderr
+    proc = subprocess.run(
+        [sys.executable, "-m", "w2sg", "sweep", str(good), "--dry-run", "--out",
+         str(tmp_path / "out")], capture_output=True, text=True,
+    )  # fmt: skip
+    assert proc.returncode == 0, proc.stderr
+    lines = proc.stdout.strip().splitlines()
+    assert lines[-1] == "4 cells; 4 to run"
+    assert lines[0].split() == ["run", "pending", "tiny0/minilm-l6__minilm-l6/study/seed0"]
+    assert not (tmp_path / "out").exists()
+
+
+def test_the_shipped_offline_sweep_is_valid():
+    from pathlib import Path
+
+    config = load_sweep(Path(__file__).parents[2] / "configs" / "offline.yaml")
+    cells = plan_cells(config)
+    assert len(config.datasets) == 10 and config.seeds == (0, 1, 2)
+    assert len(cells) == 10 * 1 * 3
+    assert config.pairs == (("minilm-l6", "mpnet-base"),)

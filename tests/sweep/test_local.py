@@ -1,0 +1,89 @@
+"""The local executor runs a small grid; reruns skip finished cells; a failure is recorded."""
+
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from w2sg.experiments.executors import LocalExecutor
+from w2sg.experiments.sweep import parse_sweep, run_sweep
+
+from .conftest import comparable, grid
+
+pytestmark = pytest.mark.slow  # the real MiniLM model
+
+
+def test_a_small_grid_runs_every_cell(local_sweep):
+    config, out, run = local_sweep
+    assert run.counts == {"done": 6} and run.ran == 6
+    manifest = json.loads((out / "manifest.json").read_text())
+    assert len(manifest["warm"]) == 2  # shared activations warmed once per dataset
+    assert all(w["ok"] for w in manifest["warm"].values()), manifest["warm"]
+    table = pd.read_parquet(out / "table.parquet")
+    assert len(table) == 6 and (table.state == "done").all()
+    csv = pd.read_csv(out / "table.csv")
+    assert list(csv.columns) == list(table.columns) and len(csv) == 6
+    np.testing.assert_allclose(csv.w2s_accuracy, table.w2s_accuracy)
+    for entry, row in zip(manifest["cells"].values(), table.itertuples(), strict=True):
+        results = json.loads((out / entry["dir"] / "results.json").read_text())
+        assert results["config"]["seeds"] == [row.seed]
+        assert row.w2s_accuracy == results["w2s"]["accuracy"]
+        assert 0.0 <= row.weak_accuracy <= 1.0 and 0.0 <= row.overlap_share <= 1.0
+        assert entry["state"] == "done" and entry["duration_s"] > 0
+    stats = json.loads((out / "statistics.json").read_text())
+    assert {r["dataset"] for r in stats["per_dataset"]} == {"tiny0", "tiny1"}
+    assert (out / "report.html").is_file() and (out / "pgr_by_dataset.png").is_file()
+    assert "| tiny0 | study |" in (out / "summary.md").read_text()
+
+
+def test_rerun_skips_finished_cells(local_sweep):
+    config, out, _ = local_sweep
+    before = {p: p.stat().st_mtime_ns for p in out.glob("cells/**/results.json")}
+    table = pd.read_parquet(out / "table.parquet")
+    run = run_sweep(config, out, executor=LocalExecutor(1), progress=False, log=lambda _: None)
+    assert run.ran == 0 and run.skipped == 6 and run.counts == {"done": 6}
+    assert {p: p.stat().st_mtime_ns for p in out.glob("cells/**/results.json")} == before
+    pd.testing.assert_frame_equal(comparable(pd.read_parquet(out / "table.parquet")),
+                                  comparable(table))  # fmt: skip
+
+
+def test_a_failing_cell_is_recorded_and_the_others_go_on(tiny_csvs, tmp_path):
+    raw = grid(tiny_csvs, seeds=(0,))
+    raw["datasets"] = [str(tiny_csvs[0]), {"name": str(tiny_csvs[1]), "params": {"test": 400}}]
+    config = parse_sweep(raw)
+    run = run_sweep(config, tmp_path, executor=LocalExecutor(1), progress=False,
+                    log=lambda _: None)  # fmt: skip
+    assert run.counts == {"done": 1, "failed": 1}
+    cells = json.loads((tmp_path / "manifest.json").read_text())["cells"]
+    bad = cells["tiny1/minilm-l6__minilm-l6/study/seed0"]
+    assert bad["state"] == "failed" and "too small for these splits" in bad["error"]
+    assert (tmp_path / (bad["dir"] + ".partial") / "error.txt").is_file()
+    assert cells["tiny0/minilm-l6__minilm-l6/study/seed0"]["state"] == "done"
+    assert "## Failed cells" in (tmp_path / "summary.md").read_text()
+    table = pd.read_csv(tmp_path / "table.csv")
+    assert list(table.state) == ["done", "failed"] and np.isnan(table.w2s_accuracy[1])
+
+    again = run_sweep(config, tmp_path, executor=LocalExecutor(1), progress=False,
+                      log=lambda _: None)  # fmt: skip
+    assert again.ran == 0  # a failed cell is not retried unless asked
+    retried = run_sweep(config, tmp_path, executor=LocalExecutor(1), retry_failed=True,
+                        progress=False, log=lambda _: None)  # fmt: skip
+    assert retried.ran == 1
+    manifest = json.loads((tmp_path / "manifest.json").read_text())
+    assert manifest["cells"]["tiny1/minilm-l6__minilm-l6/study/seed0"]["attempts"] == 2
+
+
+def test_a_changed_config_reruns_only_the_changed_cells(tiny_csvs, tmp_path):
+    raw = grid(tiny_csvs[:1], seeds=(0,))
+    first = run_sweep(parse_sweep(raw), tmp_path, executor=LocalExecutor(1), progress=False,
+                      log=lambda _: None)  # fmt: skip
+    raw["seeds"] = [0, 1]
+    second = run_sweep(parse_sweep(raw), tmp_path, executor=LocalExecutor(1), progress=False,
+                       log=lambda _: None)  # fmt: skip
+    raw["methods"]["study"]["params"]["l2"] = 0.01
+    third = run_sweep(parse_sweep(raw), tmp_path, executor=LocalExecutor(1), progress=False,
+                      log=lambda _: None)  # fmt: skip
+    assert (first.ran, second.ran, second.skipped, third.ran) == (1, 1, 1, 2)
