@@ -69,6 +69,8 @@ def test_figures_and_summary_are_written(study):
             assert (out / f"{stem}.{ext}").stat().st_size > 1000
     summary = (out / "summary.md").read_text()
     assert "PGR" in summary and "Mixing experiment" in summary
+    page = (out / "report.html").read_text()
+    assert page.count("data:image/png;base64,") >= 4 and "provenance" in page.lower()
     assert not list(out.glob(".*.tmp"))  # no half-written artifacts
 
 

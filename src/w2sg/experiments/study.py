@@ -184,7 +184,10 @@ def run_prepared_study(
     from w2sg.report.study import write_study_report
 
     write_study_report(results, runs, out)
-    log(f"wrote {out / 'results.json'} and {out / 'summary.md'}")
+    from w2sg.report.html import write_html_report
+
+    write_html_report(out)
+    log(f"wrote {out / 'results.json'}, {out / 'summary.md'} and {out / 'report.html'}")
     return results
 
 
