@@ -25,7 +25,19 @@ def select(
     seeds: str = typer.Option("0,1,2", help="Bandit seeds (arms and draw order)."),
     rounds: int = typer.Option(25, help="Rounds T."),
     batch_size: int = typer.Option(None, help="Points per pull (default ⌊smallest arm / T⌋)."),
-    detection: str = typer.Option("history", help="history (variant B) | batch (variant A)."),
+    detection: str = typer.Option(
+        "history",
+        help="How a batch is detected: history (the reference loop, SPEC §3 variant B with "
+        "history) | pooled (batch ∪ collected, re-labelled each round) | batch (variant A).",
+    ),
+    estimator: str = typer.Option(
+        "reference",
+        help="What the UCB index counts: reference (the detection rule's overlap, relative) | "
+        "calibrated (thresholds fixed once from a calibration sample).",
+    ),
+    calibration_size: int = typer.Option(
+        200, help="Points in the calibration sample, drawn equally from every arm."
+    ),
     eval_every: int = typer.Option(1, help="Train and test the strong probe every k rounds."),
     l2: float = typer.Option(1e-3, help="L2 penalty of the logistic probes."),
     out: Path = typer.Option(Path("runs/select"), help="Output folder."),
@@ -54,6 +66,8 @@ def select(
         rounds=rounds,
         batch_size=batch_size,
         detection=detection,
+        estimator=estimator,
+        calibration_size=calibration_size,
         eval_every=eval_every,
         l2=l2,
     )
@@ -66,7 +80,7 @@ def select(
         ]
         pulls = ", ".join(f"{p:.1f}" for p in s["summary"]["pulls_mean"])
         console.print(f"[bold]{name:7s}[/] {'  '.join(parts)}  pulls [{pulls}]")
-    console.print(f"read: {out / 'selection.json'}")
+    console.print(f"detection {detection}, estimator {estimator}; read: {out / 'selection.json'}")
 
 
 def register(app: typer.Typer) -> None:
