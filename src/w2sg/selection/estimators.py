@@ -65,7 +65,8 @@ def detect_batch(
     `batch`, `hard_before`, `nonhard_before`: pool positions of this batch and of the earlier
     batches' points as their own rounds labelled them. The result indexes the batch.
     """
-    check_names(detection, DEFAULT_ESTIMATOR)
+    if detection not in DETECTIONS:
+        raise W2SGError(f"unknown detection rule {detection!r}; use {', '.join(DETECTIONS)}")
     p, x = weak_probs[batch], strong_acts[batch]
     if detection == "batch":
         return detect_overlap(p, x, similarity=similarity, detector=detector)  # type: ignore[arg-type]
