@@ -45,13 +45,12 @@ def test_stage_runs_every_strategy_on_constructed_arms(stage: dict) -> None:
         np.mean([r["rounds"][-1]["arm_estimates_by"]["calibrated"][1] for r in
                  stage["strategies"]["ucb"]["runs"]])
     )  # fmt: skip
-    assert run0["calibration"]["sample_size"] == 200
+    assert run0["calibration"]["sample_size"] == 400
     oracle = stage["strategies"]["oracle"]["summary"]
     assert oracle["final"]["regret"]["mean"] == 0.0
-    assert (
-        stage["strategies"]["ucb"]["summary"]["final"]["true_ratio"]["mean"]
-        > (stage["strategies"]["random"]["summary"]["final"]["true_ratio"]["mean"])
-    )
+    final = {k: v["summary"]["final"] for k, v in stage["strategies"].items()}
+    assert final["ucb"]["true_ratio"]["mean"] >= final["random"]["true_ratio"]["mean"]
+    assert ucb["pulls_mean"][1] > ucb["pulls_mean"][0]  # the denser arm, p = 0.9
 
 
 def test_stage_is_json_able(stage: dict, tmp_path: Path) -> None:

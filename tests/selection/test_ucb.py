@@ -87,7 +87,8 @@ def test_calibrated_estimator_drives_the_index_when_chosen(pool, test_set) -> No
         "history",
         "dot",
     ]
-    assert out["calibration"]["sample_size"] == 200 and out["calibration"]["strict_hard"]
+    assert out["calibration"]["sample_size"] == 400
+    assert out["calibration"]["similarity"] == "abs_cosine"  # variant A, whatever the rule
 
 
 def test_round_logs_the_reference_rule_thresholds(pool, test_set) -> None:

@@ -36,7 +36,7 @@ def select(
         "calibrated (thresholds fixed once from a calibration sample).",
     ),
     calibration_size: int = typer.Option(
-        200, help="Points in the calibration sample, drawn equally from every arm."
+        400, help="Points in the calibration sample, drawn equally from every arm."
     ),
     eval_every: int = typer.Option(1, help="Train and test the strong probe every k rounds."),
     l2: float = typer.Option(1e-3, help="L2 penalty of the logistic probes."),

@@ -16,9 +16,10 @@ Estimators (what ô_k, the UCB index's estimate, counts):
 - `reference`: the points the detection rule called overlap / points drawn from arm k. It is
   relative: every round re-splits whatever has been collected, so an arm that gives only
   overlap points still shows a ratio well below 1.
-- `calibrated` (w2sg's own): Algorithm 1 runs once on a calibration sample (a small random
-  sample drawn equally from every arm); its two thresholds and its hard points (the keys) are
-  then fixed, and every batch is classified against them. A point's label no longer depends
+- `calibrated` (w2sg's own): Algorithm 1 (variant A, the offline detection that defines
+  constructed arms) runs once on a calibration sample (a small random sample drawn equally
+  from every arm); its two thresholds and its hard points (the keys) are then fixed, and
+  every batch is classified against them. A point's label no longer depends
   on what else was drawn, so ô_k means the same in every round and for every arm.
 """
 
@@ -38,7 +39,7 @@ DETECTIONS: tuple[str, ...] = ("history", "pooled", "batch")
 ESTIMATORS: tuple[str, ...] = ("reference", "calibrated")
 DEFAULT_DETECTION = "history"
 DEFAULT_ESTIMATOR = "reference"
-DEFAULT_CALIBRATION_SIZE = 200
+DEFAULT_CALIBRATION_SIZE = 400
 
 
 def check_names(detection: str, estimator: str) -> None:

@@ -197,8 +197,9 @@ def run_selection(
     optional: the reference partition, for the true overlap share of collected data.
     `detection`: 'history' (reference), 'pooled' or 'batch'; `estimator`: 'reference' or
     'calibrated' (see `selection/estimators.py`). `similarity`: None picks the rule's own
-    ('dot' for history and pooled, 'abs_cosine' for batch); the calibrated estimator runs the
-    rule's own variant once, on a sample of `calibration_size` points drawn from the arms.
+    ('dot' for history and pooled, 'abs_cosine' for batch). The calibrated estimator runs
+    variant A (|cosine|, the offline detection that defines constructed arms) once, on a
+    sample of `calibration_size` points drawn equally from the arms.
     `detector`: the overlap score of `detect_overlap` ('reference' = SPEC §3).
     `eval_every`: evaluate the strong probe every k rounds (and at the last); 0 never.
     The arms' draw order and the calibration sample depend only on `seed`, so strategies
@@ -218,7 +219,7 @@ def run_selection(
     if n < 1:
         raise W2SGError(f"batch_size must be at least 1, got {n}")
     calibrated, calibration = _calibrate(
-        probs, acts, arms, calibration_size, sim, detection != "batch", detector, seed
+        probs, acts, arms, calibration_size, "abs_cosine", False, detector, seed
     )
     if calibrated is None and estimator == "calibrated":
         raise W2SGError(calibration["error"])
