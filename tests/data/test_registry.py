@@ -1,11 +1,16 @@
-"""The literature registry (SPEC §8): every task's formatter on rows in its source's own schema.
+"""The literature registry (SPEC §8): every task's formatter on rows in its source's own schema,
+and each task's Hub source (issue 15: what `datasets.load_dataset` 5.x receives).
 
 Each case writes a handful of rows per Hub split, in that dataset's column layout, into a temp
-folder and loads it with `load_task(name, data_dir=...)`; nothing reaches the Hub.
+folder and loads it with `load_task(name, data_dir=...)`. Nothing reaches the Hub: for the Hub
+path, `datasets.load_dataset` is replaced by a function that records its arguments and returns
+rows in the source's schema, or raises the exception types datasets 5.x raises (a script
+repository, a bare id, a missing repository, no network).
 """
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import os
 import re
@@ -19,8 +24,21 @@ from typing import Any
 import datasets
 import numpy as np
 import pytest
+from datasets.exceptions import DatasetNotFoundError
+from huggingface_hub.errors import HfUriError
 
-from w2sg.data.registry import PAPER_TASKS, TASKS, get_task, load_task
+from w2sg.data.hf_source import PARQUET_BRANCH, HubSource
+from w2sg.data.registry import (
+    ETHICS_PARQUET,
+    PAPER_TASKS,
+    SCRIPT_REPOS,
+    SIQA_COMMIT,
+    SOURCES,
+    TASKS,
+    UNPINNED,
+    get_task,
+    load_task,
+)
 from w2sg.errors import W2SGError
 
 Row = dict[str, Any]
@@ -374,7 +392,7 @@ def test_meta_names_origin_template_and_licence(task_dirs: dict[str, Path]) -> N
     data = load_task("boolq", split="test", data_dir=task_dirs["boolq"])
     assert str(task_dirs["boolq"] / "validation.jsonl") in data.meta["origin"]
     assert data.meta["template"] == "Passage: {passage}\nQuestion: {question}"
-    assert data.meta["licence"] == "CC BY-SA 3.0" and data.meta["hub_id"] == "boolq"
+    assert data.meta["licence"] == "CC BY-SA 3.0" and data.meta["hub_id"] == "google/boolq"
     assert load_task("dream", data_dir=task_dirs["dream"]).meta["licence"] == "see the dataset card"
 
 
@@ -520,7 +538,10 @@ def test_unreachable_hub_says_to_pass_a_data_dir(tmp_path: Path) -> None:
     env.pop("HF_DATASETS_CACHE", None)
     done = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True,
                           timeout=120, check=True)  # fmt: skip
-    assert done.stdout.startswith("ERR could not load split 'train' of boolq from the Hugging")
+    assert done.stdout.startswith(
+        "ERR boolq: could not load split 'train' of google/boolq from the Hugging Face Hub: "
+        "the Hub is unreachable (Couldn't reach 'google/boolq' on the Hub"
+    )
     assert "pass --data-dir with a local copy" in done.stdout
     assert done.stdout.count("\n") == 1
 
@@ -530,3 +551,303 @@ def test_formatters_draw_from_the_given_generator() -> None:
     texts = {TASKS["sciq"].formatter(row, np.random.default_rng(s))[0] for s in range(40)}
     assert texts == {f"Q: What gas [x-00]? A: {a} [x-00]"
                      for a in ("oxygen", "argon", "helium", "neon")}  # fmt: skip
+
+
+# ================================================================ Hub sources (issue 15)
+
+#: the tasks whose mirror or Parquet export could not be pinned to a commit from the record
+EXPECTED_UNPINNED = {"dream", "mc_taco", "cosmos_qa", "piqa"}
+#: the hub ids as the record has them today (issue 15's table, checked against
+#: lm-evaluation-harness task files and the dataset cards)
+EXPECTED_IDS = {
+    "anli-r2": "facebook/anli", "cola": "nyu-mll/glue", "dream": "dataset-org/dream",
+    "ethics-deontology": "hendrycks/ethics", "ethics-justice": "hendrycks/ethics",
+    "ethics-virtue": "hendrycks/ethics", "ethics-utilitarianism": "hendrycks/ethics",
+    "mc_taco": "CogComp/mc_taco", "hellaswag": "Rowan/hellaswag", "multirc": "aps/super_glue",
+    "openbookqa": "allenai/openbookqa", "paws": "google-research-datasets/paws",
+    "piqa": "baber/piqa", "quail": "textmachinelab/quail", "quartz": "allenai/quartz",
+    "social_i_qa": "lighteval/siqa", "sst2": "stanfordnlp/sst2", "wic": "aps/super_glue",
+    "twitter-sentiment": "EleutherAI/twitter-sentiment", "sciq": "allenai/sciq",
+    "sciq_with_support": "allenai/sciq", "anthropic_hh": "Anthropic/hh-rlhf",
+    "cosmos_qa": "allenai/cosmos_qa", "boolq": "google/boolq",
+    "amazon_polarity": "fancyzhx/amazon_polarity",
+}  # fmt: skip
+HEX40 = re.compile(r"[0-9a-f]{40}")
+
+
+# ---------------------------------------------------------------- the registry, pinned
+
+
+def test_every_task_has_its_source_and_every_id_is_namespaced() -> None:
+    assert set(SOURCES) == set(TASKS)
+    assert {name: spec.hub_id for name, spec in TASKS.items()} == EXPECTED_IDS
+    for name, spec in TASKS.items():
+        assert spec.source is SOURCES[name]
+        assert re.fullmatch(r"[\w.-]+/[\w.-]+", spec.hub_id), name
+
+
+def test_no_script_repository_is_loaded_from_its_main_branch() -> None:
+    for name, source in SOURCES.items():
+        if source.id in SCRIPT_REPOS:
+            assert source.revision == PARQUET_BRANCH or source.pinned, name
+    # the bare ids and script repositories datasets 5.x refuses appear nowhere
+    refused = {"super_glue", "paws", "quail", "sciq", "boolq", "amazon_polarity", "piqa",
+               "social_i_qa", "dream", "mc_taco", "cosmos_qa", "ybisk/piqa",
+               "allenai/social_i_qa"}  # fmt: skip
+    assert not refused & {s.id for s in SOURCES.values()}
+
+
+def test_revisions_are_pinned_commits_except_the_listed_ones() -> None:
+    for name, source in SOURCES.items():
+        assert source.revision in (None, PARQUET_BRANCH) or HEX40.fullmatch(source.revision), name
+    needs_pin = {n for n, s in SOURCES.items() if s.mirror or s.revision is not None}
+    unpinned = {n for n in needs_pin if not SOURCES[n].pinned}
+    assert unpinned == EXPECTED_UNPINNED == set(UNPINNED)
+    assert all(UNPINNED[n] for n in UNPINNED)  # each says why
+    assert SOURCES["social_i_qa"].revision == SIQA_COMMIT
+    assert SIQA_COMMIT == "54c6a1f8cb6daf4f5abf24a601852612fb35eb25"
+    assert ETHICS_PARQUET == "a915b47457c891ae9b511e12d41567a4bb085375"
+
+
+def test_ethics_reads_its_parquet_export_and_tests_on_the_hard_set() -> None:
+    for config in ("deontology", "justice", "virtue", "utilitarianism"):
+        spec = TASKS[f"ethics-{config}"]
+        assert (spec.source.id, spec.source.revision) == ("hendrycks/ethics", ETHICS_PARQUET)
+        assert spec.source.data_dir == config and spec.config is None
+        assert (spec.test_split, spec.train_split) == ("test", "train")  # test = test_hard.csv
+
+
+def test_row_counts_of_the_record() -> None:
+    recorded = {n: dict(s.rows) for n, s in SOURCES.items() if s.rows}
+    sciq = {"train": 11679, "validation": 1000, "test": 1000}
+    assert recorded == {
+        "dream": {"train": 6116, "validation": 2040, "test": 2041},
+        "hellaswag": {"validation": 10042},
+        "paws": {"train": 49401, "validation": 8000, "test": 8000},
+        "quail": {"train": 10246, "validation": 2164, "challenge": 556},
+        "social_i_qa": {"train": 33410, "validation": 1954},
+        "sciq": sciq, "sciq_with_support": sciq,
+        "cosmos_qa": {"train": 25262, "validation": 2985, "test": 6963},
+        "boolq": {"train": 9427, "validation": 3270},
+        "amazon_polarity": {"train": 3_600_000, "test": 400_000},
+    }  # fmt: skip
+    for name, counts in recorded.items():  # each count is of a split the task reads, or more
+        spec = TASKS[name]
+        assert spec.test_split.split("+")[0] in counts, name
+
+
+def test_describe_shortens_a_pinned_commit() -> None:
+    assert SOURCES["ethics-virtue"].describe() == "hendrycks/ethics @a915b474 [data_dir=virtue]"
+    assert SOURCES["paws"].describe() == "google-research-datasets/paws (labeled_final)"
+    assert SOURCES["dream"].describe() == (
+        "dataset-org/dream @refs/convert/parquet [data_dir=plain_text]"
+    )
+    assert HubSource("a/b", revision="main").pinned is False
+
+
+# ---------------------------------------------------------------- loading through the Hub path
+
+
+class FakeHub:
+    """Stands in for `datasets.load_dataset`: records the call, returns source-schema rows."""
+
+    def __init__(self, sizes: dict[str, int] | None = None, error: Exception | None = None):
+        self.calls: list[dict[str, Any]] = []
+        self.sizes = sizes or {}
+        self.error = error
+        self.by_tag: dict[str, dict] = {}
+
+    def __call__(self, path: str, name: str | None = None, **kwargs: Any) -> datasets.Dataset:
+        self.calls.append({"path": path, "name": name, **kwargs})
+        if self.error is not None:
+            raise self.error
+        task = next(n for n, s in SOURCES.items()
+                    if (s.id, s.config, s.data_dir) == (path, name, kwargs["data_dir"]))
+        split = kwargs["split"]
+        rows = []
+        for i in range(self.sizes.get(split, N_ROWS)):  # distinct rows, tags as "[test12-34]"
+            tag = f"[{split}{i // 100}-{i % 100:02d}]"
+            rows.append(CASES[task].make(tag, i))
+            self.by_tag[tag] = rows[-1]
+        return datasets.Dataset.from_list(rows)
+
+
+@pytest.mark.parametrize("name", sorted(TASKS))
+def test_each_task_passes_its_whole_source_to_load_dataset(
+    name: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    spec = TASKS[name]
+    source = SOURCES[name]
+    if sum(source.expected_rows(s) or 0 for s in spec.test_split.split("+")) > 5000:
+        source = dataclasses.replace(source, rows=())  # keep the test small; counts: below
+        monkeypatch.setitem(TASKS, name, dataclasses.replace(spec, source=source))
+    hub = FakeHub(sizes=dict(source.rows))
+    monkeypatch.setattr(datasets, "load_dataset", hub)
+    data = load_task(name, split="test")
+    assert [c["split"] for c in hub.calls] == spec.test_split.split("+")
+    for call in hub.calls:
+        assert call == {"path": source.id, "name": source.config, "split": call["split"],
+                        "revision": source.revision, "data_dir": source.data_dir}  # fmt: skip
+    assert data.meta["hub_id"] == source.id and data.meta["revision"] == source.revision
+    assert data.meta["origin"].startswith(f"hub:{source.describe()} [")
+    total = sum(source.expected_rows(s) or N_ROWS for s in spec.test_split.split("+"))
+    assert len(data) == (min(spec.test_pool_size, total // 2) if spec.test_pool_size else total)
+    for text, label in zip(data.texts, data.labels, strict=True):
+        tag = re.search(r"\[[a-z_0-9]+-\d\d\]", str(text))
+        assert tag, text
+        _check_text(CASES[name], str(text), int(label), hub.by_tag[tag.group(0)])
+
+
+def test_the_record_count_passes_and_a_wrong_count_is_one_clear_line(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setattr(datasets, "load_dataset", FakeHub(sizes={"validation": 1954}))
+    assert len(load_task("social_i_qa", split="test")) == 1954
+    monkeypatch.setattr(datasets, "load_dataset", FakeHub(sizes={"validation": 1953}))
+    with pytest.raises(W2SGError) as error:
+        load_task("social_i_qa", split="test")
+    assert str(error.value) == (
+        "social_i_qa: split 'validation' of lighteval/siqa @54c6a1f8 has 1,953 rows, the record "
+        "says 1,954; this is not the expected copy of the dataset (check the id and revision, "
+        "or pass --data-dir with a local copy)"
+    )
+
+
+HUB_FAILURES = {
+    "script": (RuntimeError("Dataset scripts are no longer supported, but found boolq.py"),
+               "the repository holds a loading script, which datasets 5.x does not run"),
+    "bare id": (HfUriError(uri="boolq", msg="Repository id must be 'namespace/name', got "
+                                            "'boolq'."),
+                "the id is not of the form 'namespace/name'"),
+    "missing": (DatasetNotFoundError("Dataset 'google/boolq' doesn't exist on the Hub or "
+                                     "cannot be accessed."),
+                "no such dataset on the Hub, or no access"),
+    "offline": (ConnectionError("Couldn't reach 'google/boolq' on the Hub (OfflineModeIsEnabled)"),
+                "the Hub is unreachable"),
+    "bad config": (ValueError("BuilderConfig 'x' not found.\nAvailable: ['default']"),
+                   "ValueError: BuilderConfig 'x' not found."),
+}  # fmt: skip
+
+
+@pytest.mark.parametrize("kind", sorted(HUB_FAILURES))
+def test_a_hub_failure_is_one_line_naming_task_source_and_remedy(
+    kind: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    error, reason = HUB_FAILURES[kind]
+    monkeypatch.setattr(datasets, "load_dataset", FakeHub(error=error))
+    with pytest.raises(W2SGError) as raised:
+        load_task("boolq", split="test")
+    message = str(raised.value)
+    assert message.startswith(
+        f"boolq: could not load split 'validation' of google/boolq from the Hugging Face Hub: "
+        f"{reason}"
+    )
+    assert message.endswith(
+        "; pass --data-dir with a local copy (a save_to_disk folder or files named "
+        "validation.jsonl / validation.parquet / validation.csv)"
+    )
+    assert "\n" not in message and raised.value.__cause__ is error
+
+
+def test_a_hub_failure_of_an_export_names_its_layout(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(datasets, "load_dataset", FakeHub(error=ConnectionError("offline")))
+    with pytest.raises(W2SGError) as raised:
+        load_task("ethics-virtue", split="test")
+    assert str(raised.value) == (
+        "ethics-virtue: could not load split 'test' of hendrycks/ethics @a915b474 "
+        "[data_dir=virtue] from the Hugging Face Hub: the Hub is unreachable (offline); pass "
+        "--data-dir with a local copy (a save_to_disk folder or files named test.jsonl / "
+        "test.parquet / test.csv, or virtue/test/*.parquet)"
+    )
+
+
+# ---------------------------------------------------------------- local copies, source schemas
+
+
+def _parquet(path: Path, rows: list[dict]) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    datasets.Dataset.from_list(rows).to_parquet(str(path))
+
+
+def test_an_ethics_export_copy_keeps_the_hard_test_set(tmp_path: Path) -> None:
+    """A downloaded Parquet export (`<config>/<split>/0000.parquet`, all four configs)."""
+    case = CASES["ethics-justice"]
+    for config in ("deontology", "justice", "virtue", "utilitarianism"):
+        for split, tag in (("train", "train"), ("validation", "easy"), ("test", "hard")):
+            maker = CASES[f"ethics-{config}"].make
+            _parquet(tmp_path / config / split / "0000.parquet",
+                     [maker(f"[{tag}-{i:02d}]", i) for i in range(6)])  # fmt: skip
+    data = load_task("ethics-justice", split="test", data_dir=tmp_path)
+    assert len(data) == 6 and all("[hard-" in str(t) for t in data.texts)
+    assert str(tmp_path / "justice" / "test" / "0000.parquet") in data.meta["origin"]
+    rows = [case.make(f"[hard-{i:02d}]", i) for i in range(6)]
+    for text, label in zip(data.texts, data.labels, strict=True):
+        _check_text(case, str(text), int(label), _row_of(str(text), rows))
+    virtue = load_task("ethics-virtue", split="train", data_dir=tmp_path)
+    assert all("[train-" in str(t) and "[SEP]" in str(t) for t in virtue.texts)
+
+
+def test_siqa_string_labels_in_parquet_and_a_zero_based_copy_is_refused(tmp_path: Path) -> None:
+    case = CASES["social_i_qa"]
+    rows = _rows(case, "validation")
+    assert {type(r["label"]) for r in rows} == {str}
+    _parquet(tmp_path / "siqa" / "validation.parquet", rows)
+    data = load_task("social_i_qa", split="test", data_dir=tmp_path / "siqa")
+    for text, label in zip(data.texts, data.labels, strict=True):
+        _check_text(case, str(text), int(label), _row_of(str(text), rows))
+    shifted = [r | {"label": str(int(r["label"]) - 1)} for r in rows]  # a 0-based relabelling
+    _parquet(tmp_path / "zero" / "validation.parquet", shifted)
+    with pytest.raises(W2SGError, match=r"label '0' is not one of '1', '2', '3' \(1-based"):
+        load_task("social_i_qa", split="test", data_dir=tmp_path / "zero")
+
+
+def test_boolq_bool_answers_in_parquet(tmp_path: Path) -> None:
+    rows = _rows(CASES["boolq"], "validation")
+    _parquet(tmp_path / "validation.parquet", rows)
+    assert datasets.Dataset.from_parquet(str(tmp_path / "validation.parquet")).features[
+        "answer"
+    ].dtype == "bool"
+    data = load_task("boolq", split="test", data_dir=tmp_path)
+    by_passage = {r["passage"]: int(r["answer"]) for r in rows}
+    got = {str(t).split("\n")[0].removeprefix("Passage: "): int(y)
+           for t, y in zip(data.texts, data.labels, strict=True)}  # fmt: skip
+    assert got == by_passage and set(got.values()) == {0, 1}
+
+
+def test_hellaswag_string_labels_in_parquet(tmp_path: Path) -> None:
+    case = CASES["hellaswag"]
+    rows = _rows(case, "validation")
+    assert {type(r["label"]) for r in rows} == {str}
+    _parquet(tmp_path / "data" / "validation-00000-of-00001.parquet", rows)
+    data = load_task("hellaswag", split="test", data_dir=tmp_path)
+    assert len(data) == len(rows)
+    for text, label in zip(data.texts, data.labels, strict=True):
+        _check_text(case, str(text), int(label), _row_of(str(text), rows))
+
+
+def test_piqa_mirror_files_named_by_split(tmp_path: Path) -> None:
+    """baber/piqa keeps the original columns; a copy saved per split loads as the original."""
+    case = CASES["piqa"]
+    rows = _rows(case, "validation")
+    _parquet(tmp_path / "validation" / "0000.parquet", rows)
+    data = load_task("piqa", split="test", data_dir=tmp_path)
+    for text, label in zip(data.texts, data.labels, strict=True):
+        _check_text(case, str(text), int(label), _row_of(str(text), rows))
+
+
+def test_datasets_resolves_a_parquet_export_with_the_registry_arguments(tmp_path: Path) -> None:
+    """datasets 5.x's own file resolution on an export's layout (config folders of split
+    folders, next to older top-level files and duckdb indexes), given the registry's data_dir:
+    the same resolution the Hub path runs at the pinned revision."""
+    export = tmp_path / "ethics-export"
+    for config in ("deontology", "utilitarianism"):
+        maker = CASES[f"ethics-{config}"].make
+        for split, tag in (("train", "train"), ("validation", "easy"), ("test", "hard")):
+            _parquet(export / config / split / "0000.parquet",
+                     [maker(f"[{tag}-{i:02d}]", i) for i in range(3)])  # fmt: skip
+            (export / config / split / "index.duckdb").write_bytes(b"\0" * 64)
+        _parquet(export / config / "ethics-test.parquet", [maker("[stale-00]", 0)])
+    source = SOURCES["ethics-utilitarianism"]
+    rows = datasets.load_dataset(str(export), source.config, split="test",
+                                 data_dir=source.data_dir, cache_dir=str(tmp_path / "cache"))
+    assert list(rows["baseline"]) == [f"I ate cake [hard-{i:02d}]." for i in range(3)]  # test_hard

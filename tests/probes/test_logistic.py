@@ -90,3 +90,21 @@ def test_bad_inputs_raise_one_line_errors(x, y, match: str) -> None:
 def test_predict_before_fit_is_an_error() -> None:
     with pytest.raises(W2SGError, match="fit"):
         LogisticProbe().predict(np.zeros((2, 2)))
+
+
+@pytest.mark.parametrize("n", [20, 50, 300])
+def test_l2_for_sklearn_c_fits_what_sklearn_fits_at_every_size(n: int) -> None:
+    from sklearn.linear_model import LogisticRegression
+
+    from w2sg.probes.logistic import l2_for_sklearn_c
+
+    rng = np.random.default_rng(n)
+    y = rng.integers(0, 2, n)
+    x = rng.normal(size=(n, 4)) + 0.8 * (2 * y[:, None] - 1)
+    ref = LogisticRegression(C=0.01, tol=1e-10, max_iter=10_000).fit(x, y)
+    probe = LogisticProbe(l2=l2_for_sklearn_c(0.01, n)).fit(x, y)
+    np.testing.assert_allclose(probe.weight, ref.coef_[0], rtol=2e-3, atol=1e-4)  # float32
+    assert probe.bias == pytest.approx(ref.intercept_[0], abs=1e-3)
+    if n != 50:  # the old fixed l2 = 1.0 matched C = 0.01 only at 50 points
+        fixed = LogisticProbe(l2=1.0).fit(x, y)
+        assert np.abs(fixed.weight - ref.coef_[0]).max() > 0.01

@@ -16,9 +16,9 @@ from w2sg.errors import W2SGError
         (["--densities", "0,0.9"], "densities"),
         (["--arms", "mixed"], "arm kind"),
         (["--seeds", "a,b"], "--seeds"),
-        (["--estimator", "bayes"], "unknown estimator"),
-        (["--detection", "rolling"], "unknown detection rule"),
-        (["--calibration-size", "0"], "calibration_size"),
+        (["--estimator", "bayes"], "--estimator must be one of reference, calibrated"),
+        (["--detection", "rolling"], "--detection must be one of history, pooled, batch"),
+        (["--calibration-size", "0"], "--calibration-size"),
     ],
 )
 def test_select_rejects_bad_options(args: list[str], message: str) -> None:

@@ -1,11 +1,13 @@
 """The `w2sg` command line. Each command group lives in its own module; this file wires them.
 
-Every command catches `W2SGError` at the edge and prints it as one line (exit status 2).
+Every command's `W2SGError` and every usage error is printed as one line (exit status 2);
+Ctrl-C is exit status 130 with a line saying to rerun.
 Heavy imports (torch, transformers) happen inside commands so `w2sg --help` stays fast.
 """
 
 from __future__ import annotations
 
+import os
 import sys
 
 import typer
@@ -39,9 +41,10 @@ def _root(
 
 def _register() -> None:
     # One import per command group; each module defines `register(app)`.
-    from w2sg.cli import data, detect, models, run, select, synth
+    from w2sg.cli import data, detect, interventions, models, probes, run, select, synth
 
     modules: list = [run, data, synth, models, select, detect]
+    modules += [interventions, probes]
     for module in modules:
         module.register(app)
 
@@ -49,24 +52,80 @@ def _register() -> None:
 _register()
 
 
-def main() -> None:
-    """Entry point: run the app, turning W2SGError into one clear line."""
-    try:
-        app(standalone_mode=False)
-    except W2SGError as err:
-        typer.secho(f"error: {err}", fg=typer.colors.RED, err=True)
-        sys.exit(2)
-    except KeyboardInterrupt:
-        typer.secho("interrupted: rerun the same command to resume", err=True)
-        sys.exit(130)
-    except typer.Exit as ex:
-        sys.exit(ex.exit_code)
-    except typer.Abort:
-        sys.exit(1)
-    except Exception as err:  # click's usage errors
-        import click
+def _is_click_error(err: BaseException) -> bool:
+    """A click error from either hierarchy: the `click` package or typer's own copy of it.
 
-        if isinstance(err, click.ClickException):
-            err.show()
-            sys.exit(err.exit_code)
-        raise
+    Duck-typed on the class names, so it holds whatever the typer and click versions are.
+    """
+    return any(c.__name__ == "ClickException" for c in type(err).__mro__)
+
+
+def _is_named(err: BaseException, name: str) -> bool:
+    return any(c.__name__ == name for c in type(err).__mro__)
+
+
+def _usage_line(err: BaseException) -> str:
+    """One line for a click usage error: the problem and where to read the command's help."""
+    message = " ".join(str(err.format_message()).split())  # type: ignore[attr-defined]
+    ctx = getattr(err, "ctx", None)
+    if ctx is not None and _is_named(err, "UsageError"):
+        message += f" (see '{ctx.command_path} --help')"
+    return message
+
+
+def _interrupted() -> int:
+    typer.secho("interrupted: rerun the same command to resume", fg=typer.colors.YELLOW, err=True)
+    return 130
+
+
+def _error(message: str) -> int:
+    typer.secho(f"error: {' '.join(message.split())}", fg=typer.colors.RED, err=True)
+    return 2
+
+
+def run_cli(args: list[str] | None = None) -> int:
+    """Run the app on `args` (default: sys.argv) and return the exit status.
+
+    Usage errors and `W2SGError` become one `error:` line and status 2; Ctrl-C becomes status
+    130 with the line that says to rerun. Typer's own click copy turns Ctrl-C into an exit
+    status of 130 that `standalone_mode=False` returns instead of raising, and the separate
+    click package turns it into `Abort`: both are recognised here.
+    """
+    try:
+        rv = app(args=args, standalone_mode=False, prog_name="w2sg")
+    except W2SGError as err:
+        return _error(str(err))
+    except KeyboardInterrupt:
+        return _interrupted()
+    except Exception as err:
+        if _is_named(err, "NoArgsIsHelpError"):  # `w2sg models`: the help, as click does
+            err.show()  # type: ignore[attr-defined]
+            return 2
+        if _is_click_error(err):
+            _error(_usage_line(err))
+            return 2
+        if _is_named(err, "Abort"):  # the click package turns Ctrl-C into Abort
+            cause = err.__cause__ or err.__context__
+            return _interrupted() if isinstance(cause, KeyboardInterrupt) else 1
+        if _is_named(err, "Exit"):
+            return int(getattr(err, "exit_code", 0) or 0)
+        if isinstance(err, OSError) and err.strerror:  # disk full, permission denied, ...
+            where = f": {err.filename}" if err.filename else ""
+            return _error(f"{err.strerror}{where}")
+        if os.environ.get("W2SG_DEBUG"):
+            raise
+        typer.secho(
+            f"internal error: {type(err).__name__}: {' '.join(str(err).split())} "
+            "(a bug in w2sg; rerun with W2SG_DEBUG=1 for the traceback and report it)",
+            fg=typer.colors.RED,
+            err=True,
+        )
+        return 1
+    if isinstance(rv, int) and not isinstance(rv, bool):  # an Exit(code) that click returned
+        return _interrupted() if rv == 130 else rv
+    return 0
+
+
+def main() -> None:
+    """Entry point: exit with `run_cli`'s status; an error is one line, never a traceback."""
+    sys.exit(run_cli())

@@ -51,8 +51,11 @@ def show_command(
     from rich.markup import escape
     from rich.table import Table
 
+    from w2sg import validate
     from w2sg.data import load_dataset
 
+    validate.whole(examples, "--examples", low=0)
+    validate.seed(seed, "--seed")
     ds = load_dataset(name, text_column=text_column, label_column=label_column,
                       label_map=label_map, source_column=source_column, id_column=id_column,
                       data_dir=data_dir, seed=seed)
@@ -94,6 +97,8 @@ def get_command(
     from w2sg.data.install import install, installed_version
     from w2sg.data.offline import OFFLINE
 
+    if sdist is not None and not sdist.is_file():
+        raise W2SGError(f"--sdist {sdist} is not a file; give the vaderSentiment-3.3.2.tar.gz")
     wanted = list(OFFLINE) if "all" in names else list(dict.fromkeys(names))
     literature = {i.name for i in list_datasets() if i.kind == "literature"}
     unknown = [n for n in wanted if n not in OFFLINE and n not in literature]

@@ -23,7 +23,7 @@ def load_weak_probs(path: Path, column: str | None = None) -> np.ndarray:
     suffix = path.suffix.lower()
     try:
         if suffix == ".npy":
-            return np.asarray(np.load(path, allow_pickle=False), dtype=np.float64)
+            return np.asarray(_npy(path, "--weak-probs"), dtype=np.float64)
         if suffix == ".json":
             data = json.loads(path.read_text())
             if isinstance(data, dict) and column is not None:
@@ -31,9 +31,20 @@ def load_weak_probs(path: Path, column: str | None = None) -> np.ndarray:
             return np.asarray(data, dtype=np.float64)
         if suffix in (".csv", ".tsv"):
             return _csv_column(path, column, "\t" if suffix == ".tsv" else ",")
-    except (ValueError, TypeError) as err:
+    except (ValueError, TypeError, IndexError, UnicodeDecodeError) as err:
         raise W2SGError(f"--weak-probs: cannot read numbers from {path}: {err}") from None
     raise W2SGError(f"--weak-probs: {path.name}: use a .npy, .json (a list) or .csv file")
+
+
+def _npy(path: Path, option: str) -> np.ndarray:
+    """A .npy file (memory-mapped), or one clear error when the file is not a numpy array."""
+    try:
+        return np.load(path, mmap_mode="r", allow_pickle=False)
+    except (ValueError, OSError, EOFError) as err:
+        raise W2SGError(
+            f"{option}: {path} is not a readable .npy array ({' '.join(str(err).split())}); "
+            "save it with numpy.save"
+        ) from None
 
 
 def _csv_column(path: Path, column: str | None, delimiter: str) -> np.ndarray:
@@ -67,7 +78,7 @@ def load_strong_acts(path: Path, tensor: str | None = None) -> np.ndarray:
     if not path.is_file():
         raise W2SGError(f"--strong-acts: {path} is not a file")
     if suffix == ".npy":
-        return np.load(path, mmap_mode="r", allow_pickle=False)
+        return _npy(path, "--strong-acts")
     if suffix == ".json":  # the manifest of a cached activation artifact
         return _cached_artifact(path)
     if suffix == ".safetensors":
@@ -142,7 +153,12 @@ def detect_command(
 
     from w2sg.io import write_atomic, write_json
     from w2sg.overlap import detect_overlap
+    from w2sg.overlap.detectors import parse_detector
+    from w2sg.validate import check_output, choice
 
+    choice(similarity, "--similarity", ("abs_cosine", "dot"))
+    parse_detector(detector)
+    check_output(out)
     probs = load_weak_probs(weak_probs, column)
     acts = load_strong_acts(strong_acts, tensor)
     res = detect_overlap(

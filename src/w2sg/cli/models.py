@@ -128,18 +128,11 @@ def extract_command(
     from w2sg.models.activations import get_activations
     from w2sg.models.cache import activations_dir
 
-    try:
-        wanted = [int(x) for x in layers.split(",") if x.strip()]
-    except ValueError:
-        raise W2SGError(f"--layers must be comma-separated integers, not {layers!r}") from None
-    if out is not None and out.suffix not in (".safetensors", ".npy"):
-        raise W2SGError(f"--out must end in .safetensors or .npy, not {out.name!r}")
+    wanted = _check_extract(layers, pooling, split, seed, max_length, dtype, batch_size, out)
     ds = load_dataset(dataset)
     if split != "all":
-        from w2sg.data.splits import SPLIT_NAMES, make_splits
+        from w2sg.data.splits import make_splits
 
-        if split not in SPLIT_NAMES:
-            raise W2SGError(f"--split must be all or one of {', '.join(SPLIT_NAMES)}")
         ds = getattr(make_splits(ds, seed=seed), split)
         split = f"{split}-seed{seed}"
     acts = get_activations(model, ds, split=split, layers=wanted, pooling=pooling,
@@ -148,17 +141,65 @@ def extract_command(
     for k, array in acts.items():
         typer.echo(f"layer {k}: {array.shape[0]:,} x {array.shape[1]} -> {array.filename}")
     if out is not None:
+        from w2sg.io import write_atomic
+
         if out.suffix == ".npy":
-            if len(acts) != 1:
-                raise W2SGError("--out .npy holds one layer; ask for one, or use .safetensors")
-            np.save(out, np.asarray(next(iter(acts.values()))))
+            array = np.asarray(next(iter(acts.values())))
+
+            def save_npy(tmp: Path) -> None:
+                with open(tmp, "wb") as f:  # a file object: np.save would add ".npy"
+                    np.save(f, array)
+
+            write_atomic(out, save_npy)
         else:
             from safetensors.numpy import save_file
 
             tensors = {f"layer_{k}": np.ascontiguousarray(v) for k, v in acts.items()}
             meta = {"model": model, "dataset": ds.name, "split": split, "ids": "\n".join(ds.ids)}
-            save_file(tensors, str(out), metadata=meta)
+            write_atomic(out, lambda tmp: save_file(tensors, str(tmp), metadata=meta))
         typer.echo(f"wrote {out}")
+
+
+def _check_extract(
+    layers: str,
+    pooling: str,
+    split: str,
+    seed: int,
+    max_length: int | None,
+    dtype: str,
+    batch_size: int | None,
+    out: Path | None,
+) -> list[int]:
+    """Every option of `w2sg extract`, before the dataset or the model loads; the layers."""
+    from w2sg import validate as v
+    from w2sg.data.splits import SPLIT_NAMES
+    from w2sg.models.extract import POOLINGS
+    from w2sg.models.load import DTYPES
+
+    try:
+        wanted = [int(x) for x in layers.split(",") if x.strip()]
+    except ValueError:
+        raise W2SGError(f"--layers must be comma-separated integers, not {layers!r}") from None
+    if not wanted:
+        raise W2SGError("--layers: give at least one layer, e.g. -1 (the last)")
+    v.choice(pooling, "--pooling", ("auto", *POOLINGS))
+    v.choice(split, "--split", ("all", *SPLIT_NAMES))
+    v.seed(seed, "--seed")
+    if max_length is not None:
+        v.positive(max_length, "--max-length")
+    v.choice(dtype, "--dtype", DTYPES)
+    if batch_size is not None:
+        v.positive(batch_size, "--batch-size")
+    if out is not None:
+        if out.suffix not in (".safetensors", ".npy"):
+            raise W2SGError(f"--out must end in .safetensors or .npy, not {out.name!r}")
+        if out.suffix == ".npy" and len(set(wanted)) != 1:
+            raise W2SGError("--out .npy holds one layer; ask for one, or use .safetensors")
+        v.output_file(out)
+    from w2sg.paths import cache_root
+
+    cache_root()
+    return wanted
 
 
 def register(app: typer.Typer) -> None:

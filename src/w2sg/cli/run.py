@@ -11,7 +11,10 @@ from w2sg.data.files import parse_label_map
 
 
 def _ints(text: str, what: str) -> tuple[int, ...]:
-    return tuple(comma_list(text, int, what))
+    """A comma-separated list of seeds, checked (whole, >= 0, distinct) naming the option."""
+    from w2sg.validate import seeds
+
+    return seeds(comma_list(text, int, what), what)
 
 
 def run(
@@ -48,6 +51,14 @@ def run(
     label_map: str = typer.Option(None, help="String labels to 0/1, e.g. pos=1,neg=0."),
     source_column: str = typer.Option(None, help="Source column (user files)."),
     data_dir: Path = typer.Option(None, help="Local copy of a literature dataset."),
+    weak_supervisor: str = typer.Option(
+        "probe", help="probe (the weak model) | labelmodel | majority: a label model on label "
+        "functions plays the weak model (SPEC §9)."
+    ),
+    label_functions: str = typer.Option(
+        None, help="Label-function file, or 'sentiment' (shipped); a WRENCH dataset "
+        "(wrench:DIR) brings its own."
+    ),
     out: Path = typer.Option(Path("runs/study"), help="Output folder."),
 ) -> None:
     """Cache activations, train weak / student / ceiling, detect overlap, run the mixing
@@ -56,6 +67,7 @@ def run(
 
     from w2sg.experiments.config import StudyConfig
     from w2sg.experiments.study import run_study
+    from w2sg.validate import check_output
 
     options = {
         k: v
@@ -92,15 +104,21 @@ def run(
         selection_eval_every=selection_eval_every,
         selection_estimator=selection_estimator,
         dataset_options=options,
+        weak_supervisor=weak_supervisor,
+        label_functions=label_functions,
     )
+    check_output(out)
     console = Console(stderr=True)
     results = run_study(config, out, log=lambda msg: console.print(f"[bold cyan]w2sg[/] {msg}"))
     r = results
-    console.print(
-        f"[bold]weak[/] {r['weak']['accuracy']:.4f}  [bold]w2s[/] {r['w2s']['accuracy']:.4f}  "
-        f"[bold]ceiling[/] {r['ceiling']['accuracy']:.4f}  [bold]PGR[/] "
-        + ("n/a" if r["pgr"]["accuracy"] is None else f"{r['pgr']['accuracy']:.3f}")
-    )
+    if r["weak"] is None:
+        console.print("[bold red]the probes stage did not run[/]; see summary.md for why")
+    else:
+        console.print(
+            f"[bold]weak[/] {r['weak']['accuracy']:.4f}  [bold]w2s[/] {r['w2s']['accuracy']:.4f}"
+            f"  [bold]ceiling[/] {r['ceiling']['accuracy']:.4f}  [bold]PGR[/] "
+            + ("n/a" if r["pgr"]["accuracy"] is None else f"{r['pgr']['accuracy']:.3f}")
+        )
     console.print(f"read first: {out / 'summary.md'}")
 
 

@@ -46,8 +46,28 @@ def select(
     selection.json and figures (overlap ratio, test accuracy, pulls per arm, regret)."""
     from rich.console import Console
 
-    from w2sg.experiments.selection import select_on_dataset
+    from w2sg import validate as v
+    from w2sg.data.splits import SplitSizes
+    from w2sg.experiments.selection import check_options, select_on_dataset
+    from w2sg.selection.estimators import DETECTIONS, ESTIMATORS
 
+    density_list = comma_list(densities, float, "--densities")
+    strategy_list = comma_list(strategies, str, "--strategies") or None
+    check_options(strategy_list, arms, density_list)
+    for name, size in (("--weak-train", weak_train), ("--pool", pool), ("--test", test)):
+        v.positive(size, name)
+    SplitSizes(weak_train=weak_train, strong_train=pool, val=0, test=test)  # even sizes
+    v.seed(split_seed, "--split-seed")
+    seed_list = v.seeds(comma_list(seeds, int, "--seeds"), "--seeds")
+    v.positive(rounds, "--rounds")
+    if batch_size is not None:
+        v.positive(batch_size, "--batch-size")
+    v.choice(detection, "--detection", DETECTIONS)
+    v.choice(estimator, "--estimator", ESTIMATORS)
+    v.positive(calibration_size, "--calibration-size")
+    v.positive(eval_every, "--eval-every")
+    v.l2(l2, "--l2")
+    v.check_output(out)
     console = Console(stderr=True)
     stage = select_on_dataset(
         dataset,
@@ -60,9 +80,9 @@ def select(
         split_seed=split_seed,
         log=lambda msg: console.print(f"[bold cyan]w2sg[/] {msg}"),
         arms=arms,
-        densities=comma_list(densities, float, "--densities"),
-        strategies=comma_list(strategies, str, "--strategies") or None,
-        seeds=comma_list(seeds, int, "--seeds"),
+        densities=density_list,
+        strategies=strategy_list,
+        seeds=seed_list,
         rounds=rounds,
         batch_size=batch_size,
         detection=detection,

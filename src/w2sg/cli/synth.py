@@ -49,7 +49,9 @@ def mechanism_command(
     absent_noise: float = typer.Option(0.0, help="Noise std in a block a point lacks."),
     easy_signal: float = typer.Option(1.0, help="Strength of the easy block's signal."),
     hard_signal: float = typer.Option(1.0, help="Strength of the hard block's signal."),
-    student_l2: float = typer.Option(1.0, help="L2 penalty of the student probe."),
+    student_c: float = typer.Option(
+        0.01, "--student-c", help="The student's regularisation as sklearn's C (reference 0.01)."
+    ),
     seed: int = typer.Option(0, help="Seed of the whole experiment."),
     out: Path = typer.Option(Path("runs/synth"), help="Output folder."),
 ) -> None:
@@ -57,16 +59,19 @@ def mechanism_command(
     from rich.console import Console
     from rich.table import Table
 
-    from w2sg.experiments.synth import MechanismConfig, run_mechanism
+    from w2sg.experiments.synth import MechanismConfig, check_mechanism, run_mechanism
     from w2sg.io import write_json
     from w2sg.report.synth_figures import mechanism_figure
+    from w2sg.validate import check_output
 
     cfg = MechanismConfig(
         vary=vary, counts=_numbers(counts, "counts", int), n_easy_only=n_easy_only,
         n_hard_only=n_hard_only, n_overlap=n_overlap, n_test=n_test, runs=runs, noise=noise,
         absent_noise=absent_noise, easy_signal=easy_signal, hard_signal=hard_signal,
-        student_l2=student_l2, seed=seed,
+        student_c=student_c, seed=seed,
     )
+    check_mechanism(cfg)
+    check_output(out)
     console = Console()
     with console.status("mechanism runs") as status:
         result = run_mechanism(cfg, lambda d, t: status.update(f"mechanism run {d}/{t}"))
@@ -104,13 +109,19 @@ def detect_command(
     from rich.console import Console
     from rich.table import Table
 
-    from w2sg.experiments.synth import METRICS, DetectionGridConfig, run_detection_grid
+    from w2sg.experiments.synth import (
+        METRICS,
+        DetectionGridConfig,
+        check_grid,
+        run_detection_grid,
+    )
     from w2sg.io import write_atomic, write_json
     from w2sg.report.synth_figures import (
         detection_heatmap,
         detection_markdown,
         write_detection_csv,
     )
+    from w2sg.validate import check_output
 
     cfg = DetectionGridConfig(
         absent_noise=_numbers(absent_noise, "absent-noise"),
@@ -120,6 +131,8 @@ def detect_command(
         seeds=seeds, detectors=tuple(d.strip() for d in detectors.split(",") if d.strip()),
         noise=noise, seed=seed,
     )
+    check_grid(cfg)
+    check_output(out)
     console = Console()
     with console.status("detection grid") as status:
         result = run_detection_grid(cfg, lambda d, t: status.update(f"setting {d}/{t}"))

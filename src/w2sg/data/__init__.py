@@ -118,7 +118,8 @@ def load_dataset(
     data_dir: str | Path | None = None,
     seed: int = 0,
 ) -> TextDataset:
-    """Load a dataset by offline name, literature task name, or file path (CSV/JSONL/Parquet).
+    """Load a dataset by offline name, literature task name, file path (CSV/JSONL/Parquet),
+    or WRENCH-format folder (`wrench:DIR`, SPEC §9).
 
     Column options apply to files only; `data_dir` and `seed` go to the literature loader.
     """
@@ -137,6 +138,13 @@ def load_dataset(
         )
     if name in OFFLINE:
         return OFFLINE[name].load()
+    from w2sg.data.wrench import load_wrench, wrench_path
+
+    folder = wrench_path(name)
+    if folder is not None:
+        if given:
+            raise W2SGError(f"{', '.join(given)} apply to data files only, not WRENCH folders")
+        return load_wrench(folder).to_text_dataset()
     if name in tasks:
         from w2sg.data.registry import load_task
 

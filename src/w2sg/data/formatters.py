@@ -201,8 +201,14 @@ def format_quartz(row: Row, rng: np.random.Generator) -> tuple[str, int]:
 
 
 def format_social_i_qa(row: Row, rng: np.random.Generator) -> tuple[str, int]:
-    """Context, question, the three choices, a random one of them (source label "1"–"3")."""
+    """Context, question, the three choices, a random one of them.
+
+    The source (lighteval/siqa, as the original) labels the right answer "1"–"3"; a copy
+    relabelled 0-based would silently shift every answer, so any other label is refused.
+    """
     choices = [row["answerA"], row["answerB"], row["answerC"]]
+    if str(row["label"]).strip() not in ("1", "2", "3"):
+        raise ValueError(f"label {row['label']!r} is not one of '1', '2', '3' (1-based answers)")
     answer, label = _candidate(choices, int(row["label"]) - 1, rng)
     text = T_SOCIAL_I_QA.format(
         context=row["context"], question=row["question"], choices="\n".join(choices), answer=answer
@@ -260,7 +266,7 @@ def format_cosmos_qa(row: Row, rng: np.random.Generator) -> tuple[str, int]:
 
 
 def format_boolq(row: Row, rng: np.random.Generator) -> tuple[str, int]:
-    """Passage and question; label 1 when the answer is yes."""
+    """Passage and question; label 1 when the answer is yes (google/boolq: a bool)."""
     return T_BOOLQ.format(passage=row["passage"], question=row["question"]), _binary(row["answer"])
 
 

@@ -110,6 +110,20 @@ def _draw(labels: np.ndarray, rows: np.ndarray, plan: list[tuple[str, int]],
     return {name: np.concatenate(parts) for name, parts in chosen.items()}
 
 
+def _check_split_args(ds: object, sizes: object, seed: object) -> None:
+    """Wrong types fail here, naming the argument, not deep inside numpy."""
+    from w2sg.validate import seed as check_seed
+
+    if not isinstance(ds, TextDataset):
+        raise TypeError(
+            f"make_splits: ds must be a TextDataset (from w2sg.data.load_dataset), "
+            f"got {type(ds).__name__}"
+        )
+    if sizes is not None and not isinstance(sizes, SplitSizes):
+        raise TypeError(f"make_splits: sizes must be a SplitSizes, got {type(sizes).__name__}")
+    check_seed(seed, "make_splits: seed")
+
+
 def make_splits(
     ds: TextDataset,
     sizes: SplitSizes | None = None,
@@ -123,6 +137,7 @@ def make_splits(
     split (SPEC §8); the other three splits come from the remaining rows. Without it all four
     come from the whole dataset.
     """
+    _check_split_args(ds, sizes, seed)
     sizes = sizes or SplitSizes()
     ids = ds.ids.astype(str)
     if len(np.unique(ids)) != len(ids):

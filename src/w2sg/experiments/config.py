@@ -46,16 +46,41 @@ class StudyConfig:
     selection_eval_every: int = 5  # test the collected data's probe every k rounds (and last)
     selection_estimator: str = "reference"  # ô_k of the bandit: reference | calibrated (SPEC §5)
     dataset_options: dict = field(default_factory=dict)  # file columns, data_dir, label map
+    weak_supervisor: str = "probe"  # probe (the weak model) | majority | labelmodel (SPEC §9)
+    label_functions: str | None = None  # a file or a shipped set; None: a WRENCH task's own
 
     def __post_init__(self) -> None:
-        for name in ("weak_train", "strong_train", "test"):
-            if getattr(self, name) <= 0:
-                raise W2SGError(f"{name} size must be positive, got {getattr(self, name)}")
-        if not self.seeds:
-            raise W2SGError("give at least one seed")
-        if any(q < 0 or q > 1 for q in self.mixing_qs):
-            raise W2SGError("mixing proportions q must lie in [0, 1]")
+        self._check_values()
         self._check_names()
+        self._check_supervision()
+
+    def _check_values(self) -> None:
+        """Ranges, types and combinations of every number, before any work starts."""
+        from w2sg import validate as v
+        from w2sg.data.splits import SplitSizes
+
+        for name in ("weak_train", "strong_train", "test"):
+            v.positive(getattr(self, name), f"{name} size")
+        v.whole(self.val, "val size", low=0)
+        SplitSizes(self.weak_train, self.strong_train, self.val, self.test)  # even sizes
+        for name in ("weak_layer", "strong_layer"):
+            v.whole(getattr(self, name), name)
+        if self.max_length is not None:
+            v.positive(self.max_length, "max_length")
+        for name in ("seeds", "mixing_seeds", "selection_seeds"):
+            object.__setattr__(self, name, v.seeds(getattr(self, name), name))
+        v.l2(self.l2)
+        qs = self.mixing_qs
+        if isinstance(qs, str) or not isinstance(qs, tuple | list) or not qs:
+            raise W2SGError(f"mixing_qs must be a non-empty list of proportions, got {qs!r}")
+        for q in qs:
+            v.number(q, "mixing proportion q", low=0.0, high=1.0)
+        if not isinstance(self.selection, bool):
+            raise W2SGError(f"selection must be true or false, got {self.selection!r}")
+        v.positive(self.selection_rounds, "selection_rounds")
+        v.positive(self.selection_eval_every, "selection_eval_every")
+        if not isinstance(self.dataset_options, dict):
+            raise W2SGError(f"dataset_options must be a dict, got {self.dataset_options!r}")
 
     def _check_names(self) -> None:
         """Options that are only used late fail here, before minutes of extraction."""
@@ -75,6 +100,37 @@ class StudyConfig:
                 "selection_estimator must be reference or calibrated; "
                 f"not {self.selection_estimator!r}"
             )
+
+    def _check_supervision(self) -> None:
+        """A label-model supervisor needs label functions: a file, a shipped set, or a WRENCH
+        dataset's own label matrix (SPEC §9)."""
+        from w2sg.data.wrench import wrench_path
+        from w2sg.supervision.functions import load_label_functions
+        from w2sg.supervision.supervisor import check_supervisor
+
+        check_supervisor(self.weak_supervisor)
+        if self.weak_supervisor == "probe":
+            if self.label_functions is not None:
+                raise W2SGError(
+                    "label functions need a label-model supervisor: add --weak-supervisor "
+                    "labelmodel or majority"
+                )
+            return
+        if self.label_functions is not None:
+            load_label_functions(self.label_functions)  # a bad file fails before extraction
+        elif wrench_path(self.dataset) is None:
+            raise W2SGError(
+                f"--weak-supervisor {self.weak_supervisor} needs --label-functions FILE (or "
+                "'sentiment'), or a WRENCH dataset with its own label matrix"
+            )
+        if self.weak_supervisor == "labelmodel":
+            import importlib.util
+
+            if importlib.util.find_spec("snorkel") is None:
+                raise W2SGError(
+                    "--weak-supervisor labelmodel needs Snorkel: pip install "
+                    "'w2sg[weak-supervision]' (or use --weak-supervisor majority)"
+                )
 
     def to_json(self) -> dict:
         out = {

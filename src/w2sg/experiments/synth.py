@@ -21,12 +21,13 @@ from dataclasses import asdict, dataclass, field
 
 import numpy as np
 
+from w2sg import validate
 from w2sg.data.synthetic import TYPES, SyntheticData, SyntheticParams, make_synthetic
 from w2sg.errors import W2SGError
 from w2sg.metrics import accuracy
 from w2sg.overlap.detect import detect_overlap
 from w2sg.overlap.detectors import parse_detector
-from w2sg.probes.logistic import LogisticProbe
+from w2sg.probes.logistic import LogisticProbe, l2_for_sklearn_c
 
 VARIES = ("overlap", "easy_only", "hard_only")
 
@@ -57,7 +58,7 @@ class MechanismConfig:
     easy_signal: float = 1.0
     hard_signal: float = 1.0
     weak_l2: float = 1e-3
-    student_l2: float = 1.0  # strong, as the reference (sklearn C = 0.01) regularises
+    student_c: float = 0.01  # the reference's sklearn C, matched at every training size
     seed: int = 0
 
     def to_json(self) -> dict:
@@ -113,13 +114,30 @@ class MechanismResult:
         }
 
 
-def _check_mechanism(cfg: MechanismConfig) -> None:
+def check_mechanism(cfg: MechanismConfig) -> None:
     if cfg.vary not in VARIES:
         raise W2SGError(f"vary must be one of {', '.join(VARIES)}, got {cfg.vary!r}")
     if not cfg.counts or min(cfg.counts) < 0:
         raise W2SGError(f"counts must be a non-empty list of counts >= 0, got {cfg.counts}")
     if cfg.runs < 1 or cfg.n_test < 2:
         raise W2SGError(f"need runs >= 1 and n_test >= 2, got {cfg.runs} and {cfg.n_test}")
+    for count in cfg.counts:
+        validate.whole(count, "counts entry", low=0)
+    for name in ("n_easy_only", "n_hard_only", "n_overlap"):
+        validate.whole(getattr(cfg, name), name, low=0)
+    _check_common(cfg)
+    for name in ("easy_signal", "hard_signal", "absent_noise"):
+        validate.number(getattr(cfg, name), name, low=0.0 if name == "absent_noise" else None)
+    validate.number(cfg.student_c, "student_c", low=0.0, low_open=True)
+
+
+def _check_common(cfg: MechanismConfig | DetectionGridConfig) -> None:
+    """What both synthetic experiments share: dimensions, noise, weak L2, seed."""
+    for name in ("d_easy", "d_hard"):
+        validate.positive(getattr(cfg, name), name)
+    validate.number(cfg.noise, "noise", low=0.0, low_open=True)
+    validate.l2(cfg.weak_l2, "weak_l2")
+    validate.seed(cfg.seed, "seed")
 
 
 def _per_type_accuracy(data: SyntheticData, probs: np.ndarray) -> list[float]:
@@ -140,7 +158,8 @@ def mechanism_cell(cfg: MechanismConfig, run: int, i: int, test: SyntheticData,
     if len(overlap) == 0:  # nothing to learn from: chance
         return [0.5] * len(TYPES), weak_acc
     soft = weak.predict(pool.weak_x[overlap])
-    student = LogisticProbe(l2=cfg.student_l2).fit(pool.strong_x[overlap], soft)
+    l2 = l2_for_sklearn_c(cfg.student_c, len(overlap))
+    student = LogisticProbe(l2=l2).fit(pool.strong_x[overlap], soft)
     return _per_type_accuracy(test, student.predict(test.strong_x)), weak_acc
 
 
@@ -148,7 +167,7 @@ def run_mechanism(
     cfg: MechanismConfig, progress: Callable[[int, int], None] | None = None
 ) -> MechanismResult:
     """The theory experiment (SPEC §6) over `cfg.runs` runs; `progress(done, total)` per run."""
-    _check_mechanism(cfg)
+    check_mechanism(cfg)
     c = len(cfg.counts)
     student = np.empty((cfg.runs, c, len(TYPES)))
     weak = np.empty_like(student)
@@ -218,7 +237,7 @@ def precision_recall_f1(truth: np.ndarray, predicted: np.ndarray) -> tuple[float
     return precision, recall, float(f1)
 
 
-def _check_grid(cfg: DetectionGridConfig) -> None:
+def check_grid(cfg: DetectionGridConfig) -> None:
     for name in cfg.detectors:
         parse_detector(name)
     if cfg.seeds < 1 or not cfg.detectors:
@@ -226,8 +245,18 @@ def _check_grid(cfg: DetectionGridConfig) -> None:
     for props in cfg.proportions:
         if len(props) != 3 or min(props) < 0 or not math.isclose(sum(props), 1.0, abs_tol=1e-6):
             raise W2SGError(f"proportions must be three shares >= 0 summing to 1, got {props}")
+    for name in ("absent_noise", "easy_signal", "hard_signal", "proportions", "pool_size"):
+        if not getattr(cfg, name):
+            raise W2SGError(f"{name}: give at least one value")
+    for value in cfg.absent_noise:
+        validate.number(value, "absent_noise entry", low=0.0)
+    for value in (*cfg.easy_signal, *cfg.hard_signal):
+        validate.number(value, "signal strength")
+    for size in cfg.pool_size:
+        validate.whole(size, "pool_size entry")
     if min(cfg.pool_size) < 10:
         raise W2SGError(f"pool sizes must be >= 10, got {cfg.pool_size}")
+    _check_common(cfg)
 
 
 def _sizes(props: Sequence[float], n: int) -> dict[str, int]:
@@ -314,7 +343,7 @@ def run_detection_grid(
     cfg: DetectionGridConfig, progress: Callable[[int, int], None] | None = None
 ) -> DetectionGridResult:
     """Score every detector on every setting and seed of the grid (SPEC §3, §6)."""
-    _check_grid(cfg)
+    check_grid(cfg)
     settings = cfg.settings()
     values = np.empty((len(settings), cfg.seeds, len(cfg.detectors), len(METRICS)))
     for s, setting in enumerate(settings):

@@ -342,6 +342,26 @@ _DECODER_TYPES = frozenset(
 )
 
 
+def read_model_config(path: Path) -> dict:
+    """A model folder's config.json as a dict; a damaged or missing one is one clear error."""
+    try:
+        config = json.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise W2SGError(
+            f"{path.parent} has no config.json; give a Hugging Face model folder"
+        ) from None
+    except (OSError, UnicodeDecodeError, ValueError) as err:
+        raise W2SGError(
+            f"{path} is damaged ({type(err).__name__}: {err}); restore the model folder "
+            "(re-download or reinstall it)"
+        ) from None
+    if not isinstance(config, dict):
+        raise W2SGError(
+            f"{path} is not a model configuration (a JSON object); restore the model folder"
+        )
+    return config
+
+
 def _kind_from_config(config: dict) -> Kind:
     archs = " ".join(config.get("architectures") or [])
     if config.get("is_decoder") or "CausalLM" in archs or "LMHead" in archs:
@@ -363,7 +383,7 @@ def _resolve_local(name: str, path: Path) -> ResolvedModel:
         if len(ggufs) == 1:
             return _resolve_local(name, ggufs[0])
         raise W2SGError(f"{path} has no config.json; give a Hugging Face model folder")
-    config = json.loads((path / "config.json").read_text())
+    config = read_model_config(path / "config.json")
     return ResolvedModel(name, path.resolve(), _folder_identity(path), _kind_from_config(config))
 
 
@@ -385,7 +405,7 @@ def _resolve_hub(name: str) -> ResolvedModel:
             f"network, or use an offline alias: {', '.join(ALIASES)}"
         ) from None
     commit = folder.name  # snapshots/<commit>
-    config = json.loads((folder / "config.json").read_text())
+    config = read_model_config(folder / "config.json")
     return ResolvedModel(name, folder, f"hub:{repo}@{commit}", _kind_from_config(config))
 
 

@@ -31,7 +31,7 @@ class ChangePoint:
 
 def changepoint_index(sorted_scores: np.ndarray) -> int | None:
     """The reference breakpoint of an ascending array, or None when no candidate exists."""
-    s = np.asarray(sorted_scores, dtype=np.float64)
+    s = _as_scores(sorted_scores, "sorted_scores")
     n = len(s)
     ks = np.arange(0, n, JUMP)
     ks = ks[(ks >= MIN_SIZE) & (n - ks >= MIN_SIZE)]
@@ -55,6 +55,20 @@ def changepoint_index(sorted_scores: np.ndarray) -> int | None:
     return max(gains)[1]
 
 
+def _as_scores(scores: object, name: str) -> np.ndarray:
+    """A float64 array of `scores`, or an error naming the argument (strings, objects)."""
+    if hasattr(scores, "detach"):  # torch tensor
+        scores = scores.detach().cpu().numpy()  # type: ignore[union-attr]
+    if isinstance(scores, str | bytes | dict) or scores is None:
+        raise W2SGError(f"{name} must be an array of numbers, got {type(scores).__name__}")
+    arr = np.asarray(scores)
+    if arr.dtype == object or not (np.issubdtype(arr.dtype, np.number) or arr.dtype == bool):
+        raise W2SGError(f"{name} must be numbers, got an array of dtype {arr.dtype}")
+    if arr.ndim > 1 and name == "sorted_scores":
+        raise W2SGError(f"{name} must be 1-dimensional, got shape {arr.shape}")
+    return arr.astype(np.float64)
+
+
 def _l2_error(s: np.ndarray, start: int, end: int) -> float:
     """ruptures' CostL2.error: the segment's variance times its length."""
     return float(s[start:end].reshape(-1, 1).var(axis=0).sum() * (end - start))
@@ -62,7 +76,7 @@ def _l2_error(s: np.ndarray, start: int, end: int) -> float:
 
 def changepoint_threshold(scores: np.ndarray) -> ChangePoint:
     """The threshold separating low from high scores (SPEC §3); `scores` need not be sorted."""
-    s = np.asarray(scores, dtype=np.float64).ravel()
+    s = _as_scores(scores, "scores").ravel()
     if len(s) == 0:
         raise W2SGError("changepoint_threshold: no scores given")
     if not np.isfinite(s).all():

@@ -80,6 +80,8 @@ def _as_numpy(x: object, name: str, ndim: int) -> np.ndarray:
     if not np.isfinite(np.sum(arr, dtype=np.float64)) and not np.isfinite(arr).all():
         bad = int((~np.isfinite(arr)).any(axis=tuple(range(1, arr.ndim))).sum())
         raise W2SGError(f"{name} has NaN or infinite values in {bad} rows; recompute or drop them")
+    if ndim == 2 and arr.shape[1] == 0:
+        raise W2SGError(f"{name} has shape {arr.shape}: no columns (features) to compare")
     return arr
 
 
@@ -96,6 +98,11 @@ def _pool_inputs(weak_probs: object, strong_acts: object) -> tuple[np.ndarray, n
     if (p < 0).any() or (p > 1).any():
         raise W2SGError(
             "weak_probs must be probabilities in [0, 1]; apply a sigmoid/softmax to logits first"
+        )
+    if not np.any(x):
+        raise W2SGError(
+            "strong_acts are all zero: every point would look alike and the overlap set "
+            "would be meaningless; check the extraction (layer, pooling) that made them"
         )
     return p, x
 

@@ -11,6 +11,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from w2sg import validate
 from w2sg.errors import W2SGError
 
 
@@ -23,12 +24,23 @@ class LogisticProbe:
     weight: np.ndarray | None = None
     bias: float = 0.0
 
+    def __post_init__(self) -> None:
+        self._check_settings()
+
+    def _check_settings(self) -> None:
+        """A negative L2 gives NaN weights; fail instead, naming it."""
+        validate.l2(self.l2, "probe l2")
+        validate.positive(self.max_iter, "probe max_iter")
+
     def fit(self, x: np.ndarray, y: np.ndarray) -> LogisticProbe:
         import torch
 
-        x_np = np.asarray(x, dtype=np.float32)
-        y_np = np.asarray(y, dtype=np.float32).ravel()
-        if x_np.ndim != 2 or len(x_np) != len(y_np):
+        self._check_settings()  # also when changed after construction
+        x_np = _numeric(x, "X", 2)
+        y_np = _numeric(y, "y (the targets)", None).ravel()
+        if x_np.shape[1] == 0:
+            raise W2SGError(f"probe: X has shape {x_np.shape}: no feature columns to fit on")
+        if len(x_np) != len(y_np):
             raise W2SGError(
                 f"probe: X has shape {x_np.shape} but there are {len(y_np)} targets; "
                 "they must align"
@@ -69,10 +81,42 @@ class LogisticProbe:
     def decision_function(self, x: np.ndarray) -> np.ndarray:
         if self.weight is None:
             raise W2SGError("probe: call fit before predict")
-        x_np = np.asarray(x, dtype=np.float32)
+        x_np = _numeric(x, "X", 2)
+        if x_np.shape[1] != len(self.weight):
+            raise W2SGError(
+                f"probe: X has {x_np.shape[1]} columns but the probe was fitted on "
+                f"{len(self.weight)}; predict on activations of the same model and layer"
+            )
         return (x_np @ self.weight + self.bias).astype(np.float64)
 
     def predict(self, x: np.ndarray) -> np.ndarray:
         """P(y = 1) per row."""
         z = self.decision_function(x)
         return 1.0 / (1.0 + np.exp(-z))
+
+
+def l2_for_sklearn_c(c: float, n: int) -> float:
+    """The probe's `l2` that fits what scikit-learn's `LogisticRegression(C=c)` fits on n points.
+
+    sklearn minimises C·Σ BCE + ‖w‖²/2; divided by C·n that is mean BCE + ‖w‖²/(2·C·n).
+    """
+    if not c > 0:
+        raise W2SGError(f"C must be positive, got {c}")
+    if n < 1:
+        raise W2SGError(f"n must be at least 1 point, got {n}")
+    return 1.0 / (2.0 * c * n)
+
+
+def _numeric(a: object, name: str, ndim: int | None) -> np.ndarray:
+    """`a` as float32, or an error naming the argument (strings, objects, wrong rank)."""
+    if hasattr(a, "detach"):  # torch tensor
+        a = a.detach().cpu().numpy()  # type: ignore[union-attr]
+    arr = np.asarray(a)
+    if arr.dtype == object or not (np.issubdtype(arr.dtype, np.number) or arr.dtype == bool):
+        raise W2SGError(
+            f"probe: {name} must be numeric, got dtype {arr.dtype}; map string labels to 0/1 first"
+        )
+    if ndim is not None and arr.ndim != ndim:
+        raise W2SGError(f"probe: {name} must be {ndim}-dimensional (rows, features), got shape "
+                        f"{arr.shape}")
+    return arr.astype(np.float32, copy=False)

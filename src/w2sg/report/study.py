@@ -12,7 +12,7 @@ from w2sg.report.plotting import pyplot, save_figure
 COLOURS = {"overlap": "#2a9d8f", "easy_only": "#e9c46a", "hard_only": "#e76f51"}
 
 
-def confidence_histogram(detection, out_dir: Path) -> list[Path]:
+def confidence_histogram(detection, out_dir: Path, seed: int = 0) -> list[Path]:
     plt = pyplot()
     fig, ax = plt.subplots(figsize=(6, 3.6))
     ax.hist(detection.confidence, bins=50, color="#577590")
@@ -24,12 +24,12 @@ def confidence_histogram(detection, out_dir: Path) -> list[Path]:
     )
     ax.set_xlabel("weak confidence 2|p - 0.5|")
     ax.set_ylabel("points in strong_train")
-    ax.set_title("Weak confidence: hard-only below the threshold")
+    ax.set_title(f"Weak confidence: hard-only below the threshold (split seed {seed})")
     ax.legend()
     return save_figure(fig, out_dir, "weak_confidence")
 
 
-def overlap_score_histogram(detection, out_dir: Path) -> list[Path]:
+def overlap_score_histogram(detection, out_dir: Path, seed: int = 0) -> list[Path]:
     plt = pyplot()
     fig, ax = plt.subplots(figsize=(6, 3.6))
     scores = detection.scores
@@ -54,12 +54,19 @@ def overlap_score_histogram(detection, out_dir: Path) -> list[Path]:
         )
     ax.set_xlabel(f"overlap score (max {detection.similarity} to the hard-only set)")
     ax.set_ylabel("points")
-    ax.set_title(f"Overlap scores of confident points ({len(detection.hard_only)} hard-only)")
-    ax.legend()
+    if ax.get_legend_handles_labels()[0]:
+        ax.legend()
+    ax.set_title(
+        f"Overlap scores of confident points ({len(detection.hard_only)} hard-only, "
+        f"split seed {seed})"
+    )
     return save_figure(fig, out_dir, "overlap_scores")
 
 
-def mixing_curve(summary: list[dict], out_dir: Path, weak: float, ceiling: float) -> list[Path]:
+def mixing_curve(
+    summary: list[dict], out_dir: Path, weak: float, ceiling: float, seeds: list[int]
+) -> list[Path]:
+    """Student accuracy against the overlap share q, mean ± std over every seed's rows."""
     plt = pyplot()
     fig, ax = plt.subplots(figsize=(6, 3.8))
     rows = [r for r in summary if r["kind"] == "mix"]
@@ -81,40 +88,66 @@ def mixing_curve(summary: list[dict], out_dir: Path, weak: float, ceiling: float
     ax.axhline(ceiling, color="k", ls=":", label=f"ceiling {ceiling:.3f}")
     ax.set_xlabel("share of overlap points in the student's training set (q)")
     ax.set_ylabel("student test accuracy")
-    ax.set_title("Mixing experiment: overlap density drives W2S")
+    ax.set_title("Mixing experiment: overlap density drives W2S\n" + (
+        f"split seed {seeds[0]}, spread over mixing seeds" if len(seeds) == 1
+        else f"{len(seeds)} split seeds × mixing seeds"), fontsize=10)
     ax.legend(fontsize=8)
     return save_figure(fig, out_dir, "mixing")
 
 
-def model_bars(result: dict, out_dir: Path) -> list[Path]:
+def model_bars(results: dict, out_dir: Path) -> list[Path]:
+    """Weak / w2s / ceiling test metrics; with several split seeds, the mean and its spread."""
     plt = pyplot()
     fig, axes = plt.subplots(1, 2, figsize=(7, 3.4))
     names = ["weak", "w2s", "ceiling"]
+    seeds = [r["seed"] for r in results["per_seed"] if r["weak"] is not None]
     for ax, metric in zip(axes, ("accuracy", "auc"), strict=True):
-        vals = [result[n][metric] or 0.0 for n in names]
-        ax.bar(names, vals, color=["#e76f51", "#2a9d8f", "#264653"])
+        vals = [(results[n] or {}).get(metric) or 0.0 for n in names]
+        errs = [((results.get(f"{n}_std") or {}).get(metric) or 0.0) for n in names]
+        ax.bar(names, vals, yerr=errs if len(seeds) > 1 else None, capsize=4,
+               color=["#e76f51", "#2a9d8f", "#264653"])  # fmt: skip
         lo = min(vals) - 0.05
         ax.set_ylim(max(0.0, lo), min(1.0, max(vals) + 0.03))
         for i, v in enumerate(vals):
             ax.text(i, v, f"{v:.3f}", ha="center", va="bottom", fontsize=8)
-        pgr = result["pgr"][metric]
+        pgr = (results["pgr"] or {}).get(metric)
         ax.set_title(f"{metric}: PGR {'n/a' if pgr is None else f'{pgr:.2f}'}")
+    fig.suptitle(_seeds_note(seeds), fontsize=8)
     return save_figure(fig, out_dir, "models")
 
 
+def _seeds_note(seeds: list[int]) -> str:
+    if len(seeds) == 1:
+        return f"one split seed ({seeds[0]})"
+    return f"mean ± std over {len(seeds)} split seeds ({', '.join(map(str, seeds))})"
+
+
+def pooled_mixing_summary(results: dict) -> list[dict]:
+    """Mixing summary over every (split seed, mixing seed) row: the spread across both."""
+    from w2sg.overlap.mixing import MixingResult
+
+    rows = [row for r in results["per_seed"] for row in (r["mixing"] or [])]
+    qs = tuple(sorted({row["q"] for row in rows if row["kind"] == "mix"}))
+    return MixingResult(rows=rows, qs=qs).summary() if rows else []
+
+
 def write_study_report(results: dict, runs: list[dict], out_dir: str | Path) -> list[Path]:
-    """All figures of the first seed's run, and summary.md."""
+    """The study's figures (those of stages that ran) and summary.md."""
     out = Path(out_dir)
     run = runs[0]
     detection = run["_detection"]
-    figures = [
-        *model_bars(run, out),
-        *confidence_histogram(detection, out),
-        *overlap_score_histogram(detection, out),
-        *mixing_curve(
-            run["mixing_summary"], out, run["weak"]["accuracy"], run["ceiling"]["accuracy"]
-        ),
-    ]
+    figures: list[Path] = []
+    if results["weak"] is not None:
+        figures += model_bars(results, out)
+    if detection is not None:
+        figures += confidence_histogram(detection, out, run["seed"])
+        figures += overlap_score_histogram(detection, out, run["seed"])
+    mixing = pooled_mixing_summary(results)
+    if mixing:
+        seeds = [r["seed"] for r in results["per_seed"] if r["mixing"]]
+        figures += mixing_curve(
+            mixing, out, results["weak"]["accuracy"], results["ceiling"]["accuracy"], seeds
+        )
     write_atomic(out / "summary.md", lambda tmp: tmp.write_text(summary_markdown(results)))
     return figures
 
@@ -127,7 +160,7 @@ def selection_markdown(sel: dict) -> list[str]:
     """The selection stage's final round per strategy (means over selection seeds)."""
     arms = sel["arms"]
     lines = [
-        "## Choosing data sources (first seed)",
+        "## Choosing data sources (first split seed)",
         "",
         f"{arms['kind'].capitalize()} arms: {', '.join(arms['names'])}. Final round, "
         "mean over selection seeds:",
@@ -151,58 +184,111 @@ def selection_markdown(sel: dict) -> list[str]:
     return lines
 
 
+def _stage_lines(results: dict) -> list[str]:
+    """Stages that did not run, with their reasons (an empty list when all ran)."""
+    bad = [
+        f"- seed {seed.removeprefix('seed')}, {name}: {st['status']} — {st.get('reason', '')}"
+        for seed, stages in results.get("stages", {}).items()
+        for name, st in stages.items()
+        if st["status"] != "ok"
+    ]
+    return ["## Stages that did not run", "", *bad, ""] if bad else []
+
+
+def _pgr_reason_lines(results: dict) -> list[str]:
+    reasons = results.get("pgr_reasons") or {}
+    out = []
+    for metric, why in reasons.items():
+        text = "; ".join(why) if isinstance(why, list) else why
+        out.append(f"PGR on {metric} is undefined: {text}.")
+    counts = results.get("pgr_n_defined")
+    if counts:
+        n = len(results["per_seed"])
+        out.append(
+            "PGR is defined on "
+            + ", ".join(f"{metric} for {k} of {n} seeds" for metric, k in counts.items())
+            + " (mean and median over those)."
+        )
+    return [*out, ""] if out else []
+
+
 def summary_markdown(results: dict) -> str:
     c = results["config"]
+    seeds = c["seeds"]
+    several = len(seeds) > 1
+    weak = c["weak_model"]
+    if c.get("weak_supervisor", "probe") != "probe":  # a label model plays the weak model
+        weak = f"{c['weak_supervisor']} on {c.get('label_functions') or 'its label matrix'}"
     lines = [
-        f"# W2S study: {c['dataset']}, {c['weak_model']} → {c['strong_model']}",
+        f"# W2S study: {c['dataset']}, {weak} → {c['strong_model']}",
         "",
-        f"w2sg {c['w2sg_version']}; seeds {c['seeds']}; sizes weak_train {c['weak_train']}, "
+        f"w2sg {c['w2sg_version']}; seeds {seeds}; sizes weak_train {c['weak_train']}, "
         f"strong_train {c['strong_train']}, test {c['test']}; layers {c['weak_layer']} / "
         f"{c['strong_layer']}, pooling {c['pooling']}.",
         "",
-        "| model | accuracy | ROC AUC |",
-        "| --- | --- | --- |",
+        *_stage_lines(results),
     ]
-    for name in ("weak", "w2s", "ceiling"):
-        lines.append(f"| {name} | {_f(results[name]['accuracy'])} | {_f(results[name]['auc'])} |")
-    lines.append(f"| **PGR** | {_f(results['pgr']['accuracy'])} | {_f(results['pgr']['auc'])} |")
-    o = results["overlap"]
-    lines += [
-        "",
-        "## Overlap detection (first seed)",
-        "",
-        f"{o['n_overlap']} overlap, {o['n_easy_only']} easy-only, {o['n_hard_only']} hard-only "
-        f"points in strong_train; confidence threshold {_f(o['confidence_threshold'])}, "
-        f"overlap threshold {_f(o['overlap_threshold'])}"
-        + (f"; fallback: {'; '.join(o['reasons'])}" if o["fallback"] else "")
-        + ".",
-        "",
-        "![confidence](weak_confidence.png) ![scores](overlap_scores.png)",
-        "",
-        "## Mixing experiment (first seed)",
-        "",
-        "| q | accuracy (mean ± std) | AUC (mean) |",
-        "| --- | --- | --- |",
-    ]
-    summary = results["per_seed"][0]["mixing_summary"]
-    for row in (r for r in summary if r["kind"] == "mix"):
-        lines.append(
-            f"| {row['q']:.1f} | {row['accuracy_mean']:.4f} ± {row['accuracy_std']:.4f} | "
-            f"{_f(row.get('auc_mean'))} |"
-        )
-    base = next((r for r in summary if r["kind"] == "baseline"), None)
-    if base and base["accuracy_mean"] is not None:
-        lines.append(
-            f"| random subset | {base['accuracy_mean']:.4f} ± {base['accuracy_std']:.4f} | "
-            f"{_f(base.get('auc_mean'))} |"
-        )
-    lines += [
-        "",
-        f"Slope of mean accuracy against q: {_f(results['per_seed'][0]['mixing_slope'])}.",
-        "",
-        "![mixing](mixing.png) ![models](models.png)",
-        "",
-    ]
+    if results["weak"] is not None:
+        header = "mean ± std over seeds" if several else "test"
+        lines += [f"| model ({header}) | accuracy | ROC AUC |", "| --- | --- | --- |"]
+        for name in ("weak", "w2s", "ceiling", "pgr"):
+            std = results.get(f"{name}_std") or {}
+            cell = [
+                _f(results[name][m]) + (f" ± {_f(std.get(m))}" if several else "")
+                for m in ("accuracy", "auc")
+            ]
+            label = "**PGR**" if name == "pgr" else name
+            lines.append(f"| {label} | {cell[0]} | {cell[1]} |")
+        if several:
+            med = results.get("pgr_median") or {}
+            lines.append(f"| PGR median | {_f(med.get('accuracy'))} | {_f(med.get('auc'))} |")
+        lines.append("")
+    lines += _pgr_reason_lines(results)
+    first = results["per_seed"][0]
+    o = first["overlap"]
+    if o is not None:
+        lines += [
+            f"## Overlap detection (split seed {first['seed']})",
+            "",
+            f"{o['n_overlap']} overlap, {o['n_easy_only']} easy-only, {o['n_hard_only']} "
+            f"hard-only points in strong_train; confidence threshold "
+            f"{_f(o['confidence_threshold'])}, overlap threshold {_f(o['overlap_threshold'])}"
+            + (f"; fallback: {'; '.join(o['reasons'])}" if o["fallback"] else "")
+            + ".",
+            "",
+            "![confidence](weak_confidence.png) ![scores](overlap_scores.png)",
+            "",
+        ]
+    summary = pooled_mixing_summary(results)
+    if summary:
+        spread = "split seeds × mixing seeds" if several else "mixing seeds"
+        lines += [
+            f"## Mixing experiment (mean ± std over {spread})",
+            "",
+            "| q | accuracy (mean ± std) | AUC (mean) |",
+            "| --- | --- | --- |",
+        ]
+        for row in (r for r in summary if r["kind"] == "mix"):
+            lines.append(
+                f"| {row['q']:.1f} | {row['accuracy_mean']:.4f} ± {row['accuracy_std']:.4f} | "
+                f"{_f(row.get('auc_mean'))} |"
+            )
+        base = next((r for r in summary if r["kind"] == "baseline"), None)
+        if base and base["accuracy_mean"] is not None:
+            lines.append(
+                f"| random subset | {base['accuracy_mean']:.4f} ± {base['accuracy_std']:.4f} | "
+                f"{_f(base.get('auc_mean'))} |"
+            )
+        slope = _f(results["mixing_slope"])
+        if several:
+            slope += f" ± {_f(results.get('mixing_slope_std'))} over seeds"
+        lines += [
+            "",
+            f"Slope of mean accuracy against q: {slope}.",
+            "",
+            "![mixing](mixing.png) ![models](models.png)",
+            "",
+        ]
     if results.get("selection"):
         lines += selection_markdown(results["selection"])
     t = results.get("timings", {})

@@ -1,0 +1,132 @@
+"""Label models: a label matrix in, a soft label P(y = 1) per row out (SPEC §9).
+
+- `majority`: the smoothed share of votes that say 1, (ones + 1) / (votes + 2); its argmax
+  is the majority vote, ties and all-abstain rows give 0.5. A soft share (not a 0/1 vote)
+  gives overlap detection a graded confidence 2|p - 0.5| that grows with the margin and with
+  the number of agreeing functions; a hard vote, or the raw share (a handful of levels, most
+  rows at 1), leaves the change point nothing to separate (SPEC §3).
+- `labelmodel`: Snorkel's `LabelModel` (optional extra `weak-supervision`), a generative model
+  of the functions' accuracies fitted without ground truth on the weak half.
+
+Both follow the probes' surface: `fit(L)` then `predict(L)`.
+"""
+
+from __future__ import annotations
+
+import random
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from w2sg.errors import W2SGError
+from w2sg.supervision.matrix import check_label_matrix
+
+LABEL_MODELS = ("majority", "labelmodel")
+SNORKEL_PIN = "snorkel==0.10.0"
+
+
+def majority_vote(matrix: np.ndarray) -> np.ndarray:
+    """P(y = 1) as (votes for 1 + 1) / (votes + 2); 0.5 on ties and all-abstain rows."""
+    L = check_label_matrix(matrix, "matrix")
+    ones = (L == 1).sum(axis=1).astype(np.float64)
+    votes = (L != -1).sum(axis=1).astype(np.float64)
+    return (ones + 1.0) / (votes + 2.0)
+
+
+@dataclass
+class MajorityVote:
+    """Majority vote as a label model: nothing to fit."""
+
+    name: str = "majority"
+
+    def fit(self, matrix: np.ndarray) -> MajorityVote:
+        check_label_matrix(matrix, "matrix")
+        return self
+
+    def predict(self, matrix: np.ndarray) -> np.ndarray:
+        return majority_vote(matrix)
+
+    def to_json(self) -> dict:
+        return {"name": self.name}
+
+
+@dataclass
+class SnorkelLabelModel:
+    """Snorkel's LabelModel (cardinality 2), fitted on a label matrix without ground truth."""
+
+    n_epochs: int = 500
+    lr: float = 0.01
+    l2: float = 0.0
+    seed: int = 0
+    name: str = "labelmodel"
+    _model: object | None = field(default=None, repr=False)
+    _columns: int = 0
+
+    def fit(self, matrix: np.ndarray) -> SnorkelLabelModel:
+        L = check_label_matrix(matrix, "matrix")
+        if len(L) == 0:
+            raise W2SGError("matrix: no rows to fit the label model on")
+        if L.shape[1] < 3:
+            raise W2SGError(
+                f"matrix: Snorkel's LabelModel needs at least 3 label functions, got "
+                f"{L.shape[1]}; use the majority label model"
+            )
+        model = _snorkel_label_model()
+        # Snorkel seeds Python's, numpy's and torch's global generators; keep ours intact.
+        import torch
+
+        py_state, np_state = random.getstate(), np.random.get_state()
+        with torch.random.fork_rng():
+            model.fit(
+                L.astype(np.int64),
+                n_epochs=self.n_epochs,
+                lr=self.lr,
+                l2=self.l2,
+                seed=self.seed,
+                progress_bar=False,
+            )
+        random.setstate(py_state)
+        np.random.set_state(np_state)
+        self._model, self._columns = model, L.shape[1]
+        return self
+
+    def predict(self, matrix: np.ndarray) -> np.ndarray:
+        if self._model is None:
+            raise W2SGError("label model: call fit before predict")
+        L = check_label_matrix(matrix, "matrix")
+        if L.shape[1] != self._columns:
+            raise W2SGError(f"matrix: {L.shape[1]} functions, but the model has {self._columns}")
+        return np.asarray(self._model.predict_proba(L.astype(np.int64))[:, 1], dtype=np.float64)
+
+    def function_accuracies(self) -> list[float]:
+        """The fitted model's estimate of each function's accuracy where it votes."""
+        if self._model is None:
+            raise W2SGError("label model: call fit first")
+        return [float(w) for w in self._model.get_weights()]
+
+    def to_json(self) -> dict:
+        out = {"name": self.name, "library": SNORKEL_PIN, "n_epochs": self.n_epochs,
+               "lr": self.lr, "l2": self.l2, "seed": self.seed}
+        if self._model is not None:
+            out["estimated_function_accuracy"] = self.function_accuracies()
+        return out
+
+
+def _snorkel_label_model():
+    try:
+        from snorkel.labeling.model import LabelModel
+    except ImportError as exc:
+        raise W2SGError(
+            f"the labelmodel label model needs Snorkel: pip install 'w2sg[weak-supervision]' "
+            f"(or {SNORKEL_PIN})"
+        ) from exc
+    return LabelModel(cardinality=2, verbose=False)
+
+
+def make_label_model(name: str, seed: int = 0) -> MajorityVote | SnorkelLabelModel:
+    """A label model by name: `majority` or `labelmodel`."""
+    if name == "majority":
+        return MajorityVote()
+    if name == "labelmodel":
+        return SnorkelLabelModel(seed=seed)
+    raise W2SGError(f"label model must be one of {', '.join(LABEL_MODELS)}; not {name!r}")

@@ -1,0 +1,68 @@
+"""Majority vote and the learned label model on generated label matrices (SPEC §9)."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from w2sg.errors import W2SGError
+from w2sg.supervision import MajorityVote, majority_vote, make_label_model
+
+
+def test_majority_vote_is_the_smoothed_vote_share_with_ties_at_one_half():
+    matrix = np.array([[1, 1, 0], [0, 0, -1], [1, 0, -1], [-1, -1, -1], [1, -1, -1], [1, 1, 1]])
+    np.testing.assert_allclose(majority_vote(matrix), [3 / 5, 1 / 4, 0.5, 0.5, 2 / 3, 4 / 5])
+
+
+def test_majority_vote_recovers_labels_of_equally_good_functions(make_label_matrix):
+    matrix, y = make_label_matrix(0, 2000, (0.8, 0.8, 0.8), (1.0, 1.0, 1.0))
+    probs = MajorityVote().fit(matrix).predict(matrix)
+    # three independent voters of accuracy 0.8: majority right with 0.8^3 + 3 * 0.8^2 * 0.2
+    assert ((probs > 0.5) == y).mean() == pytest.approx(0.896, abs=0.02)
+
+
+def test_label_model_beats_majority_vote_when_accuracies_differ(make_label_matrix):
+    pytest.importorskip("snorkel")
+    accuracies = (0.95, 0.6, 0.6, 0.6, 0.6)
+    matrix, y = make_label_matrix(1, 3000, accuracies, (0.9,) * 5)
+    fit_half, test_half = slice(0, 1500), slice(1500, None)
+    model = make_label_model("labelmodel", seed=0).fit(matrix[fit_half])  # no labels given
+    learned = ((model.predict(matrix[test_half]) > 0.5) == y[test_half]).mean()
+    majority = ((majority_vote(matrix[test_half]) > 0.5) == y[test_half]).mean()
+    assert majority < 0.82
+    assert learned > majority + 0.08
+    estimated = model.function_accuracies()
+    assert estimated[0] > 0.85
+    np.testing.assert_allclose(estimated[1:], 0.6, atol=0.06)
+    assert model.to_json()["estimated_function_accuracy"] == estimated
+
+
+def test_label_model_is_deterministic_and_leaves_global_seeds_alone(make_label_matrix):
+    pytest.importorskip("snorkel")
+    matrix, _ = make_label_matrix(2, 600, (0.9, 0.7, 0.6), (0.7, 0.8, 0.9))
+    np.random.seed(123)
+    expected_next = np.random.random()
+    np.random.seed(123)
+    first = make_label_model("labelmodel", seed=4).fit(matrix).predict(matrix)
+    assert np.random.random() == expected_next
+    second = make_label_model("labelmodel", seed=4).fit(matrix).predict(matrix)
+    np.testing.assert_array_equal(first, second)
+    assert ((first >= 0) & (first <= 1)).all()
+
+
+def test_label_model_checks_its_input(make_label_matrix):
+    pytest.importorskip("snorkel")
+    matrix, _ = make_label_matrix(2, 100, (0.9, 0.7, 0.6), (0.7, 0.8, 0.9))
+    model = make_label_model("labelmodel")
+    with pytest.raises(W2SGError, match="call fit"):
+        model.predict(matrix)
+    with pytest.raises(W2SGError, match="at least 3 label functions, got 2"):
+        model.fit(matrix[:, :2])
+    model.fit(matrix)
+    with pytest.raises(W2SGError, match="4 functions, but the model has 3"):
+        model.predict(np.zeros((4, 4), dtype=np.int8))
+
+
+def test_unknown_label_model_is_named():
+    with pytest.raises(W2SGError, match="majority, labelmodel; not 'snorkle'"):
+        make_label_model("snorkle")
