@@ -7,7 +7,7 @@ import pytest
 import torch
 
 from w2sg.errors import W2SGError
-from w2sg.overlap import detect_overlap
+from w2sg.overlap import changepoint_threshold, detect_overlap
 from w2sg.overlap.similarity import max_similarity_plain
 
 TYPES = ("easy_only", "hard_only", "overlap")
@@ -81,23 +81,42 @@ def test_strict_hard_moves_points_at_the_threshold() -> None:
     assert not set(np.nonzero(at)[0]) & set(strict.hard_only)
 
 
-def test_history_joins_the_hard_set_but_only_the_pool_is_partitioned() -> None:
+def test_history_joins_keys_and_t2_pool_but_t1_is_the_batch_own() -> None:
     p, x, kinds = planted(seed=2)
     order = np.random.default_rng(0).permutation(len(p))
     cur, old = order[:200], order[200:]
+    old_hard = old[2 * np.abs(p[old] - 0.5) < 0.5]  # as an earlier round labelled them
+    old_rest = np.setdiff1d(old, old_hard)
     res = detect_overlap(
-        p[cur], x[cur], similarity="dot", history_probs=p[old], history_acts=x[old]
+        p[cur],
+        x[cur],
+        similarity="dot",
+        strict_hard=True,
+        history_hard_acts=x[old_hard],
+        history_nonhard_acts=x[old_rest],
     )
     _assert_partition(res, 200)
     assert _agreement(res, kinds[cur]) > 0.9
-    # a current point's score is its max over the hard points of pool and history together
-    conf_all = 2 * np.abs(np.concatenate([p[cur], p[old]]) - 0.5)
-    x_all = np.concatenate([x[cur], x[old]])
-    hard_all = conf_all <= res.confidence_threshold
+    alone = detect_overlap(p[cur], x[cur], similarity="dot", strict_hard=True)
+    assert res.confidence_threshold == alone.confidence_threshold  # t1: this batch alone
+    np.testing.assert_array_equal(res.hard_only, alone.hard_only)
+    keys = np.concatenate([x[cur][res.hard_only], x[old_hard]])
     rest = np.concatenate([res.overlap, res.easy_only])
-    ref = max_similarity_plain(x[cur][rest], x_all[hard_all], "dot")
-    np.testing.assert_allclose(res.scores[rest], ref, rtol=1e-12)
-    assert hard_all[200:].sum() > 0  # history really contributed hard points
+    np.testing.assert_allclose(
+        res.scores[rest], max_similarity_plain(x[cur][rest], keys, "dot"), rtol=1e-12
+    )
+    # t2: the change point of this batch's scores together with the earlier non-hard ones
+    old_scores = max_similarity_plain(x[old_rest], keys, "dot")
+    t2 = changepoint_threshold(np.concatenate([res.scores[rest], old_scores])).threshold
+    assert res.overlap_threshold == pytest.approx(t2, rel=1e-12)
+    assert t2 != changepoint_threshold(res.scores[rest]).threshold  # the history mattered
+    np.testing.assert_array_equal(np.sort(res.overlap), np.sort(rest[res.scores[rest] >= t2]))
+
+
+def test_history_of_the_wrong_width_is_rejected() -> None:
+    p, x, _ = planted(n_per_type=10)
+    with pytest.raises(W2SGError, match="history_hard_acts has 3 columns"):
+        detect_overlap(p, x, history_hard_acts=np.zeros((4, 3)))
 
 
 def test_torch_inputs_give_the_numpy_result() -> None:

@@ -16,6 +16,9 @@ from w2sg.errors import W2SGError
         (["--densities", "0,0.9"], "densities"),
         (["--arms", "mixed"], "arm kind"),
         (["--seeds", "a,b"], "--seeds"),
+        (["--estimator", "bayes"], "--estimator must be one of reference, calibrated"),
+        (["--detection", "rolling"], "--detection must be one of history, pooled, batch"),
+        (["--calibration-size", "0"], "--calibration-size"),
     ],
 )
 def test_select_rejects_bad_options(args: list[str], message: str) -> None:
@@ -28,4 +31,10 @@ def test_select_rejects_bad_options(args: list[str], message: str) -> None:
 def test_select_is_registered() -> None:
     result = CliRunner().invoke(app, ["select", "--help"])
     assert result.exit_code == 0
-    assert "--detection" in result.output
+    assert "--detection" in result.output and "--estimator" in result.output
+
+
+def test_run_rejects_an_unknown_selection_estimator_before_any_work() -> None:
+    result = CliRunner().invoke(app, ["run", "--selection-estimator", "bayes"])
+    assert isinstance(result.exception, W2SGError)
+    assert "selection_estimator" in str(result.exception)

@@ -18,8 +18,9 @@ from w2sg.report.selection_figures import write_selection_figures
 def stage(pool, test_set) -> dict:
     probs, acts, types, _ = pool
     return run_selection_stage(
-        probs, acts, types, None, *test_set, seeds=(0, 1), rounds=8, eval_every=4
-    )
+        probs, acts, types, None, *test_set, seeds=(0, 1), rounds=8, eval_every=4,
+        estimator="calibrated",
+    )  # fmt: skip
 
 
 def test_stage_runs_every_strategy_on_constructed_arms(stage: dict) -> None:
@@ -34,12 +35,22 @@ def test_stage_runs_every_strategy_on_constructed_arms(stage: dict) -> None:
         runs_final = [r["rounds"][-1]["estimated_ratio"] for r in s["runs"]]
         assert summary["final"]["estimated_ratio"]["mean"] == pytest.approx(np.mean(runs_final))
         assert summary["final"]["estimated_ratio"]["std"] == pytest.approx(np.std(runs_final))
+    assert (stage["config"]["detection"], stage["config"]["estimator"]) == (
+        "history",
+        "calibrated",
+    )
+    ucb = stage["strategies"]["ucb"]["summary"]
+    run0 = stage["strategies"]["ucb"]["runs"][0]
+    assert ucb["arm_estimates"]["calibrated"][1]["mean"][-1] == pytest.approx(
+        np.mean([r["rounds"][-1]["arm_estimates_by"]["calibrated"][1] for r in
+                 stage["strategies"]["ucb"]["runs"]])
+    )  # fmt: skip
+    assert run0["calibration"]["sample_size"] == 400
     oracle = stage["strategies"]["oracle"]["summary"]
     assert oracle["final"]["regret"]["mean"] == 0.0
-    assert (
-        stage["strategies"]["ucb"]["summary"]["final"]["true_ratio"]["mean"]
-        > (stage["strategies"]["random"]["summary"]["final"]["true_ratio"]["mean"])
-    )
+    final = {k: v["summary"]["final"] for k, v in stage["strategies"].items()}
+    assert final["ucb"]["true_ratio"]["mean"] >= final["random"]["true_ratio"]["mean"]
+    assert ucb["pulls_mean"][1] > ucb["pulls_mean"][0]  # the denser arm, p = 0.9
 
 
 def test_stage_is_json_able(stage: dict, tmp_path: Path) -> None:
@@ -55,6 +66,7 @@ def test_figures_are_written_as_png_and_svg(stage: dict, tmp_path: Path) -> None
         "selection_accuracy",
         "selection_regret",
         "selection_pulls",
+        "selection_arm_estimates",
     }
     for p in paths:
         assert p.stat().st_size > 1000

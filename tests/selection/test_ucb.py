@@ -9,6 +9,7 @@ import pytest
 
 from w2sg.errors import W2SGError
 from w2sg.selection.arms import construct_arms, natural_arms
+from w2sg.selection.estimators import detect_batch
 from w2sg.selection.ucb import default_batch_size, run_selection, ucb_bonus
 
 SEEDS = (0, 1, 2, 3, 4)
@@ -40,6 +41,7 @@ def _run(pool, test_set, strategy: str, seed: int, **kw):
 def test_ucb_favours_the_denser_arm_and_beats_random_for_every_seed(
     pool, test_set, strategy: str
 ) -> None:
+    gains = []
     for seed in SEEDS:
         ucb = _run(pool, test_set, strategy, seed)
         rnd = _run(pool, test_set, "random", seed)
@@ -47,9 +49,11 @@ def test_ucb_favours_the_denser_arm_and_beats_random_for_every_seed(
         after_init = ucb.series("arm")[2:]
         assert np.mean(np.array(after_init) == dense) > 0.6, (seed, after_init)
         assert ucb.pulls[dense] > ucb.pulls[1 - dense]
-        assert ucb.rounds[-1].estimated_ratio > rnd.rounds[-1].estimated_ratio, seed
-        assert ucb.rounds[-1].true_ratio > rnd.rounds[-1].true_ratio, seed
-        assert ucb.rounds[-1].regret < rnd.rounds[-1].regret, seed
+        # the calibrated ratio is on one scale in every run (the reference's is relative)
+        cal_ucb, cal_rnd = (r.rounds[-1].estimated_ratio_by["calibrated"] for r in (ucb, rnd))
+        gains.append((ucb.rounds[-1].true_ratio - rnd.rounds[-1].true_ratio, cal_ucb - cal_rnd))
+        assert ucb.rounds[-1].regret <= rnd.rounds[-1].regret, seed
+    assert np.min(gains) >= 0 and (np.mean(gains, axis=0) > 0.05).all(), gains
 
 
 def test_first_rounds_pull_each_arm_once(pool, test_set) -> None:
@@ -67,6 +71,44 @@ def test_ucb_index_is_estimate_plus_reference_bonus(pool, test_set) -> None:
     expected = np.array(before.arm_estimates) + math.sqrt(2 * math.log(5)) / pulls
     assert np.allclose(log.ucb_values, expected)
     assert log.arm == int(np.argmax(expected))
+
+
+def test_calibrated_estimator_drives_the_index_when_chosen(pool, test_set) -> None:
+    result = _run(pool, test_set, "ucb", 1, rounds=5, estimator="calibrated")
+    before, log = result.rounds[2], result.rounds[3]
+    pulls = np.bincount(result.series("arm")[:3], minlength=2)
+    expected = np.array(before.arm_estimates_by["calibrated"]) + math.sqrt(2 * math.log(5)) / pulls
+    assert np.allclose(log.ucb_values, expected)
+    assert before.arm_estimates == before.arm_estimates_by["calibrated"]
+    assert log.estimated_ratio == log.estimated_ratio_by["calibrated"]
+    out = result.to_json()
+    assert [out[k] for k in ("estimator", "detection", "similarity")] == [
+        "calibrated",
+        "history",
+        "dot",
+    ]
+    assert out["calibration"]["sample_size"] == 400
+    assert out["calibration"]["similarity"] == "abs_cosine"  # variant A, whatever the rule
+
+
+def test_round_logs_the_reference_rule_thresholds(pool, test_set) -> None:
+    probs, acts, _, _ = pool
+    result = _run(pool, test_set, "random", 0, rounds=3)
+    n = result.batch_size
+    batches = [result.collected[i * n : (i + 1) * n] for i in range(3)]
+    first = detect_batch(
+        "history", probs, acts, batches[0], hard_before=np.zeros(0, np.int64),
+        nonhard_before=np.zeros(0, np.int64), similarity="dot",
+    )  # fmt: skip
+    second = detect_batch(
+        "history", probs, acts, batches[1], hard_before=batches[0][first.hard_only],
+        nonhard_before=batches[0][np.concatenate([first.overlap, first.easy_only])],
+        similarity="dot",
+    )  # fmt: skip
+    logged = result.rounds[1]
+    assert logged.confidence_threshold == second.confidence_threshold
+    assert logged.overlap_threshold == second.overlap_threshold
+    assert logged.batch_overlap == len(second.overlap)
 
 
 def test_bonus_forms() -> None:
@@ -156,5 +198,9 @@ def test_bad_inputs_are_one_line_errors(pool, test_set) -> None:
         run_selection(probs[:-1], acts, arms, *test_set)
     with pytest.raises(W2SGError, match="rounds"):
         run_selection(probs, acts, arms, *test_set, rounds=1000)
+    with pytest.raises(W2SGError, match="estimator"):
+        run_selection(probs, acts, arms, *test_set, estimator="bayes")
+    with pytest.raises(W2SGError, match="detection rule"):
+        run_selection(probs, acts, arms, *test_set, detection="rolling")
     with pytest.raises(W2SGError, match="width"):
         run_selection(probs, acts, arms, test_set[0][:, :3], test_set[1])

@@ -41,6 +41,11 @@ def run(
     selection_eval_every: int = typer.Option(
         5, help="Test the probe on the collected data every k rounds (and the last)."
     ),
+    selection_estimator: str = typer.Option(
+        "reference",
+        help="The bandit's overlap estimate: reference (relative, as the paper) | calibrated "
+        "(thresholds fixed once from a calibration sample).",
+    ),
     text_column: str = typer.Option(None, help="Text column (user files)."),
     label_column: str = typer.Option(None, help="Label column (user files)."),
     label_map: str = typer.Option(None, help="String labels to 0/1, e.g. pos=1,neg=0."),
@@ -97,6 +102,7 @@ def run(
         selection_seeds=_ints(selection_seeds, "--selection-seeds"),
         selection_rounds=selection_rounds,
         selection_eval_every=selection_eval_every,
+        selection_estimator=selection_estimator,
         dataset_options=options,
         weak_supervisor=weak_supervisor,
         label_functions=label_functions,

@@ -25,7 +25,19 @@ def select(
     seeds: str = typer.Option("0,1,2", help="Bandit seeds (arms and draw order)."),
     rounds: int = typer.Option(25, help="Rounds T."),
     batch_size: int = typer.Option(None, help="Points per pull (default ⌊smallest arm / T⌋)."),
-    detection: str = typer.Option("history", help="history (variant B) | batch (variant A)."),
+    detection: str = typer.Option(
+        "history",
+        help="How a batch is detected: history (the reference loop, SPEC §3 variant B with "
+        "history) | pooled (batch ∪ collected, re-labelled each round) | batch (variant A).",
+    ),
+    estimator: str = typer.Option(
+        "reference",
+        help="What the UCB index counts: reference (the detection rule's overlap, relative) | "
+        "calibrated (thresholds fixed once from a calibration sample).",
+    ),
+    calibration_size: int = typer.Option(
+        400, help="Points in the calibration sample, drawn equally from every arm."
+    ),
     eval_every: int = typer.Option(1, help="Train and test the strong probe every k rounds."),
     l2: float = typer.Option(1e-3, help="L2 penalty of the logistic probes."),
     out: Path = typer.Option(Path("runs/select"), help="Output folder."),
@@ -37,6 +49,7 @@ def select(
     from w2sg import validate as v
     from w2sg.data.splits import SplitSizes
     from w2sg.experiments.selection import check_options, select_on_dataset
+    from w2sg.selection.estimators import DETECTIONS, ESTIMATORS
 
     density_list = comma_list(densities, float, "--densities")
     strategy_list = comma_list(strategies, str, "--strategies") or None
@@ -49,7 +62,9 @@ def select(
     v.positive(rounds, "--rounds")
     if batch_size is not None:
         v.positive(batch_size, "--batch-size")
-    v.choice(detection, "--detection", ("history", "batch"))
+    v.choice(detection, "--detection", DETECTIONS)
+    v.choice(estimator, "--estimator", ESTIMATORS)
+    v.positive(calibration_size, "--calibration-size")
     v.positive(eval_every, "--eval-every")
     v.l2(l2, "--l2")
     v.check_output(out)
@@ -71,6 +86,8 @@ def select(
         rounds=rounds,
         batch_size=batch_size,
         detection=detection,
+        estimator=estimator,
+        calibration_size=calibration_size,
         eval_every=eval_every,
         l2=l2,
     )
@@ -83,7 +100,7 @@ def select(
         ]
         pulls = ", ".join(f"{p:.1f}" for p in s["summary"]["pulls_mean"])
         console.print(f"[bold]{name:7s}[/] {'  '.join(parts)}  pulls [{pulls}]")
-    console.print(f"read: {out / 'selection.json'}")
+    console.print(f"detection {detection}, estimator {estimator}; read: {out / 'selection.json'}")
 
 
 def register(app: typer.Typer) -> None:

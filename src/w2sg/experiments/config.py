@@ -44,6 +44,7 @@ class StudyConfig:
     selection_seeds: tuple[int, ...] = (0, 1, 2)
     selection_rounds: int = 25
     selection_eval_every: int = 5  # test the collected data's probe every k rounds (and last)
+    selection_estimator: str = "reference"  # ô_k of the bandit: reference | calibrated (SPEC §5)
     dataset_options: dict = field(default_factory=dict)  # file columns, data_dir, label map
     weak_supervisor: str = "probe"  # probe (the weak model) | majority | labelmodel (SPEC §9)
     label_functions: str | None = None  # a file or a shipped set; None: a WRENCH task's own
@@ -96,6 +97,11 @@ class StudyConfig:
         if self.similarity not in ("abs_cosine", "dot"):
             raise W2SGError(f"similarity must be abs_cosine or dot; not {self.similarity!r}")
         parse_detector(self.detector)
+        if self.selection_estimator not in ("reference", "calibrated"):
+            raise W2SGError(
+                "selection_estimator must be reference or calibrated; "
+                f"not {self.selection_estimator!r}"
+            )
 
     def _check_supervision(self) -> None:
         """A label-model supervisor needs label functions: a file, a shipped set, or a WRENCH

@@ -15,6 +15,13 @@ from w2sg import validate
 from w2sg.errors import W2SGError
 from w2sg.overlap.detect import OverlapResult
 from w2sg.selection.arms import DEFAULT_DENSITIES, Arm, construct_arms, natural_arms
+from w2sg.selection.estimators import (
+    DEFAULT_CALIBRATION_SIZE,
+    DEFAULT_DETECTION,
+    DEFAULT_ESTIMATOR,
+    ESTIMATORS,
+    check_names,
+)
 from w2sg.selection.ucb import (
     DEFAULT_STRATEGY,
     STRATEGIES,
@@ -53,8 +60,19 @@ def _partition_sets(partition: Any, n: int) -> tuple[np.ndarray, np.ndarray, np.
     return tuple(np.asarray(s, dtype=np.int64) for s in sets)  # type: ignore[return-value]
 
 
-def check_options(strategies: Sequence[str] | None, arms: str, densities: Sequence[float]) -> None:
-    """Fail early, before any data or model is loaded, on a bad strategy, arm kind or density."""
+def check_options(
+    strategies: Sequence[str] | None,
+    arms: str,
+    densities: Sequence[float],
+    detection: str = DEFAULT_DETECTION,
+    estimator: str = DEFAULT_ESTIMATOR,
+    calibration_size: int = DEFAULT_CALIBRATION_SIZE,
+) -> None:
+    """Fail early, before any data or model is loaded, on a bad strategy, arm kind, density,
+    detection rule, estimator or calibration size."""
+    check_names(detection, estimator)
+    if calibration_size < 1:
+        raise W2SGError(f"calibration_size must be at least 1, got {calibration_size}")
     bad = [s for s in strategies if s not in STRATEGIES] if strategies is not None else []
     if bad or (strategies is not None and not strategies):
         raise W2SGError(f"unknown strategies {bad}; choose from {', '.join(STRATEGIES)}")
@@ -91,7 +109,9 @@ def run_selection_stage(
     batch_size: int | None = None,
     densities: Sequence[float] = DEFAULT_DENSITIES,
     arms: str = "auto",
-    detection: str = "history",
+    detection: str = DEFAULT_DETECTION,
+    estimator: str = DEFAULT_ESTIMATOR,
+    calibration_size: int = DEFAULT_CALIBRATION_SIZE,
     similarity: str | None = None,
     detector: str = "reference",
     eval_every: int = 1,
@@ -107,6 +127,8 @@ def run_selection_stage(
     (natural when sources have two or more values, else constructed), 'constructed' or
     'natural'. Strategies default to ucb, ucb1, random and (constructed arms) oracle; every
     strategy sees the same seeds, hence the same arms and the same draw order within an arm.
+    `detection` (history = the reference loop, pooled, batch) partitions each batch;
+    `estimator` (reference | calibrated) drives the UCB index (see `selection/estimators.py`).
     `progress(strategy, seed, round)` is called after each round. With `out_dir`, the
     figures (PNG and SVG) are written there and listed under "figures".
     """
@@ -115,7 +137,7 @@ def run_selection_stage(
     sets = _partition_sets(partition, n) if partition is not None else None
     if strategies is None:
         strategies = [s for s in STRATEGIES if kind == "constructed" or s != "oracle"]
-    check_options(strategies, arms, densities)
+    check_options(strategies, arms, densities, detection, estimator, calibration_size)
     if kind == "natural" and "oracle" in strategies:
         raise W2SGError("the oracle needs known densities; natural sources have none")
     seeds = validate.seeds(seeds, "seeds")  # whole numbers >= 0, before any arm is drawn
@@ -145,8 +167,10 @@ def run_selection_stage(
                     strategy=strategy,
                     rounds=rounds,
                     batch_size=n_batch,
-                    detection=detection,  # type: ignore[arg-type]
-                    similarity=similarity,  # type: ignore[arg-type]
+                    detection=detection,
+                    estimator=estimator,
+                    calibration_size=calibration_size,
+                    similarity=similarity,
                     detector=detector,
                     pool_is_overlap=is_overlap,
                     eval_every=eval_every,
@@ -175,6 +199,8 @@ def run_selection_stage(
             "rounds": rounds,
             "batch_size": runs[strategies[0]][0].batch_size,
             "detection": detection,
+            "estimator": estimator,
+            "calibration_size": calibration_size,
             "similarity": runs[strategies[0]][0].similarity,
             "detector": detector,
             "eval_every": eval_every,
@@ -203,7 +229,8 @@ def _pool_density(arm_set: Sequence[Arm], sets: Any) -> dict[str, float] | None:
 
 
 def summarise(runs: Sequence[SelectionResult]) -> dict:
-    """Per-round mean and std over seeds of each logged series, and pulls per arm."""
+    """Per-round mean and std over seeds of each logged series and of each arm's estimate
+    under each estimator; pulls per arm."""
     longest = max(len(r.rounds) for r in runs)
     per_round: dict[str, dict[str, list]] = {}
     for key in SERIES:
@@ -230,10 +257,34 @@ def summarise(runs: Sequence[SelectionResult]) -> dict:
         "rounds": list(range(1, longest + 1)),
         "per_round": per_round,
         "final": final,
+        "arm_estimates": _arm_estimates(runs, longest),
         "pulls_mean": pulls.mean(axis=0).tolist(),
         "pulls_std": pulls.std(axis=0).tolist(),
         "stopped_early": [r.stopped_early for r in runs if r.stopped_early],
     }
+
+
+def _arm_estimates(runs: Sequence[SelectionResult], longest: int) -> dict:
+    """Per estimator and arm, ô_k per round: mean and std over the seeds where it exists."""
+    out: dict[str, list[dict]] = {}
+    for est in ESTIMATORS:
+        arms = []
+        for k in range(len(runs[0].arm_names)):
+            means, stds = [], []
+            for t in range(longest):
+                vals = [
+                    r.rounds[t].arm_estimates_by[est][k]
+                    for r in runs
+                    if t < len(r.rounds)
+                    and est in r.rounds[t].arm_estimates_by
+                    and r.rounds[t].arm_estimates_by[est][k] is not None
+                ]
+                means.append(float(np.mean(vals)) if vals else None)
+                stds.append(float(np.std(vals)) if vals else None)
+            arms.append({"mean": means, "std": stds})
+        if any(v is not None for a in arms for v in a["mean"]):
+            out[est] = arms
+    return out
 
 
 def _last(run: SelectionResult, key: str) -> Any:
@@ -278,6 +329,9 @@ def select_on_dataset(
         stage_options.get("strategies"),
         stage_options.get("arms", "auto"),
         stage_options.get("densities", DEFAULT_DENSITIES),
+        stage_options.get("detection", DEFAULT_DETECTION),
+        stage_options.get("estimator", DEFAULT_ESTIMATOR),
+        stage_options.get("calibration_size", DEFAULT_CALIBRATION_SIZE),
     )
     config = StudyConfig(
         dataset=dataset,

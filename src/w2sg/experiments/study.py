@@ -444,6 +444,7 @@ def _selection(config, seed, a: StudyArrays, probes, partition, out: Path, log: 
         seeds=config.selection_seeds,
         rounds=config.selection_rounds,
         eval_every=config.selection_eval_every,
+        estimator=config.selection_estimator,
         detector=config.detector,
         l2=config.l2,
         out_dir=out / ("selection" if seed == config.seeds[0] else f"selection_seed{seed}"),

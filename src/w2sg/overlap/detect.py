@@ -10,8 +10,11 @@ frozen `OverlapResult` whose three index arrays partition the pool exactly:
     t2      = changepoint_threshold(score over rest)
     overlap = {i in rest : score_i >= t2},  easy_only = rest \\ overlap
 
-Variant A (default): sim = |cosine|. Variant B: sim = raw dot product, and the hard set and
-the pool for t2 may be augmented with earlier batches (`history`).
+Variant A (default): sim = |cosine|. Variant B: sim = raw dot product. Inside the bandit
+loop (variant B with history, as the reference loop does it), earlier batches come in as they
+were labelled in their own round: `history_hard_acts` join the keys of the similarity and
+`history_nonhard_acts` join the scores that fit t2; t1 is this batch's alone, and only this
+batch is partitioned.
 """
 
 from __future__ import annotations
@@ -82,10 +85,8 @@ def _as_numpy(x: object, name: str, ndim: int) -> np.ndarray:
     return arr
 
 
-def _pool_inputs(
-    weak_probs: object, strong_acts: object, history_probs: object, history_acts: object
-) -> tuple[np.ndarray, np.ndarray, int]:
-    """Validated (probs, acts) of the pool followed by its history, and the pool's size."""
+def _pool_inputs(weak_probs: object, strong_acts: object) -> tuple[np.ndarray, np.ndarray]:
+    """Validated (probs, acts) of the pool."""
     p = _as_numpy(weak_probs, "weak_probs", 1).astype(np.float64)
     x = _as_numpy(strong_acts, "strong_acts", 2)
     if len(p) != len(x):
@@ -103,27 +104,57 @@ def _pool_inputs(
             "strong_acts are all zero: every point would look alike and the overlap set "
             "would be meaningless; check the extraction (layer, pooling) that made them"
         )
-    if (history_probs is None) != (history_acts is None):
-        raise W2SGError("give both history_probs and history_acts, or neither")
-    if history_probs is None:
-        return p, x, len(p)
-    hp = _as_numpy(history_probs, "history_probs", 1).astype(np.float64)
-    hx = _as_numpy(history_acts, "history_acts", 2)
-    if len(hp) != len(hx) or hx.shape[1] != x.shape[1]:
-        raise W2SGError("history_probs and history_acts must align with each other and the pool")
-    return np.concatenate([p, hp]), np.concatenate([x, hx]), len(p)
+    return p, x
+
+
+def _history_inputs(hard: object, nonhard: object, width: int) -> tuple[np.ndarray, np.ndarray]:
+    """Earlier batches' hard and non-hard activations (empty when not given), checked."""
+    out = []
+    for name, acts in (("history_hard_acts", hard), ("history_nonhard_acts", nonhard)):
+        arr = np.zeros((0, width)) if acts is None else _as_numpy(acts, name, 2)
+        if arr.shape[1] != width:
+            raise W2SGError(
+                f"{name} has {arr.shape[1]} columns but strong_acts has {width}; they must match"
+            )
+        out.append(arr)
+    return out[0], out[1]
 
 
 def _scores(
-    detector: str, x: np.ndarray, rest: np.ndarray, hard: np.ndarray, similarity: str
+    detector: str,
+    queries: np.ndarray,
+    q_rows: np.ndarray | None,
+    keys: np.ndarray,
+    k_rows: np.ndarray | None,
+    similarity: str,
 ) -> np.ndarray:
-    """Overlap score of each `rest` row against the `hard` rows, by the named detector."""
+    """Overlap score of each selected query row against the selected key rows (SPEC §3)."""
     if detector == "reference":
         # rows selected in place: no copies of a large activation matrix
-        scores = max_similarity(x, x, similarity, query_rows=rest, key_rows=hard)  # type: ignore[arg-type]
+        scores = max_similarity(queries, keys, similarity, query_rows=q_rows, key_rows=k_rows)  # type: ignore[arg-type]
     else:
-        scores = detector_scores(detector, x[rest], x[hard], similarity)  # type: ignore[arg-type]
+        q = queries if q_rows is None else queries[q_rows]
+        k = keys if k_rows is None else keys[k_rows]
+        scores = detector_scores(detector, q, k, similarity)  # type: ignore[arg-type]
     return np.asarray(scores, dtype=np.float64)
+
+
+def _fit_scores(
+    detector: str,
+    x: np.ndarray,
+    rest: np.ndarray,
+    hard: np.ndarray,
+    old_hard: np.ndarray,
+    old_rest: np.ndarray,
+    similarity: str,
+) -> np.ndarray:
+    """Scores of this batch's non-hard points, then of the earlier non-hard points, against
+    this batch's hard points and the earlier hard points (the pool over which t2 is fitted)."""
+    if len(old_hard) == 0 and len(old_rest) == 0:
+        return _scores(detector, x, rest, x, hard, similarity)
+    queries = np.concatenate([x[rest], old_rest.astype(x.dtype, copy=False)])
+    keys = np.concatenate([x[hard], old_hard.astype(x.dtype, copy=False)])
+    return _scores(detector, queries, None, keys, None, similarity)
 
 
 def detect_overlap(
@@ -132,8 +163,8 @@ def detect_overlap(
     *,
     similarity: Similarity = "abs_cosine",
     strict_hard: bool = False,
-    history_probs: object | None = None,
-    history_acts: object | None = None,
+    history_hard_acts: object | None = None,
+    history_nonhard_acts: object | None = None,
     detector: str = "reference",
 ) -> OverlapResult:
     """Partition a pool into overlap / easy-only / hard-only points (SPEC §3, Algorithm 1).
@@ -142,66 +173,62 @@ def detect_overlap(
     `strong_acts`: the strong model's activations of the pool, shape (n, d).
     `similarity`: 'abs_cosine' (variant A, default) or 'dot' (variant B).
     `strict_hard`: hard = conf < t1 (variant B) instead of conf <= t1.
-    `history_probs`, `history_acts`: earlier batches (variant B); they join the pool for both
-    thresholds and the hard set, but only the current pool is partitioned.
+    `history_hard_acts`, `history_nonhard_acts` (m, d): the strong activations of earlier
+    batches' hard and non-hard points, as their own rounds labelled them (the bandit loop,
+    SPEC §3 variant B with history). t1 stays this pool's own; the earlier hard points join
+    the keys and the earlier non-hard points join the scores that fit t2; only this pool is
+    partitioned and the history is never re-labelled.
     `detector`: how a confident point is scored against the hard set: 'reference' (max
     similarity, SPEC §3), 'knn' / 'knn:K' or 'mean' (see `w2sg.overlap.detectors`).
     """
     parse_detector(detector)  # fail early on a bad name
-    p_all, x_all, n = _pool_inputs(weak_probs, strong_acts, history_probs, history_acts)
+    p, x = _pool_inputs(weak_probs, strong_acts)
+    old_hard, old_rest = _history_inputs(history_hard_acts, history_nonhard_acts, x.shape[1])
 
-    conf_all = 2.0 * np.abs(p_all - 0.5)
+    conf = 2.0 * np.abs(p - 0.5)
     reasons: list[str] = []
-    cp1 = changepoint_threshold(conf_all)
+    cp1 = changepoint_threshold(conf)
     if cp1.fallback:
         reasons.append(f"confidence threshold: {cp1.reason}")
-    hard_all = conf_all < cp1.threshold if strict_hard else conf_all <= cp1.threshold
-    conf = conf_all[:n]
-    is_hard = hard_all[:n]
-    scores = np.full(n, np.nan, dtype=np.float64)
+    is_hard = conf < cp1.threshold if strict_hard else conf <= cp1.threshold
+    hard = np.nonzero(is_hard)[0].astype(np.int64)
+    rest = np.nonzero(~is_hard)[0].astype(np.int64)
+    scores = np.full(len(p), np.nan, dtype=np.float64)
+    common = {
+        "hard_only": hard,
+        "confidence": conf,
+        "scores": scores,
+        "confidence_threshold": cp1.threshold,
+        "similarity": similarity,
+        "detector": detector,
+    }
 
-    rest_all = np.nonzero(~hard_all)[0]
-    if not hard_all.any() or len(rest_all) == 0:
+    if len(rest) == 0 or len(hard) + len(old_hard) == 0:
         reasons.append(
             "all points are equally confident: no hard set to compare with"
-            if np.ptp(conf_all) == 0
+            if np.ptp(conf) == 0
             else "the confidence threshold put every point on one side"
         )
-        hard_idx = np.nonzero(is_hard)[0]
-        easy_idx = np.nonzero(~is_hard)[0]
         return OverlapResult(
             overlap=np.array([], dtype=np.int64),
-            easy_only=easy_idx.astype(np.int64),
-            hard_only=hard_idx.astype(np.int64),
-            confidence=conf,
-            scores=scores,
-            confidence_threshold=cp1.threshold,
+            easy_only=rest,
             overlap_threshold=None,
             fallback=True,
             reasons=tuple(reasons),
-            similarity=similarity,
-            detector=detector,
+            **common,
         )
 
-    score_all = _scores(detector, x_all, rest_all, np.nonzero(hard_all)[0], similarity)
-    cp2: ChangePoint = changepoint_threshold(score_all)
+    fit = _fit_scores(detector, x, rest, hard, old_hard, old_rest, similarity)
+    cp2: ChangePoint = changepoint_threshold(fit)
     if cp2.fallback:
         reasons.append(f"overlap threshold: {cp2.reason}")
-    in_pool = rest_all < n
-    scores[rest_all[in_pool]] = score_all[in_pool]
-
-    rest = np.nonzero(~is_hard)[0]
+    scores[rest] = fit[: len(rest)]
     is_overlap = scores[rest] >= cp2.threshold
     return OverlapResult(
-        overlap=rest[is_overlap].astype(np.int64),
-        easy_only=rest[~is_overlap].astype(np.int64),
-        hard_only=np.nonzero(is_hard)[0].astype(np.int64),
-        confidence=conf,
-        scores=scores,
-        confidence_threshold=cp1.threshold,
+        overlap=rest[is_overlap],
+        easy_only=rest[~is_overlap],
         overlap_threshold=cp2.threshold,
         fallback=cp1.fallback or cp2.fallback,
         reasons=tuple(reasons),
-        similarity=similarity,
-        detector=detector,
+        **common,
     )

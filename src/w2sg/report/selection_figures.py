@@ -5,7 +5,10 @@
 - `selection_accuracy`: test accuracy per round of the strong probe on all collected points
   (solid) and on the detected overlap points only (dashed);
 - `selection_pulls`: mean pulls per arm per strategy, with std over seeds;
-- `selection_regret`: cumulative regret against the oracle (constructed arms only).
+- `selection_regret`: cumulative regret against the oracle (constructed arms only);
+- `selection_arm_estimates`: each arm's estimated overlap density ô_k per round under each
+  estimator (rows) and strategy (columns), mean ± std over seeds, beside the arm's true
+  density (dashed) where it is known: how well each estimator tracks the truth.
 """
 
 from __future__ import annotations
@@ -84,6 +87,7 @@ def write_selection_figures(stage: dict, out_dir: str | Path, title: str = "") -
         written += _save(fig, out_dir, stem)
         plt.close(fig)
 
+    written += _arm_estimates_figure(stage, out_dir, suffix)
     names = stage["arms"]["names"]
     fig, ax = plt.subplots(figsize=(6.4, 4.2))
     width = 0.8 / max(1, len(strategies))
@@ -104,5 +108,63 @@ def write_selection_figures(stage: dict, out_dir: str | Path, title: str = "") -
     ax.legend(fontsize=7)
     fig.tight_layout()
     written += _save(fig, out_dir, "selection_pulls")
+    plt.close(fig)
+    return written
+
+
+def _true_densities(stage: dict) -> list[float | None]:
+    """Each arm's true density, averaged over the seeds' constructions (None: unknown)."""
+    by_seed = list(stage["arms"]["by_seed"].values())
+    out: list[float | None] = []
+    for k in range(len(stage["arms"]["names"])):
+        vals = [arms[k]["true_density"] for arms in by_seed]
+        out.append(None if None in vals else float(np.mean(vals)))
+    return out
+
+
+def _arm_estimates_figure(stage: dict, out_dir: Path, suffix: str) -> list[Path]:
+    """ô_k per round under each estimator (rows) and strategy (columns) vs the true density."""
+    plt = pyplot()
+    strategies = stage["strategies"]
+    estimators = [
+        e
+        for e in ("reference", "calibrated")
+        if any(e in s["summary"].get("arm_estimates", {}) for s in strategies.values())
+    ]
+    if not estimators:
+        return []
+    names, truth = stage["arms"]["names"], _true_densities(stage)
+    active = stage["config"].get("estimator")
+    fig, axes = plt.subplots(
+        len(estimators),
+        len(strategies),
+        figsize=(3.2 * len(strategies), 2.8 * len(estimators)),
+        sharex=True,
+        sharey=True,
+        squeeze=False,
+    )
+    for row, est in enumerate(estimators):
+        for col, (name, s) in enumerate(strategies.items()):
+            ax = axes[row][col]
+            rounds = s["summary"]["rounds"]
+            for k, series in enumerate(s["summary"].get("arm_estimates", {}).get(est, [])):
+                _band(ax, rounds, series, f"C{k}", names[k])
+                if truth[k] is not None:
+                    ax.axhline(truth[k], color=f"C{k}", ls="--", lw=1)
+            drives = " (drives UCB)" if est == active and name.startswith("ucb") else ""
+            ax.set_title(f"{name}: {est}{drives}", fontsize=8)
+            ax.set_ylim(-0.02, 1.02)
+            if row == len(estimators) - 1:
+                ax.set_xlabel("round")
+            if col == 0:
+                ax.set_ylabel("estimated overlap density")
+    axes[0][0].legend(fontsize=7, title="arm (dashed: true)", title_fontsize=7)
+    seeds = len(stage["config"]["seeds"])
+    fig.suptitle(
+        f"per-arm overlap estimate vs true density, mean ± std over {seeds} seed(s){suffix}",
+        fontsize=9,
+    )
+    fig.tight_layout()
+    written = _save(fig, out_dir, "selection_arm_estimates")
     plt.close(fig)
     return written

@@ -6,11 +6,13 @@ then:        pull argmax_k  ô_k + c_k
              ô_k = detected overlap points / points drawn, over arm k's pulls
 ```
 Each round draws a batch without replacement from the chosen arm, weak-labels it (the pool's
-weak probabilities), detects overlap on it (`detection="history"`: SPEC §3 variant B with all
-earlier batches of this run as history, the reference; `"batch"`: the batch alone, variant A),
-updates the arm's estimate, and — every `eval_every` rounds and at the last — trains the
-strong probe on the weak soft labels of everything collected (and of the detected overlap
-points only) and evaluates it on test.
+weak probabilities), detects overlap on it by a detection rule (`history`, the reference loop
+and the default; `pooled`; `batch` — see `selection/estimators.py`), updates the arms'
+estimates under both estimators (`reference`: the rule's detections; `calibrated`: fixed
+thresholds from a calibration sample) — the one named by `estimator` drives the UCB index, the
+collected overlap set and the logged ratio, the other is logged beside it — and, every
+`eval_every` rounds and at the last, trains the strong probe on the weak soft labels of
+everything collected (and of the detected overlap points only) and evaluates it on test.
 
 Strategies:
 - `ucb` (the default): the reference exploration bonus c_k = sqrt(2 ln T) / n_k;
@@ -32,12 +34,21 @@ import numpy as np
 
 from w2sg.errors import W2SGError
 from w2sg.metrics import evaluate
-from w2sg.overlap.detect import Similarity, detect_overlap
+from w2sg.overlap.detect import OverlapResult
 from w2sg.probes.logistic import LogisticProbe
 from w2sg.selection.arms import Arm
+from w2sg.selection.estimators import (
+    DEFAULT_CALIBRATION_SIZE,
+    DEFAULT_DETECTION,
+    DEFAULT_ESTIMATOR,
+    ESTIMATORS,
+    CalibratedDetector,
+    calibration_sample,
+    check_names,
+    detect_batch,
+)
 
 Strategy = Literal["ucb", "ucb1", "random", "oracle"]
-Detection = Literal["history", "batch"]
 STRATEGIES: tuple[str, ...] = ("ucb", "ucb1", "random", "oracle")
 DEFAULT_STRATEGY = "ucb"
 
@@ -50,11 +61,15 @@ class RoundLog:
     arm: int
     arm_name: str
     batch_size: int
-    batch_overlap: int  # detected overlap points in this batch
+    batch_overlap: int  # overlap points in this batch, by the run's estimator
     n_collected: int
-    estimated_ratio: float  # detected overlap / collected, over all collected data
+    estimated_ratio: float  # overlap / collected over all collected data, by the estimator
     true_ratio: float | None  # reference-partition overlap share of collected data
     arm_estimates: tuple[float | None, ...]  # ô_k after this round (None: never pulled)
+    confidence_threshold: float  # t1 of the detection rule on this batch
+    overlap_threshold: float | None  # t2 of the detection rule (None: not split)
+    estimated_ratio_by: dict[str, float]  # the collected ratio under each estimator
+    arm_estimates_by: dict[str, tuple[float | None, ...]]  # ô_k under each estimator
     ucb_values: tuple[float, ...] | None  # the indices the choice maximised (UCB rounds)
     regret: float | None  # cumulative (best true density − pulled arm's), where known
     accuracy: float | None = None  # strong probe on all collected points
@@ -74,12 +89,14 @@ class SelectionResult:
     batch_size: int
     detection: str
     similarity: str
+    estimator: str
     arm_names: tuple[str, ...]
     true_densities: tuple[float | None, ...]
     rounds: tuple[RoundLog, ...]
     pulls: tuple[int, ...]
     stopped_early: str | None = None
     detector: str = "reference"
+    calibration: dict | None = None  # the calibrated estimator's thresholds, or why it failed
     collected: np.ndarray = field(default_factory=lambda: np.zeros(0, np.int64))  # draw order
     collected_overlap: np.ndarray = field(default_factory=lambda: np.zeros(0, np.int64))
 
@@ -124,15 +141,32 @@ class _Arms:
     order: list[np.ndarray]  # each arm's points in draw order
     taken: np.ndarray  # points drawn per arm
     pulls: np.ndarray
-    detected: np.ndarray  # detected overlap points per arm
+    detected: dict[str, np.ndarray]  # overlap points per arm, by estimator
 
     def remaining(self) -> np.ndarray:
         return np.array([len(o) for o in self.order]) - self.taken
 
-    def estimates(self) -> tuple[float | None, ...]:
+    def estimates(self, estimator: str) -> tuple[float | None, ...]:
         return tuple(
-            float(d / n) if n else None for d, n in zip(self.detected, self.taken, strict=True)
+            float(d / n) if n else None
+            for d, n in zip(self.detected[estimator], self.taken, strict=True)
         )
+
+
+@dataclass
+class _Collected:
+    """What a run has gathered: batches, the rule's labels, overlap under each estimator."""
+
+    batches: list[np.ndarray] = field(default_factory=list)
+    hard: list[np.ndarray] = field(default_factory=list)  # as the detection rule labelled
+    nonhard: list[np.ndarray] = field(default_factory=list)
+    overlap: dict[str, list[np.ndarray]] = field(
+        default_factory=lambda: {e: [] for e in ESTIMATORS}
+    )
+
+    def positions(self, key: str, estimator: str = "") -> np.ndarray:
+        parts = self.overlap[estimator] if key == "overlap" else getattr(self, key)
+        return np.concatenate([np.zeros(0, np.int64), *parts]).astype(np.int64)
 
 
 def run_selection(
@@ -145,8 +179,10 @@ def run_selection(
     strategy: str = DEFAULT_STRATEGY,
     rounds: int = 25,
     batch_size: int | None = None,
-    detection: Detection = "history",
-    similarity: Similarity | None = None,
+    detection: str = DEFAULT_DETECTION,
+    estimator: str = DEFAULT_ESTIMATOR,
+    similarity: str | None = None,
+    calibration_size: int = DEFAULT_CALIBRATION_SIZE,
     detector: str = "reference",
     pool_is_overlap: np.ndarray | None = None,
     eval_every: int = 1,
@@ -159,25 +195,22 @@ def run_selection(
     `pool_weak_probs` (n,) and `pool_acts` (n, d): the weak model's P(y=1) and the strong
     activations of the unlabelled pool; `arms` index into it. `pool_is_overlap` (n,) bool,
     optional: the reference partition, for the true overlap share of collected data.
-    `similarity`: None picks the variant's own ('dot' for history, 'abs_cosine' for batch).
+    `detection`: 'history' (reference), 'pooled' or 'batch'; `estimator`: 'reference' or
+    'calibrated' (see `selection/estimators.py`). `similarity`: None picks the rule's own
+    ('dot' for history and pooled, 'abs_cosine' for batch). The calibrated estimator runs
+    variant A (|cosine|, the offline detection that defines constructed arms) once, on a
+    sample of `calibration_size` points drawn equally from the arms.
     `detector`: the overlap score of `detect_overlap` ('reference' = SPEC §3).
     `eval_every`: evaluate the strong probe every k rounds (and at the last); 0 never.
-    The arms' draw order depends only on `seed`, so strategies given the same seed draw the
-    same points from an arm in the same order.
+    The arms' draw order and the calibration sample depend only on `seed`, so strategies
+    given the same seed draw the same points from an arm in the same order.
     """
     probs, acts, test_acts, test_labels = _check_inputs(
         pool_weak_probs, pool_acts, arms, test_acts, test_labels, pool_is_overlap
     )
     is_overlap = None if pool_is_overlap is None else np.asarray(pool_is_overlap, dtype=bool)
-    if strategy not in STRATEGIES:
-        raise W2SGError(f"unknown strategy {strategy!r}; choose from {', '.join(STRATEGIES)}")
-    if rounds < 1:
-        raise W2SGError(f"rounds must be at least 1, got {rounds}")
-    if eval_every < 0:
-        raise W2SGError(f"eval_every must be 0 (never) or a positive number, got {eval_every}")
-    if detection not in ("history", "batch"):
-        raise W2SGError(f"unknown detection mode {detection!r}; use 'history' or 'batch'")
-    sim: Similarity = similarity or ("dot" if detection == "history" else "abs_cosine")
+    _check_options(strategy, rounds, eval_every, detection, estimator)
+    sim = similarity or ("abs_cosine" if detection == "batch" else "dot")
     densities = [a.true_density for a in arms]
     known = all(d is not None for d in densities)
     if strategy == "oracle" and not known:
@@ -185,6 +218,11 @@ def run_selection(
     n = batch_size if batch_size is not None else default_batch_size(arms, rounds)
     if n < 1:
         raise W2SGError(f"batch_size must be at least 1, got {n}")
+    calibrated, calibration = _calibrate(
+        probs, acts, arms, calibration_size, "abs_cosine", False, detector, seed
+    )
+    if calibrated is None and estimator == "calibrated":
+        raise W2SGError(calibration["error"])
 
     arm_rng = np.random.default_rng([seed, 0])
     choice_rng = np.random.default_rng([seed, 1])
@@ -192,12 +230,10 @@ def run_selection(
         order=[arm_rng.permutation(a.indices) for a in arms],
         taken=np.zeros(len(arms), dtype=np.int64),
         pulls=np.zeros(len(arms), dtype=np.int64),
-        detected=np.zeros(len(arms), dtype=np.int64),
+        detected={e: np.zeros(len(arms), dtype=np.int64) for e in ESTIMATORS},
     )
-    collected: list[np.ndarray] = []
-    overlap_collected: list[np.ndarray] = []
+    got = _Collected()
     regret = 0.0 if known else None
-    best = max(densities) if known else None
     logs: list[RoundLog] = []
     stopped = None
     for t in range(1, rounds + 1):
@@ -205,37 +241,47 @@ def run_selection(
         if len(available) == 0:
             stopped = f"every arm ran dry after {t - 1} rounds"
             break
-        arm, ucb_values = _choose(strategy, state, available, densities, t, rounds, choice_rng)
-        batch = state.order[arm][state.taken[arm] : state.taken[arm] + n]
-        history = np.concatenate(collected) if collected and detection == "history" else None
-        result = detect_overlap(
-            probs[batch],
-            acts[batch],
-            similarity=sim,
-            strict_hard=detection == "history",
-            history_probs=None if history is None else probs[history],
-            history_acts=None if history is None else acts[history],
-            detector=detector,
+        arm, ucb_values = _choose(
+            strategy, state, estimator, available, densities, t, rounds, choice_rng
         )
+        batch = state.order[arm][state.taken[arm] : state.taken[arm] + n]
+        found = {
+            "reference": detect_batch(
+                detection,
+                probs,
+                acts,
+                batch,
+                hard_before=got.positions("hard"),
+                nonhard_before=got.positions("nonhard"),
+                similarity=sim,
+                detector=detector,
+            )
+        }
+        if calibrated is not None:
+            found["calibrated"] = calibrated.classify(probs[batch], acts[batch])
         state.taken[arm] += len(batch)
         state.pulls[arm] += 1
-        state.detected[arm] += len(result.overlap)
-        collected.append(batch)
-        overlap_collected.append(batch[result.overlap])
+        _collect(got, state, arm, batch, found)
         if regret is not None:
-            regret += float(best - densities[arm])  # type: ignore[operator]
-        all_idx = np.concatenate(collected)
-        ov_idx = np.concatenate(overlap_collected)
+            regret += float(max(densities) - densities[arm])  # type: ignore[operator, type-var]
+        all_idx = got.positions("batches")
+        ov_idx = got.positions("overlap", estimator)
         log = RoundLog(
             round=t,
             arm=int(arm),
             arm_name=arms[arm].name,
             batch_size=int(len(batch)),
-            batch_overlap=int(len(result.overlap)),
+            batch_overlap=int(len(found[estimator].overlap)),
             n_collected=int(len(all_idx)),
             estimated_ratio=float(len(ov_idx) / len(all_idx)),
             true_ratio=None if is_overlap is None else float(is_overlap[all_idx].mean()),
-            arm_estimates=state.estimates(),
+            arm_estimates=state.estimates(estimator),
+            confidence_threshold=float(found["reference"].confidence_threshold),
+            overlap_threshold=found["reference"].overlap_threshold,
+            estimated_ratio_by={
+                e: float(len(got.positions("overlap", e)) / len(all_idx)) for e in found
+            },
+            arm_estimates_by={e: state.estimates(e) for e in found},
             ucb_values=ucb_values,
             regret=regret,
             n_overlap_collected=int(len(ov_idx)),
@@ -263,20 +309,77 @@ def run_selection(
         batch_size=n,
         detection=detection,
         similarity=sim,
+        estimator=estimator,
         arm_names=tuple(a.name for a in arms),
         true_densities=tuple(densities),
         rounds=tuple(logs),
         pulls=tuple(int(p) for p in state.pulls),
         stopped_early=stopped,
         detector=detector,
-        collected=np.concatenate(collected).astype(np.int64),
-        collected_overlap=np.concatenate(overlap_collected).astype(np.int64),
+        calibration=calibration,
+        collected=got.positions("batches"),
+        collected_overlap=got.positions("overlap", estimator),
     )
+
+
+def _check_options(
+    strategy: str, rounds: int, eval_every: int, detection: str, estimator: str
+) -> None:
+    if strategy not in STRATEGIES:
+        raise W2SGError(f"unknown strategy {strategy!r}; choose from {', '.join(STRATEGIES)}")
+    if rounds < 1:
+        raise W2SGError(f"rounds must be at least 1, got {rounds}")
+    if eval_every < 0:
+        raise W2SGError(f"eval_every must be 0 (never) or a positive number, got {eval_every}")
+    check_names(detection, estimator)
+
+
+def _calibrate(
+    probs: np.ndarray,
+    acts: np.ndarray,
+    arms: Sequence[Arm],
+    size: int,
+    similarity: str,
+    strict_hard: bool,
+    detector: str,
+    seed: int,
+) -> tuple[CalibratedDetector | None, dict]:
+    """The calibrated estimator's fixed thresholds from a sample of the arms, or why not."""
+    sample = calibration_sample(arms, size, seed)
+    try:
+        cal = CalibratedDetector.fit(
+            probs[sample],
+            acts[sample],
+            similarity=similarity,
+            strict_hard=strict_hard,
+            detector=detector,
+        )
+    except W2SGError as err:
+        return None, {"error": str(err)}
+    return cal, cal.to_json()
+
+
+def _collect(
+    got: _Collected,
+    state: _Arms,
+    arm: int,
+    batch: np.ndarray,
+    found: dict[str, OverlapResult],
+) -> None:
+    """Add a detected batch to the collected set and to the arm's counts."""
+    ref = found["reference"]
+    got.batches.append(batch)
+    got.hard.append(batch[ref.hard_only])
+    got.nonhard.append(batch[np.concatenate([ref.overlap, ref.easy_only])])
+    for e, res in found.items():
+        state.detected[e][arm] += len(res.overlap)
+        got.overlap[e].append(batch[res.overlap])
 
 
 def _choose(
     strategy: str,
     state: _Arms,
+    estimator: str,
     available: np.ndarray,
     densities: list[float | None],
     t: int,
@@ -292,7 +395,7 @@ def _choose(
     unpulled = [k for k in available if state.pulls[k] == 0]
     if unpulled:  # the first K rounds: each arm once, in order
         return int(unpulled[0]), None
-    est = state.detected / np.maximum(state.taken, 1)
+    est = state.detected[estimator] / np.maximum(state.taken, 1)
     index = est + ucb_bonus(strategy, state.pulls, t, horizon)
     masked = np.full(len(index), -np.inf)
     masked[available] = index[available]
