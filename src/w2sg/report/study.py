@@ -162,7 +162,9 @@ def selection_markdown(sel: dict) -> list[str]:
     lines = [
         "## Choosing data sources (first split seed)",
         "",
-        f"{arms['kind'].capitalize()} arms: {', '.join(arms['names'])}. Final round, "
+        f"{arms['kind'].capitalize()} arms: {', '.join(arms['names'])}. Detection rule "
+        f"{sel.get('config', {}).get('detection', 'history')}, estimator "
+        f"{sel.get('config', {}).get('estimator', 'reference')}. Final round, "
         "mean over selection seeds:",
         "",
         "| strategy | true overlap ratio | estimated ratio | test accuracy | regret | pulls |",
