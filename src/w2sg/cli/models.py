@@ -161,25 +161,15 @@ def extract_command(
     """Embed a dataset (or one split of `w2sg run`) into the activation store; print a summary."""
     import numpy as np
 
+    from w2sg.cli.options import dataset_options
     from w2sg.data import load_dataset, own_test_pool
-    from w2sg.data.files import parse_label_map
     from w2sg.data.splits import SplitSizes, make_splits
     from w2sg.models.activations import get_activations
     from w2sg.models.cache import store_root
 
     wanted = _check_extract(layers, pooling, split, seed, max_length, dtype, batch_size, out)
     sizes = SplitSizes(weak_train=weak_train, strong_train=strong_train, val=val, test=test)
-    options = {
-        k: v
-        for k, v in {
-            "text_column": text_column,
-            "label_column": label_column,
-            "label_map": parse_label_map(label_map),
-            "source_column": source_column,
-            "data_dir": None if data_dir is None else str(data_dir),
-        }.items()
-        if v is not None
-    }
+    options = dataset_options(text_column, label_column, label_map, source_column, data_dir)
     ds = load_dataset(dataset, **options)
     if split != "all":  # exactly the cut of `w2sg run` (experiments.study.prepare_study)
         ds = getattr(make_splits(ds, sizes, seed, test_pool=own_test_pool(ds)), split)

@@ -6,8 +6,7 @@ from pathlib import Path
 
 import typer
 
-from w2sg.cli.options import comma_list
-from w2sg.data.files import parse_label_map
+from w2sg.cli.options import comma_list, dataset_options
 
 
 def _ints(text: str, what: str) -> tuple[int, ...]:
@@ -69,17 +68,7 @@ def run(
     from w2sg.experiments.study import run_study
     from w2sg.validate import check_output
 
-    options = {
-        k: v
-        for k, v in {
-            "text_column": text_column,
-            "label_column": label_column,
-            "label_map": parse_label_map(label_map),
-            "source_column": source_column,
-            "data_dir": None if data_dir is None else str(data_dir),
-        }.items()
-        if v is not None
-    }
+    options = dataset_options(text_column, label_column, label_map, source_column, data_dir)
     config = StudyConfig(
         dataset=dataset,
         weak_model=weak,
