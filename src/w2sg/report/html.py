@@ -103,9 +103,7 @@ def markdown_html(text: str) -> str:
                 i += 1
             out.append(f"<ul>{''.join(items)}</ul>")
             continue
-        elif line.startswith("!["):
-            pass  # figures are inlined separately
-        elif line.strip():
+        elif line.strip() and not line.startswith("!["):  # figures are inlined separately
             out.append(f"<p>{_inline(line)}</p>")
         i += 1
     return "\n".join(out)
