@@ -153,5 +153,15 @@ def run_cli(args: list[str] | None = None) -> int:
 
 
 def main() -> None:
-    """Entry point: exit with `run_cli`'s status; an error is one line, never a traceback."""
-    sys.exit(run_cli())
+    """Entry point: exit with `run_cli`'s status; an error is one line, never a traceback.
+
+    After Ctrl-C the process leaves at once with 130: a KeyboardInterrupt that surfaced inside
+    C code run through `PyRun_*` (pybind11, used by torch) leaves CPython flagged to kill
+    itself with SIGINT at exit even though w2sg handled it, which a parent sees as -2.
+    """
+    status = run_cli()
+    if status == 130:
+        sys.stdout.flush()
+        sys.stderr.flush()
+        os._exit(130)
+    sys.exit(status)
