@@ -24,7 +24,7 @@ from w2sg.experiments.study import prepare_study
 from w2sg.experiments.w2s import weak_to_strong
 from w2sg.overlap.detect import detect_overlap
 from w2sg.selection.arms import construct_arms
-from w2sg.selection.estimators import detect_batch
+from w2sg.selection.estimators import CalibratedDetector, calibration_sample, detect_batch
 from w2sg.selection.ucb import SelectionResult, default_batch_size, run_selection
 
 TOLERANCE = 0.15
@@ -91,6 +91,39 @@ def _target(stage_runs: list[dict], k: int) -> list[dict]:
     return out
 
 
+def _calibration_sizes(probs, acts, detection, seeds) -> list[dict]:
+    """Each arm's calibrated estimate (over all its points) by where the keys come from."""
+    print("\n## calibrated estimate of each arm by calibration sample (whole arm classified)")
+    print("| sample | seed | keys | estimate p=0.1 / p=0.9 | truth |")
+    print("| --- | --- | --- | --- | --- |")
+    out = []
+    n = len(probs)
+    for seed in seeds:
+        arms = construct_arms(detection.overlap, detection.easy_only, detection.hard_only,
+                              seed=seed)  # fmt: skip
+        union = np.concatenate([a.indices for a in arms])
+        rng = np.random.default_rng([seed, 2])
+        samples = {
+            "400 from the arms": np.concatenate(
+                [rng.choice(a.indices, 200, replace=False) for a in arms]
+            ),
+            f"all {len(union)} arm points": union,
+            "400 from the pool": calibration_sample(n, 400, seed),
+            "2000 from the pool": calibration_sample(n, 2000, seed),
+            f"the whole pool ({n})": calibration_sample(n, n, seed),
+        }
+        for name, sample in samples.items():
+            cal = CalibratedDetector.fit(probs[sample], acts[sample])
+            est = [len(cal.classify(probs[a.indices], acts[a.indices]).overlap) / a.size
+                   for a in arms]  # fmt: skip
+            truth = [a.true_density for a in arms]
+            print(f"| {name} | {seed} | {len(cal.keys)} | "
+                  f"{' / '.join(f'{e:.3f}' for e in est)} | "
+                  f"{' / '.join(f'{t:.3f}' for t in truth)} |")  # fmt: skip
+            out.append({"sample": name, "seed": seed, "keys": len(cal.keys), "estimates": est})
+    return out
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--out", type=Path, default=Path("/tmp/w2sg-selection-rules"))
@@ -122,6 +155,8 @@ def main() -> None:
         print(f"calibrated estimate / dense share after the first pulls (ucb): {target}")
         print(f"calibration: {[r['calibration'] for r in ucb_runs]}")
         report[estimator] = {"table": _table(stage), "ucb_target": target}
+
+    report["calibration_sizes"] = _calibration_sizes(probs, acts, detection, seeds)
 
     agree = []
     for seed in seeds:

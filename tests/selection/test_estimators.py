@@ -97,16 +97,16 @@ def test_calibrated_detector_freezes_thresholds_and_keys(two_batches) -> None:
     assert cal.to_json()["n_keys"] == len(fitted.hard_only)
 
 
-def test_calibration_sample_draws_equally_from_every_arm(pool) -> None:
-    _, _, types, _ = pool
-    sets = [np.nonzero(types == k)[0] for k in ("overlap", "easy_only", "hard_only")]
-    arms = construct_arms(*sets, seed=0)
-    sample = calibration_sample(arms, 60, seed=4)
-    assert [np.isin(sample, a.indices).sum() for a in arms] == [30, 30]
-    assert len(np.unique(sample)) == 60
-    np.testing.assert_array_equal(sample, calibration_sample(arms, 60, seed=4))
+def test_calibration_sample_is_the_whole_pool_or_a_uniform_sample_of_it() -> None:
+    np.testing.assert_array_equal(calibration_sample(50, 50, seed=4), np.arange(50))
+    np.testing.assert_array_equal(calibration_sample(50, 400, seed=4), np.arange(50))
+    sample = calibration_sample(1000, 60, seed=4)
+    assert len(np.unique(sample)) == 60 and sample.min() >= 0 and sample.max() < 1000
+    assert (np.diff(sample) > 0).all()  # sorted
+    np.testing.assert_array_equal(sample, calibration_sample(1000, 60, seed=4))
+    assert not np.array_equal(sample, calibration_sample(1000, 60, seed=5))
     with pytest.raises(W2SGError, match="calibration_size"):
-        calibration_sample(arms, 0, seed=0)
+        calibration_sample(1000, 0, seed=0)
 
 
 def test_unknown_rule_or_estimator_is_rejected() -> None:

@@ -45,7 +45,7 @@ def test_stage_runs_every_strategy_on_constructed_arms(stage: dict) -> None:
         np.mean([r["rounds"][-1]["arm_estimates_by"]["calibrated"][1] for r in
                  stage["strategies"]["ucb"]["runs"]])
     )  # fmt: skip
-    assert run0["calibration"]["sample_size"] == 400
+    assert run0["calibration"]["sample_size"] == 600  # the whole pool (at most 5,000 points)
     oracle = stage["strategies"]["oracle"]["summary"]
     assert oracle["final"]["regret"]["mean"] == 0.0
     final = {k: v["summary"]["final"] for k, v in stage["strategies"].items()}

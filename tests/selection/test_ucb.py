@@ -87,7 +87,7 @@ def test_calibrated_estimator_drives_the_index_when_chosen(pool, test_set) -> No
         "history",
         "dot",
     ]
-    assert out["calibration"]["sample_size"] == 400
+    assert out["calibration"]["sample_size"] == len(pool[0])  # the whole pool
     assert out["calibration"]["similarity"] == "abs_cosine"  # variant A, whatever the rule
 
 

@@ -36,7 +36,9 @@ def select(
         "calibrated (thresholds fixed once from a calibration sample).",
     ),
     calibration_size: int = typer.Option(
-        400, help="Points in the calibration sample, drawn equally from every arm."
+        5000,
+        help="Calibrated estimator: Algorithm 1 runs on the whole pool when it has at most "
+        "this many points, else on a random sample of this size.",
     ),
     eval_every: int = typer.Option(1, help="Train and test the strong probe every k rounds."),
     l2: float = typer.Option(1e-3, help="L2 penalty of the logistic probes."),

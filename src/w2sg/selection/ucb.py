@@ -198,8 +198,8 @@ def run_selection(
     `detection`: 'history' (reference), 'pooled' or 'batch'; `estimator`: 'reference' or
     'calibrated' (see `selection/estimators.py`). `similarity`: None picks the rule's own
     ('dot' for history and pooled, 'abs_cosine' for batch). The calibrated estimator runs
-    variant A (|cosine|, the offline detection that defines constructed arms) once, on a
-    sample of `calibration_size` points drawn equally from the arms.
+    variant A (|cosine|, the offline detection that defines constructed arms) once, on the
+    whole pool or, when it has more than `calibration_size` points, a random sample of it.
     `detector`: the overlap score of `detect_overlap` ('reference' = SPEC §3).
     `eval_every`: evaluate the strong probe every k rounds (and at the last); 0 never.
     The arms' draw order and the calibration sample depend only on `seed`, so strategies
@@ -219,7 +219,7 @@ def run_selection(
     if n < 1:
         raise W2SGError(f"batch_size must be at least 1, got {n}")
     calibrated, calibration = _calibrate(
-        probs, acts, arms, calibration_size, "abs_cosine", False, detector, seed
+        probs, acts, calibration_size, "abs_cosine", False, detector, seed
     )
     if calibrated is None and estimator == "calibrated":
         raise W2SGError(calibration["error"])
@@ -337,15 +337,14 @@ def _check_options(
 def _calibrate(
     probs: np.ndarray,
     acts: np.ndarray,
-    arms: Sequence[Arm],
     size: int,
     similarity: str,
     strict_hard: bool,
     detector: str,
     seed: int,
 ) -> tuple[CalibratedDetector | None, dict]:
-    """The calibrated estimator's fixed thresholds from a sample of the arms, or why not."""
-    sample = calibration_sample(arms, size, seed)
+    """The calibrated estimator's fixed thresholds from the pool (or a sample of it), or why not."""
+    sample = calibration_sample(len(probs), size, seed)
     try:
         cal = CalibratedDetector.fit(
             probs[sample],
