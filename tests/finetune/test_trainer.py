@@ -102,3 +102,24 @@ def test_minilm_lora_few_steps(texts_of) -> None:
     assert result.steps == 4 and all(c["val_auc"] is not None for c in result.curve)
     changed = {n for n, p in clf.named_parameters() if not torch.equal(p, before[n])}
     assert changed and all("lora_" in n or n.startswith("head.") for n in changed)
+
+
+def test_frozen_layers_in_bf16_give_the_same_weights_as_autocast(tiny, texts_of) -> None:
+    """Storing LoRA's frozen projections in bf16 (and not upcasting adapter inputs) is only a
+    speed-up: training gives bit-identical adapters and head to autocast on fp32 weights."""
+    texts, y = texts_of(32, 0)
+    config = TrainConfig(**{**FAST, "epochs": 1, "lr": 5e-3})
+    states = []
+    for compact in (True, False):
+        clf, tok = build_classifier(
+            tiny["bert"], ClassifierConfig(lora=True, rank=4), "cpu", seed=1, compact=compact
+        )
+        frozen = [m.weight.dtype for m in clf.modules() if isinstance(m, torch.nn.Linear)
+                  and not m.weight.requires_grad]  # fmt: skip
+        expect = clf.amp if compact and clf.amp is not None else torch.float32
+        assert frozen and set(frozen) == {expect}
+        train(clf, tok, texts, y.astype(float), texts, y.astype(float), config, LossSpec(), "cpu")
+        states.append(clf.trainable_state())
+    assert states[0].keys() == states[1].keys()
+    assert all(states[0][k].dtype == torch.float32 for k in states[0])
+    assert all(torch.equal(states[0][k], states[1][k]) for k in states[0])

@@ -29,7 +29,7 @@ def finetune(
     lora_dropout: float = typer.Option(0.0, help="LoRA dropout."),
     epochs: int = typer.Option(2, help="Epochs."),
     batch_size: int = typer.Option(32, help="Effective batch (gradient accumulation)."),
-    minibatch: int = typer.Option(16, help="Rows per forward pass (length-bucketed)."),
+    minibatch: int = typer.Option(8, help="Rows per forward pass (length-bucketed)."),
     weak_lr: float = typer.Option(5e-4, help="Learning rate of the weak model."),
     strong_lr: float = typer.Option(8e-5, help="Learning rate of students and ceiling."),
     eval_every: int = typer.Option(5, help="Evaluate on val every N optimizer steps."),

@@ -51,7 +51,7 @@ class FinetuneConfig:
     lora_dropout: float = 0.0
     epochs: int = 2
     batch_size: int = 32
-    minibatch: int = 16
+    minibatch: int = 8
     weak_lr: float = 5e-4
     strong_lr: float = 8e-5
     warmup_ratio: float = 0.1

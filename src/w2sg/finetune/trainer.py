@@ -29,7 +29,7 @@ class TrainConfig:
 
     epochs: int = 3
     batch_size: int = 32
-    minibatch: int = 16
+    minibatch: int = 8
     lr: float = 8e-5
     weight_decay: float = 0.1
     warmup_ratio: float = 0.1
@@ -77,13 +77,12 @@ class TrainResult:
 
 def autocast_for(device: str) -> Callable[[], AbstractContextManager]:
     """bf16 autocast on CUDA with bf16 and on CPUs with native bf16 kernels; none elsewhere."""
-    from w2sg.models.load import cpu_has_native_bf16
+    from w2sg.finetune.classifier import amp_dtype
 
-    if device.startswith("cuda") and torch.cuda.is_bf16_supported():
-        return lambda: torch.autocast("cuda", dtype=torch.bfloat16)
-    if device == "cpu" and cpu_has_native_bf16():
-        return lambda: torch.autocast("cpu", dtype=torch.bfloat16)
-    return nullcontext
+    dtype = amp_dtype(device)
+    if dtype is None:
+        return nullcontext
+    return lambda: torch.autocast(device.split(":")[0], dtype=dtype)
 
 
 def tokenize(tokenizer, texts, max_length: int) -> list[list[int]]:
