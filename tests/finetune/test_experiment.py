@@ -124,6 +124,15 @@ def test_bad_inputs_give_one_error_line(monkeypatch, capsys, csv_path, tiny) -> 
     assert "larger than the" in _error(
         monkeypatch, capsys, ["--batch-size", "64", "--weak-train", "40"]
     )
+    assert "unknown intervention 'bogus'" in _error(
+        monkeypatch, capsys, ["--intervention", "filter:knn,bogus"]
+    )
+    assert "give --strong-train above 50" in _error(
+        monkeypatch, capsys, ["--intervention", "filter:topo", "--strong-train", "50"]
+    )
+    assert "names one twice" in _error(
+        monkeypatch, capsys, ["--intervention", "confident,confident"]
+    )
     err = _error(
         monkeypatch, capsys,
         ["--dataset", csv_path, "--weak", tiny["distilbert"], "--strong", tiny["bert"],
@@ -153,3 +162,55 @@ def test_overlap_groups_and_trained_mixing(tmp_path, csv_path, tiny) -> None:
         assert all(0.0 <= m["accuracy"] <= 1.0 for m in mixes)
     else:
         assert "below the batch size" in mixes[0]["skipped"]
+
+
+def test_interventions_train_a_student_on_the_rows_and_labels_they_pick(
+    tmp_path, monkeypatch, csv_path, tiny
+) -> None:
+    """`--intervention` with a fine-tuned student: filter drops 10 % of strong_train, relabel
+    trains on the probe's labels, probe:* is the kNN probe's own test prediction."""
+    from w2sg.experiments.interventions import middle_layer
+    from w2sg.metrics import evaluate
+    from w2sg.models import get_activations
+    from w2sg.probes.interventions import InterventionOptions, probe_predictions
+
+    config = _config(csv_path, tiny, strong_train=80, test=40, losses=("xent",), s2s=0,
+                     interventions=("filter:logistic", "relabel:logistic", "probe:knn",
+                                    "confident"))  # fmt: skip
+    seen: list[tuple[int, np.ndarray]] = []
+    real_train = trainer_module.train
+
+    def spy(model, tok, texts, targets, *args, **kwargs):
+        seen.append((len(texts), np.asarray(targets, dtype=float).copy()))
+        return real_train(model, tok, texts, targets, *args, **kwargs)
+
+    monkeypatch.setattr(trainer_module, "train", spy)
+    results = run_finetune(config, tmp_path / "run", log=lambda _m: None)
+    seed = results["per_seed"][0]
+    assert set(seed["students"]) == {"xent", "filter:logistic", "relabel:logistic",
+                                     "probe:knn", "confident"}  # fmt: skip
+    info = seed["interventions"]
+    assert (info["filter:logistic"]["kept"], info["confident"]["kept"]) == (72, 40)
+    # weak, ceiling, xent, then filter (72 rows), relabel (80), confident (40); probe: no training
+    assert [n for n, _ in seen] == [48, 80, 80, 72, 80, 40]
+    weak_labels = seen[2][1]
+    assert not np.allclose(seen[4][1], weak_labels)  # relabel: the probe's labels
+    assert np.isin(seen[3][1], weak_labels).all()  # filter: a subset of the weak labels
+    assert set(results["students"]) >= {"filter:logistic", "probe:knn"}
+    assert "pgr" in seed["students"]["probe:knn"] and info["probe:knn"]["trained"] is False
+
+    # probe:knn's numbers are the kNN probe's own, on the middle layer's activations
+    from w2sg.experiments.finetune import prepare
+
+    _ds, seeds = prepare(config, lambda _m: None)
+    s = seeds[0].splits
+    layer = middle_layer(tiny["mpnet"])
+    acts = {part: get_activations(tiny["mpnet"], getattr(s, part), layers=(layer,),
+                                  max_length=24, progress=False)[layer]
+            for part in ("strong_train", "test")}  # fmt: skip
+    weak_probs = seen[2][1]
+    expect = probe_predictions("knn", acts["strong_train"], weak_probs, acts["test"],
+                               InterventionOptions())  # fmt: skip
+    assert seed["students"]["probe:knn"]["auc"] == pytest.approx(
+        evaluate(s.test.labels, expect)["auc"]
+    )

@@ -38,6 +38,11 @@ def finetune(
     overlap: bool = typer.Option(True, help="Group test accuracy by the overlap partition."),
     mixing: bool = typer.Option(False, help="Train students on mixes of overlap share q."),
     mixing_qs: str = typer.Option("0,0.5,1", help="Overlap shares q of the mixes."),
+    intervention: str = typer.Option(
+        "",
+        help="Probe interventions, each with a fine-tuned student (first --loss): "
+        "filter:knn|logistic|topo, relabel:…, probe:…, confident, overlap, overlap+hard.",
+    ),
     save_models: bool = typer.Option(False, help="Also store each model's trainable weights."),
     device: str = typer.Option("auto", help="auto | cpu | cuda[:N]."),
     out: Path = typer.Option(Path("runs/finetune"), help="Output folder."),
@@ -57,6 +62,7 @@ def finetune(
         batch_size=batch_size, minibatch=minibatch, weak_lr=weak_lr, strong_lr=strong_lr,
         eval_every=eval_every, patience=patience, max_length=max_length, overlap=overlap,
         mixing=mixing, mixing_qs=tuple(comma_list(mixing_qs, float, "--mixing-qs")),
+        interventions=tuple(comma_list(intervention, str, "--intervention")),
         save_models=save_models, device=device,
     )  # fmt: skip
     console = Console(stderr=True)

@@ -1,11 +1,12 @@
 """`w2sg finetune`: weak, students and ceiling trained for real (SPEC §1, §2, §7).
 
 dataset -> splits per seed -> weak model (ground truth) -> students (one per loss, on the weak
-model's soft labels) -> strong-to-strong -> ceiling -> overlap partition of strong_train and
-test -> results.json, curves figure, summary.md. Every trained model is a stage: its soft
-predictions on strong_train, val and test are stored under the w2sg cache, addressed by
-everything that produced them, so a rerun with another student loss reuses the weak model and
-the ceiling and a killed run resumes from its finished stages.
+model's soft labels) -> strong-to-strong -> ceiling -> interventions (a student per probe
+filter / relabel / selection, `w2sg.probes.interventions`) -> overlap partition of
+strong_train and test -> results.json, curves figure, summary.md. Every trained model is a
+stage: its soft predictions on strong_train, val and test are stored under the w2sg cache,
+addressed by everything that produced them, so a rerun with another student loss reuses the
+weak model and the ceiling and a killed run resumes from its finished stages.
 """
 
 from __future__ import annotations
@@ -62,6 +63,7 @@ class FinetuneConfig:
     overlap: bool = True
     mixing: bool = False
     mixing_qs: tuple[float, ...] = (0.0, 0.5, 1.0)
+    interventions: tuple[str, ...] = ()
     save_models: bool = False
     device: str = "auto"
     dataset_options: dict = field(default_factory=dict)
@@ -94,6 +96,18 @@ class FinetuneConfig:
             raise W2SGError("--mixing needs the overlap partition; drop --no-overlap")
         if any(not 0 <= q <= 1 for q in self.mixing_qs):
             raise W2SGError("mixing shares q must lie in [0, 1]")
+        from w2sg.probes.interventions import InterventionOptions, parse_intervention
+
+        parsed = [parse_intervention(x) for x in self.interventions]
+        if len({x.name for x in parsed}) != len(parsed):
+            raise W2SGError(f"--intervention names one twice: {list(self.interventions)}")
+        k = InterventionOptions().k
+        neighbours = [x.name for x in parsed if x.method in ("knn", "topo")]
+        if neighbours and self.strong_train <= k:
+            raise W2SGError(
+                f"{', '.join(neighbours)} use k={k} neighbours among strong_train's rows; "
+                f"give --strong-train above {k}"
+            )
         if self.device not in ("auto", "cpu") and not self.device.startswith("cuda"):
             raise W2SGError(f"device must be auto, cpu or cuda[:N], not {self.device!r}")
 
@@ -358,11 +372,80 @@ def run_seed(config: FinetuneConfig, data: SeedData, log: Log) -> dict:
         f"seed {data.seed}: weak {weak_m['accuracy']:.4f}, ceiling {ceil_m['accuracy']:.4f}, "
         + ", ".join(f"{n} {v['accuracy']:.4f}" for n, v in students.items())
     )
+    if config.interventions:
+        out["interventions"] = {}
+        for name, stage, info in interventions(config, data, weak, first_spec, log):
+            out["interventions"][name] = info
+            if stage is None:
+                continue
+            m = _model_json(stage, test_y)
+            students[name] = {**m, "pgr": _pgr_json(weak_m, m, ceil_m), "intervention": info}
+            out["curves"][name] = stage["curve"]
+            stages[name] = stage
     if config.overlap:
         out["overlap"], pool = overlap_by_partition(config, data, weak, ceiling, stages, log)
         if config.mixing:
             out["mixing"] = trained_mixing(config, data, weak, pool, (weak_m, ceil_m), log)
     return out
+
+
+def interventions(config: FinetuneConfig, data: SeedData, weak: dict, spec: LossSpec, log: Log):
+    """Each `--intervention` (SPEC §7) with a fine-tuned student: the probes are fitted to the
+    fine-tuned weak model's soft labels of strong_train on the strong model's frozen
+    activations (middle layer); `filter:*`, `relabel:*`, `confident`, `overlap`, `overlap+hard`
+    pick the rows and labels a student (the first `--loss`) trains on; `probe:*` is itself
+    the student (its test predictions). Yields (name, stage or None, info)."""
+    from w2sg.experiments.interventions import middle_layer
+    from w2sg.models import get_activations
+    from w2sg.probes.interventions import (
+        InterventionOptions,
+        parse_intervention,
+        probe_predictions,
+        training_set,
+    )
+
+    s = data.splits
+    layer = middle_layer(config.strong_model)
+    acts = {
+        part: get_activations(
+            config.strong_model, getattr(s, part), layers=(layer,),
+            max_length=config.max_length, device=config.device, progress=False,
+        )[layer]
+        for part in ("strong_train", "test")
+    }  # fmt: skip
+    weak_train = np.asarray(weak["probs"]["strong_train"], dtype=np.float64)
+    options = InterventionOptions()
+    for raw in config.interventions:
+        spec_i = parse_intervention(raw)
+        name = spec_i.name
+        if spec_i.kind == "none":
+            yield name, None, {"same_as": config.losses[0]}
+            continue
+        if spec_i.kind == "probe":
+            t0 = time.perf_counter()
+            test = probe_predictions(spec_i.method, acts["strong_train"], weak_train,
+                                     acts["test"], options)  # fmt: skip
+            stage = {"probs": {"test": np.clip(test, 0.0, 1.0)}, "curve": [], "best_step": None,
+                     "best_val_auc": None, "train_s": time.perf_counter() - t0,
+                     "key": stage_key(probe=name, weak=weak["key"], layer=layer)}  # fmt: skip
+            yield name, stage, {"layer": layer, "trained": False}
+            continue
+        chosen = training_set(spec_i, acts["strong_train"], weak_train, options)
+        info = {"layer": layer, "kept": chosen.n_kept, "of": len(weak_train), **chosen.info}
+        if chosen.n_kept < config.batch_size:
+            reason = f"{chosen.n_kept} rows kept, below the batch size {config.batch_size}"
+            log(f"seed {data.seed}: intervention {name} skipped: {reason}")
+            yield name, None, {**info, "skipped": reason}
+            continue
+        targets = weak_train.copy()
+        targets[chosen.indices] = chosen.labels
+        labels_digest = hashlib.sha256(np.ascontiguousarray(targets).tobytes()).hexdigest()
+        parent = stage_key(weak=weak["key"], intervention=name, layer=layer, labels=labels_digest)
+        stage = _train_stage(
+            config, data, f"student {name}", spec, "strong_train", targets,
+            weak["probs"]["val"], parent, log, rows=chosen.indices,
+        )  # fmt: skip
+        yield name, stage, info
 
 
 def trained_mixing(config, data: SeedData, weak, pool, ends, log: Log) -> list[dict]:
