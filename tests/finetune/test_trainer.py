@@ -123,3 +123,24 @@ def test_frozen_layers_in_bf16_give_the_same_weights_as_autocast(tiny, texts_of)
     assert states[0].keys() == states[1].keys()
     assert all(states[0][k].dtype == torch.float32 for k in states[0])
     assert all(torch.equal(states[0][k], states[1][k]) for k in states[0])
+
+
+def test_minibatches_respect_the_row_cap_and_the_token_budget() -> None:
+    from w2sg.finetune.trainer import _minibatches
+
+    rng = np.random.default_rng(0)
+    ids = [[0] * int(n) for n in rng.integers(3, 60, size=200)]
+    batch = rng.permutation(200)[:32]
+    for size, budget in ((8, None), (32, 256), (4, 512), (32, 10)):
+        groups = _minibatches(ids, batch, size, budget)
+        np.testing.assert_array_equal(np.sort(np.concatenate(groups)), np.sort(batch))
+        for g in groups:
+            longest = max(len(ids[i]) for i in g)
+            assert len(g) <= size
+            assert budget is None or len(g) == 1 or len(g) * longest <= budget
+        lengths = [len(ids[i]) for g in groups for i in g]
+        assert lengths == sorted(lengths)  # bucketed by length
+    # short rows share one pass; rows longer than half the budget go alone
+    short_and_long = [[0] * 2] * 16 + [[0] * 50] * 2
+    groups = _minibatches(short_and_long, np.arange(18), 32, 64)
+    assert [len(g) for g in groups] == [16, 1, 1]

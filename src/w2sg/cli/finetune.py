@@ -27,11 +27,13 @@ def finetune(
     lora_rank: int = typer.Option(8, help="LoRA rank."),
     lora_alpha: float = typer.Option(16.0, help="LoRA alpha."),
     lora_dropout: float = typer.Option(0.0, help="LoRA dropout."),
-    epochs: int = typer.Option(2, help="Epochs."),
+    epochs: int = typer.Option(3, help="Epochs (SPEC §7: 3)."),
     batch_size: int = typer.Option(32, help="Effective batch (gradient accumulation)."),
     minibatch: int = typer.Option(8, help="Rows per forward pass (length-bucketed)."),
     weak_lr: float = typer.Option(5e-4, help="Learning rate of the weak model."),
-    strong_lr: float = typer.Option(8e-5, help="Learning rate of students and ceiling."),
+    strong_lr: float = typer.Option(
+        5e-4, help="Learning rate of students and ceiling (SPEC §7 publishes 8e-5; see README)."
+    ),
     eval_every: int = typer.Option(5, help="Evaluate on val every N optimizer steps."),
     patience: int = typer.Option(None, help="Early stopping after N evaluations without gain."),
     max_length: int = typer.Option(128, help="Token limit per text."),

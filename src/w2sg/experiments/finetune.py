@@ -50,11 +50,11 @@ class FinetuneConfig:
     lora_rank: int = 8
     lora_alpha: float = 16.0
     lora_dropout: float = 0.0
-    epochs: int = 2
+    epochs: int = 3
     batch_size: int = 32
     minibatch: int = 8
     weak_lr: float = 5e-4
-    strong_lr: float = 8e-5
+    strong_lr: float = 5e-4
     warmup_ratio: float = 0.1
     weight_decay: float = 0.1
     eval_every: int = 5

@@ -214,6 +214,8 @@ def _targets_or_error(base: nn.Module, name: str) -> list[str]:
 
 
 def _with_lora(base: nn.Module, config: ClassifierConfig, name: str) -> nn.Module:
+    import warnings
+
     from peft import LoraConfig, get_peft_model
 
     targets = _targets_or_error(base, name)
@@ -224,4 +226,8 @@ def _with_lora(base: nn.Module, config: ClassifierConfig, name: str) -> nn.Modul
         target_modules=targets,
         bias="none",
     )
-    return get_peft_model(base, lora)
+    with warnings.catch_warnings():  # peft 0.21 asks transformers 5 a deprecated question
+        warnings.filterwarnings(
+            "ignore", message=".*is_gradient_checkpointing", category=FutureWarning
+        )
+        return get_peft_model(base, lora)

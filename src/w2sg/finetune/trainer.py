@@ -30,6 +30,7 @@ class TrainConfig:
     epochs: int = 3
     batch_size: int = 32
     minibatch: int = 8
+    minibatch_tokens: int | None = None
     lr: float = 8e-5
     weight_decay: float = 0.1
     warmup_ratio: float = 0.1
@@ -44,6 +45,8 @@ class TrainConfig:
             raise W2SGError(f"epochs must be >= 1, not {self.epochs}")
         if self.batch_size < 1 or self.minibatch < 1:
             raise W2SGError("batch_size and minibatch must be >= 1")
+        if self.minibatch_tokens is not None and self.minibatch_tokens < 1:
+            raise W2SGError(f"minibatch_tokens must be >= 1, not {self.minibatch_tokens}")
         if not self.lr > 0:
             raise W2SGError(f"learning rate must be > 0, not {self.lr}")
         if self.weight_decay < 0 or not 0 <= self.warmup_ratio < 1:
@@ -61,7 +64,11 @@ class TrainConfig:
             raise W2SGError(f"batch size {self.batch_size} is larger than the {n_train} train rows")
 
     def to_json(self) -> dict:
-        return asdict(self)
+        """The options (no token budget: left out, so stages stored before it existed match)."""
+        out = asdict(self)
+        if out["minibatch_tokens"] is None:
+            del out["minibatch_tokens"]
+        return out
 
 
 @dataclass
@@ -101,10 +108,23 @@ def _collate(ids: list[list[int]], rows: np.ndarray, pad: int, device: str):
     return x.to(device), mask.to(device)
 
 
-def _minibatches(ids: list[list[int]], batch: np.ndarray, size: int) -> list[np.ndarray]:
-    """Split one effective batch into minibatches of similar length (little padding)."""
+def _minibatches(
+    ids: list[list[int]], batch: np.ndarray, size: int, max_tokens: int | None = None
+) -> list[np.ndarray]:
+    """Split one effective batch into minibatches of similar length (little padding): at most
+    `size` rows each and, with `max_tokens`, at most that many padded tokens (rows × the
+    longest row) unless a single row is longer. The gradient is the same for any split."""
     order = batch[np.argsort([len(ids[i]) for i in batch], kind="stable")]
-    return [order[k : k + size] for k in range(0, len(order), size)]
+    if max_tokens is None:
+        return [order[k : k + size] for k in range(0, len(order), size)]
+    out, start = [], 0
+    for end in range(1, len(order) + 1):  # ascending lengths: row end-1 is the group's longest
+        rows = end - start
+        if rows > 1 and (rows > size or rows * len(ids[order[end - 1]]) > max_tokens):
+            out.append(order[start : end - 1])
+            start = end - 1
+    out.append(order[start:])
+    return out
 
 
 @torch.no_grad()
@@ -197,7 +217,7 @@ def train(
             batch = perm[b * config.batch_size : (b + 1) * config.batch_size]
             opt.zero_grad(set_to_none=True)
             batch_loss = 0.0
-            for rows in _minibatches(ids, batch, config.minibatch):
+            for rows in _minibatches(ids, batch, config.minibatch, config.minibatch_tokens):
                 x, mask = _collate(ids, rows, pad, device)
                 with autocast():
                     logits = model(x, mask)
