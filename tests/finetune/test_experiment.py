@@ -155,6 +155,12 @@ def test_overlap_groups_and_trained_mixing(tmp_path, csv_path, tiny) -> None:
     assert sum(ov["strong_train"][k] for k in ("n_overlap", "n_easy_only", "n_hard_only")) == 96
     assert sum(ov["test"][k] for k in ("n_overlap", "n_easy_only", "n_hard_only")) == 40
     assert set(ov["test_accuracy_by_group"]) == {"weak", "ceiling", "xent"}
+    for model, groups in ov["test_accuracy_by_group"].items():
+        for g, acc in groups.items():
+            assert results["overlap_groups"][model][g]["mean"] == acc
+    assert "Test accuracy by overlap group (mean ± std over 1 seed(s)" in (
+        tmp_path / "m" / "summary.md"
+    ).read_text()
     mixes = seed["mixing"]
     if "skipped" not in mixes[0]:
         assert [m["mix"] for m in mixes] == ["q=0.0", "q=1.0", "random"]
@@ -214,3 +220,25 @@ def test_interventions_train_a_student_on_the_rows_and_labels_they_pick(
     assert seed["students"]["probe:knn"]["auc"] == pytest.approx(
         evaluate(s.test.labels, expect)["auc"]
     )
+
+
+def test_assemble_gives_spread_over_seeds_for_students_and_overlap_groups() -> None:
+    from w2sg.experiments.finetune import assemble
+
+    def run(seed: int, acc: float, ov: float) -> dict:
+        m = {"accuracy": acc, "auc": acc + 0.1}
+        return {
+            "seed": seed, "weak": m, "w2s": m, "ceiling": m, "pgr": {"accuracy": 0.5, "auc": 0.5},
+            "students": {"xent": {**m, "pgr": {"accuracy": acc, "auc": None}}},
+            "overlap": {"test": {"n_overlap": 10 + seed, "n_easy_only": 5, "n_hard_only": 5},
+                        "test_accuracy_by_group": {"xent": {"overlap": ov, "easy_only": None,
+                                                            "hard_only": 0.5}}},
+        }  # fmt: skip
+
+    out = assemble([run(0, 0.6, 0.8), run(1, 0.8, 0.9)])
+    assert out["students"]["xent"]["accuracy"]["mean"] == pytest.approx(0.7)
+    assert out["students"]["xent"]["accuracy"]["std"] == pytest.approx(0.1)
+    assert out["students"]["xent"]["pgr"]["auc"]["mean"] is None
+    g = out["overlap_groups"]["xent"]
+    assert g["overlap"]["mean"] == pytest.approx(0.85) and g["overlap"]["n"] == 10.5
+    assert g["easy_only"]["mean"] is None and g["hard_only"]["std"] == 0.0

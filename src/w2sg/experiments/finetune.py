@@ -611,5 +611,15 @@ def assemble(runs: list[dict]) -> dict:
             "pgr": {m: _stats([p["pgr"][m] for p in per]) for m in ("accuracy", "auc")},
         }
     out["students"] = students
+    if all("overlap" in r for r in runs):
+        groups = runs[0]["overlap"]["test_accuracy_by_group"]
+        out["overlap_groups"] = {
+            model: {
+                g: _stats([r["overlap"]["test_accuracy_by_group"][model][g] for r in runs])
+                | {"n": _stats([r["overlap"]["test"][f"n_{g}"] for r in runs])["mean"]}
+                for g in groups[model]
+            }
+            for model in groups
+        }  # fmt: skip
     out["per_seed"] = runs
     return out

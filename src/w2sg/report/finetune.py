@@ -27,6 +27,13 @@ def _f(x) -> str:
     return "n/a" if x is None else f"{x:.4f}"
 
 
+def _pm(stats: dict) -> str:
+    """'mean ± std' of a stats block, or n/a."""
+    if stats.get("mean") is None:
+        return "n/a"
+    return f"{stats['mean']:.4f} ± {stats['std']:.4f}"
+
+
 def summary_markdown(results: dict) -> str:
     """A short human summary: the three models, each student with its PGR, overlap groups."""
     c = results["config"]
@@ -47,17 +54,20 @@ def summary_markdown(results: dict) -> str:
         lines.append(
             f"| student {name} | {_f(st['accuracy']['mean'])} | {_f(st['accuracy']['std'])} | "
             f"{_f(st['auc']['mean'])} | {_f(st['auc']['std'])} | "
-            f"{_f(st['pgr']['accuracy']['mean'])} | {_f(st['pgr']['auc']['mean'])} |"
+            f"{_pm(st['pgr']['accuracy'])} | {_pm(st['pgr']['auc'])} |"
         )
-    first = results["per_seed"][0]
-    if "overlap" in first:
-        ov = first["overlap"]
-        lines += ["", f"Test accuracy by overlap group (seed {first['seed']}; test groups "
-                  f"{ov['test']}):", "", "| model | overlap | easy_only | hard_only |",
+    if "overlap_groups" in results:
+        n_seeds = len(results["per_seed"])
+        groups = results["overlap_groups"]
+        first = next(iter(groups.values()))
+        sizes = ", ".join(f"{g} {first[g]['n']:.0f}" for g in first)
+        lines += ["", f"Test accuracy by overlap group (mean ± std over {n_seeds} seed(s); "
+                  f"mean test points per group: {sizes}):", "",
+                  "| model | overlap | easy_only | hard_only |",
                   "| --- | --- | --- | --- |"]  # fmt: skip
-        for name, g in ov["test_accuracy_by_group"].items():
-            lines.append(f"| {name} | {_f(g['overlap'])} | {_f(g['easy_only'])} | "
-                         f"{_f(g['hard_only'])} |")  # fmt: skip
+        for name, g in groups.items():
+            cells = " | ".join(_pm(g[k]) for k in ("overlap", "easy_only", "hard_only"))
+            lines.append(f"| {name} | {cells} |")
     lines += ["", f"Wall time: {results['timings']['total_s']:.0f} s. Figure: curves.png."]
     return "\n".join(lines) + "\n"
 
@@ -66,7 +76,9 @@ def write_finetune_report(results: dict, out_dir: str | Path) -> None:
     """curves.png/svg (first seed) and summary.md beside results.json."""
     out = Path(out_dir)
     c = results["config"]
-    curves_figure(results["per_seed"][0]["curves"], out,
-                  f"{c['dataset']}: {c['weak_model']} -> {c['strong_model']}")  # fmt: skip
+    first = results["per_seed"][0]
+    title = (f"{c['dataset']}: {c['weak_model']} -> {c['strong_model']} "
+             f"(seed {first['seed']} of {len(results['per_seed'])})")  # fmt: skip
+    curves_figure(first["curves"], out, title)
     text = summary_markdown(results)
     write_atomic(out / "summary.md", lambda tmp: tmp.write_text(text))
