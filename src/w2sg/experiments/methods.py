@@ -1,8 +1,8 @@
 """The methods a sweep can run: one registry entry each (name -> config dataclass + runner).
 
-A method is what one sweep cell does on one dataset, (weak, strong) pair and seed: today the
-probe-mode study (`w2sg run`); fine-tune mode, interventions and weak supervision plug in the
-same way, with one `register(Method(...))` call. The sweep only needs:
+A method is what one sweep cell does on one dataset, (weak, strong) pair and seed: the
+probe-mode study (`w2sg run`) and fine-tune mode (`w2sg finetune`); others plug in the same
+way, with one `register(Method(...))` call. The sweep only needs:
 - `make_config(point, params)`: the method's config dataclass for one grid point (validated
   by the dataclass itself, before any work);
 - `run(config, out_dir) -> dict`: do the work, write results.json into `out_dir`, return it;
@@ -39,7 +39,6 @@ class Method:
     """One kind of cell: how to build its config from the grid and how to run it."""
 
     name: str
-    config_type: type
     make_config: Callable[[GridPoint, Mapping[str, Any]], Any]
     run: Callable[[Any, Path], dict]
     warm: Callable[[Any], None] | None = None
@@ -143,7 +142,6 @@ def _study_warm_key(config) -> Hashable:
 register(
     Method(
         name="study",
-        config_type=StudyConfig,
         make_config=_study_config,
         run=_study_run,
         warm=_study_warm,
@@ -152,3 +150,43 @@ register(
     )
 )
 
+
+
+# --------------------------------------------------------------------------- fine-tune mode
+
+
+def _finetune_config(point: GridPoint, params: Mapping[str, Any]):
+    from w2sg.experiments.finetune import FinetuneConfig
+
+    return dataclass_from(
+        FinetuneConfig,
+        params,
+        dataset=point.dataset,
+        weak_model=point.weak,
+        strong_model=point.strong,
+        seeds=(point.seed,),
+        dataset_options=dict(point.dataset_options),
+    )
+
+
+def _finetune_run(config, out_dir: Path) -> dict:
+    from w2sg.experiments.finetune import run_finetune
+
+    lines: list[str] = []
+    try:
+        return run_finetune(config, out_dir, log=lines.append)
+    finally:
+        Path(out_dir).mkdir(parents=True, exist_ok=True)
+        (Path(out_dir) / "log.txt").write_text("\n".join(lines) + "\n")
+
+
+register(
+    Method(
+        name="finetune",
+        make_config=_finetune_config,
+        run=_finetune_run,
+        num_cpus=2,
+        description="fine-tune mode (w2sg finetune): trained weak, students and ceiling; "
+        "cells that differ only in the student loss share the weak model and the ceiling",
+    )
+)
