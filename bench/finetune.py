@@ -45,7 +45,8 @@ def lean(args, train, val) -> tuple[float, float]:
 
     clf, tok = build_classifier(args.model, ClassifierConfig(lora=True), "cpu", seed=0)
     config = TrainConfig(epochs=args.epochs, batch_size=32, minibatch=args.minibatch,
-                         lr=args.lr, eval_every=10**6, max_length=args.max_length)  # fmt: skip
+                         minibatch_tokens=args.minibatch_tokens, lr=args.lr,
+                         eval_every=10**6, max_length=args.max_length)  # fmt: skip
     t = time.perf_counter()
     result = fit(clf, tok, train.texts, train.labels.astype(float), val.texts[:2],
                  np.array([0.0, 1.0]), config, LossSpec(), "cpu")  # fmt: skip
@@ -123,6 +124,8 @@ def main() -> None:
     p.add_argument("--epochs", type=int, default=1)
     p.add_argument("--lr", type=float, default=5e-4)
     p.add_argument("--minibatch", type=int, default=8)
+    p.add_argument("--minibatch-tokens", type=int, default=None,
+                   help="token budget per forward pass (rows capped by --minibatch)")
     p.add_argument("--max-length", type=int, default=64)
     args = p.parse_args()
     train, val = data(args.n, args.val)
@@ -139,8 +142,9 @@ def main() -> None:
     print(f"model {args.model}, {args.n} examples × {args.epochs} epoch(s), LoRA r 8, "
           f"effective batch 32, same dtype, best of {args.repeats} interleaved rounds, "
           f"load {os.getloadavg()[0]:.1f}")  # fmt: skip
-    print(f"  w2sg trainer (minibatch {args.minibatch}, bucketed): {ours[0]:7.2f} examples/s, "
-          f"val AUC {ours[1]:.4f}")  # fmt: skip
+    budget = f", ≤ {args.minibatch_tokens} tokens" if args.minibatch_tokens else ""
+    print(f"  w2sg trainer (minibatch {args.minibatch}{budget}, bucketed): "
+          f"{ours[0]:7.2f} examples/s, val AUC {ours[1]:.4f}")  # fmt: skip
     print(f"  HF Trainer (batch 1 × 32 accumulation):    {ref[0]:7.2f} examples/s, "
           f"val AUC {ref[1]:.4f}")  # fmt: skip
     print(f"  speed-up {ours[0] / ref[0]:.1f}× (target ≥ 5×); AUC difference "
