@@ -242,3 +242,30 @@ def test_assemble_gives_spread_over_seeds_for_students_and_overlap_groups() -> N
     g = out["overlap_groups"]["xent"]
     assert g["overlap"]["mean"] == pytest.approx(0.85) and g["overlap"]["n"] == 10.5
     assert g["easy_only"]["mean"] is None and g["hard_only"]["std"] == 0.0
+
+
+def test_cli_defaults_are_the_config_defaults() -> None:
+    """`w2sg finetune` with no options builds FinetuneConfig() (the options are declared for
+    typer beside the dataclass; this keeps the two from drifting apart)."""
+    import dataclasses
+    import inspect
+
+    from w2sg.cli.finetune import finetune
+
+    defaults = {f.name: f.default for f in dataclasses.fields(FinetuneConfig)
+                if f.default is not dataclasses.MISSING}  # fmt: skip
+    renamed = {"weak": "weak_model", "strong": "strong_model", "loss": "losses",
+               "intervention": "interventions"}  # fmt: skip
+    checked = 0
+    for name, param in inspect.signature(finetune).parameters.items():
+        field = renamed.get(name, name)
+        if field not in defaults:
+            continue
+        cli = param.default.default
+        want = defaults[field]
+        if isinstance(want, tuple):
+            want = ",".join(str(x).rstrip("0").rstrip(".") if isinstance(x, float) else str(x)
+                            for x in want)  # fmt: skip
+        assert cli == want, (name, cli, want)
+        checked += 1
+    assert checked >= 25
