@@ -98,6 +98,7 @@ COMMAND_CASES: list[tuple[str, list[str], str]] = [
     ("select-negative-seed", ["select", "--seeds=-1"], "--seeds"),
     ("select-negative-split-seed", ["select", "--split-seed", "-1"], "--split-seed"),
     ("extract-negative-seed", [*EXTRACT, "--seed", "-1"], "--seed"),
+    ("extract-seed-without-split", [*EXTRACT, "--seed", "3"], "without --split"),
     ("mechanism-negative-seed", ["synth", "mechanism", "--seed", "-1"], "seed"),
     ("grid-negative-seed", ["synth", "detect", "--seed", "-1"], "seed"),
     ("data-show-negative-seed", ["data", "show", "{tiny}", "--seed", "-1"], "--seed"),

@@ -141,7 +141,9 @@ def extract_command(
     split: str = typer.Option(
         "all", help="all, or one split `w2sg run` cuts: weak_train, strong_train, val, test."
     ),
-    seed: int = typer.Option(0, help="Split seed (as `w2sg run --seeds`)."),
+    seed: int = typer.Option(
+        None, help="Split seed (as `w2sg run --seeds`; with --split only). Default 0."
+    ),
     weak_train: int = typer.Option(_run_default("weak_train"), help="As `w2sg run`."),
     strong_train: int = typer.Option(_run_default("strong_train"), help="As `w2sg run`."),
     val: int = typer.Option(_run_default("val"), help="As `w2sg run`."),
@@ -168,6 +170,7 @@ def extract_command(
     from w2sg.models.cache import store_root
 
     wanted = _check_extract(layers, pooling, split, seed, max_length, dtype, batch_size, out)
+    seed = 0 if seed is None else seed
     sizes = SplitSizes(weak_train=weak_train, strong_train=strong_train, val=val, test=test)
     options = dataset_options(text_column, label_column, label_map, source_column, data_dir)
     ds = load_dataset(dataset, **options)
@@ -203,7 +206,7 @@ def _check_extract(
     layers: str,
     pooling: str,
     split: str,
-    seed: int,
+    seed: int | None,
     max_length: int | None,
     dtype: str,
     batch_size: int | None,
@@ -223,7 +226,10 @@ def _check_extract(
         raise W2SGError("--layers: give at least one layer, e.g. -1 (the last)")
     v.choice(pooling, "--pooling", ("auto", *POOLINGS))
     v.choice(split, "--split", ("all", *SPLIT_NAMES))
-    v.seed(seed, "--seed")
+    if seed is not None:
+        v.seed(seed, "--seed")
+        if split == "all":
+            raise W2SGError("--seed picks the split of --split; without --split it does nothing")
     if max_length is not None:
         v.positive(max_length, "--max-length")
     v.choice(dtype, "--dtype", DTYPES)
