@@ -95,9 +95,10 @@ def dataclass_from(cls: type, params: Mapping[str, Any], **fixed: Any) -> Any:
 # --------------------------------------------------------------------------- the study
 
 
-def _study_config(point: GridPoint, params: Mapping[str, Any]) -> StudyConfig:
+def config_at(cls: type, point: GridPoint, params: Mapping[str, Any]) -> Any:
+    """A method config for one grid point: the grid owns dataset, models and seed."""
     return dataclass_from(
-        StudyConfig,
+        cls,
         params,
         dataset=point.dataset,
         weak_model=point.weak,
@@ -107,15 +108,24 @@ def _study_config(point: GridPoint, params: Mapping[str, Any]) -> StudyConfig:
     )
 
 
-def _study_run(config, out_dir: Path) -> dict:
-    from w2sg.experiments.study import run_study
-
+def run_logged(runner: Callable[..., dict], config: Any, out_dir: Path) -> dict:
+    """`runner(config, out_dir, log=...)` with its log lines kept in `out_dir/log.txt`."""
     lines: list[str] = []
     try:
-        return run_study(config, out_dir, log=lines.append)
+        return runner(config, out_dir, log=lines.append)
     finally:
         Path(out_dir).mkdir(parents=True, exist_ok=True)
         (Path(out_dir) / "log.txt").write_text("\n".join(lines) + "\n")
+
+
+def _study_config(point: GridPoint, params: Mapping[str, Any]) -> StudyConfig:
+    return config_at(StudyConfig, point, params)
+
+
+def _study_run(config, out_dir: Path) -> dict:
+    from w2sg.experiments.study import run_study
+
+    return run_logged(run_study, config, out_dir)
 
 
 def _study_warm(config) -> None:
@@ -158,26 +168,13 @@ register(
 def _finetune_config(point: GridPoint, params: Mapping[str, Any]):
     from w2sg.experiments.finetune import FinetuneConfig
 
-    return dataclass_from(
-        FinetuneConfig,
-        params,
-        dataset=point.dataset,
-        weak_model=point.weak,
-        strong_model=point.strong,
-        seeds=(point.seed,),
-        dataset_options=dict(point.dataset_options),
-    )
+    return config_at(FinetuneConfig, point, params)
 
 
 def _finetune_run(config, out_dir: Path) -> dict:
     from w2sg.experiments.finetune import run_finetune
 
-    lines: list[str] = []
-    try:
-        return run_finetune(config, out_dir, log=lines.append)
-    finally:
-        Path(out_dir).mkdir(parents=True, exist_ok=True)
-        (Path(out_dir) / "log.txt").write_text("\n".join(lines) + "\n")
+    return run_logged(run_finetune, config, out_dir)
 
 
 register(
