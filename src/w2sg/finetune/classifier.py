@@ -77,13 +77,9 @@ def lora_target_modules(model: nn.Module) -> list[str]:
 def amp_dtype(device: str) -> torch.dtype | None:
     """bf16 where the hardware computes it natively (CUDA with bf16; CPUs with AVX512-BF16 or
     AMX); None (fp32 throughout) elsewhere."""
-    from w2sg.models.load import cpu_has_native_bf16
+    from w2sg.models.load import resolve_dtype
 
-    if device.startswith("cuda") and torch.cuda.is_bf16_supported():
-        return torch.bfloat16
-    if device == "cpu" and cpu_has_native_bf16():
-        return torch.bfloat16
-    return None
+    return torch.bfloat16 if resolve_dtype("auto", device) == "bfloat16" else None
 
 
 class SequenceClassifier(nn.Module):

@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable
-from contextlib import AbstractContextManager, nullcontext
 from dataclasses import asdict, dataclass, field, replace
 
 import numpy as np
@@ -82,16 +81,6 @@ class TrainResult:
     examples: int = 0
 
 
-def autocast_for(device: str) -> Callable[[], AbstractContextManager]:
-    """bf16 autocast on CUDA with bf16 and on CPUs with native bf16 kernels; none elsewhere."""
-    from w2sg.finetune.classifier import amp_dtype
-
-    dtype = amp_dtype(device)
-    if dtype is None:
-        return nullcontext
-    return lambda: torch.autocast(device.split(":")[0], dtype=dtype)
-
-
 def tokenize(tokenizer, texts, max_length: int) -> list[list[int]]:
     """Token ids per text, truncated, unpadded (batches pad to their own longest row)."""
     enc = tokenizer([str(t) for t in texts], truncation=True, max_length=max_length)
@@ -134,12 +123,10 @@ def predict(model, ids: list[list[int]], pad: int, device: str, batch: int = 64)
     model.eval()
     order = np.argsort([-len(x) for x in ids], kind="stable")
     out = np.empty(len(ids), dtype=np.float64)
-    autocast = autocast_for(device)
     for k in range(0, len(order), batch):
         rows = order[k : k + batch]
         x, mask = _collate(ids, rows, pad, device)
-        with autocast():
-            logits = model(x, mask)
+        logits = model(x, mask)  # the classifier runs its own autocast
         out[rows] = torch.softmax(logits.float(), dim=-1)[:, 1].cpu().numpy()
     model.train(was_training)
     return out
@@ -204,7 +191,6 @@ def train(
     sched = _schedule(opt, warmup, total)
     if spec.warmup_steps is None:  # the auxiliary weight ramps over the schedule's warm-up
         spec = replace(spec, warmup_steps=warmup)
-    autocast = autocast_for(device)
     rng = np.random.default_rng(config.seed)
     targets = torch.tensor(y, dtype=torch.float32)
     state, result = LossState(), TrainResult()
@@ -219,8 +205,7 @@ def train(
             batch_loss = 0.0
             for rows in _minibatches(ids, batch, config.minibatch, config.minibatch_tokens):
                 x, mask = _collate(ids, rows, pad, device)
-                with autocast():
-                    logits = model(x, mask)
+                logits = model(x, mask)
                 value, state = compute_loss(spec, logits, targets[rows].to(device), step, state)
                 (value * (len(rows) / len(batch))).backward()
                 batch_loss += float(value.detach()) * len(rows) / len(batch)

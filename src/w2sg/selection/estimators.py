@@ -26,7 +26,7 @@ Estimators (what ô_k, the UCB index's estimate, counts):
 Why the pool and not a sample of the arms: an overlap point is one whose strong activation
 lies near *some* hard point of the pool, so the keys must cover the pool's hard points. On the
 default study (rotten_tomatoes, 4,000 pool points, arms 0.1 / 0.9) keys from 400 points drawn
-from the arms put the 0.9 arm at 0.60-0.69, from all 2,258 arm points at 0.71-0.75, from 2,000
+from the arms put the 0.9 arm at 0.60-0.69, from all 2,248 arm points at 0.71-0.75, from 2,000
 pool points at 0.79-0.82, and from the whole pool at its true density (bench/selection_rules.py
 prints these). Constructed arms are carved from the pool, so with the whole pool the calibrated
 detector reproduces the partition that defines their true densities: the estimate's only error
