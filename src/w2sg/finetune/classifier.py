@@ -123,15 +123,17 @@ class SequenceClassifier(nn.Module):
             return self.head(pooled.float()).float()
 
     def store_frozen_in_amp_dtype(self) -> int:
-        """Keep frozen Linear layers in the autocast dtype and stop peft upcasting adapter
-        inputs; the numbers do not change (autocast would cast both anyway). Returns the
-        number of layers stored in the lower precision."""
+        """Keep frozen Linear layers in the autocast dtype, stop peft upcasting adapter inputs
+        and fold LoRA's scale into its B weight (`_lean_lora_forward`); the numbers do not
+        change (autocast would cast both anyway). Returns the number of layers stored in the
+        lower precision."""
         if self.amp is None:
             return 0
         n = 0
         for module in self.modules():
             if hasattr(module, "lora_A"):
                 module.cast_input_dtype_enabled = False
+                _use_lean_lora_forward(module)
             params = list(module.parameters(recurse=False))
             if isinstance(module, nn.Linear) and not any(p.requires_grad for p in params):
                 module.to(self.amp)
@@ -151,6 +153,40 @@ class SequenceClassifier(nn.Module):
                 params[n].copy_(value)
 
 
+def _lean_lora_forward(self, x: torch.Tensor, *args: Any, **kwargs: Any) -> torch.Tensor:
+    """peft's LoRA forward for one plain adapter, with the scale alpha / rank applied to B, a
+    (d, r) weight, instead of to the (rows, d) output: one pass over the activations fewer,
+    forward and backward. Patched only where the scale is a power of two (16 / 8 by default),
+    where multiplying before or after the bf16 product gives the same bits. Anything else
+    (adapters off or merged, several adapters, DoRA, a bias on B, extra arguments) runs peft's
+    own forward."""
+    names = self.active_adapters
+    name = names[0] if len(names) == 1 else None
+    if (
+        args or kwargs or self.disable_adapters or self.merged or name not in self.lora_A
+        or name in self.lora_variant or self.lora_B[name].bias is not None
+        or not _power_of_two(self.scaling[name])
+    ):  # fmt: skip
+        return type(self).forward(self, x, *args, **kwargs)
+    result = self.base_layer(x)
+    h = self.lora_A[name](self.lora_dropout[name](x))
+    return result + nn.functional.linear(h, self.lora_B[name].weight * self.scaling[name])
+
+
+def _power_of_two(value: float) -> bool:
+    import math
+
+    return value > 0 and math.frexp(value)[0] == 0.5
+
+
+def _use_lean_lora_forward(module: nn.Module) -> None:
+    import types
+
+    needs = ("base_layer", "lora_B", "scaling", "lora_variant")
+    if all(hasattr(module, a) for a in needs) and all(map(_power_of_two, module.scaling.values())):
+        module.forward = types.MethodType(_lean_lora_forward, module)
+
+
 def build_classifier(
     model: str,
     config: ClassifierConfig,
@@ -158,12 +194,15 @@ def build_classifier(
     seed: int = 0,
     *,
     compact: bool = True,
+    fast_dropout: bool = True,
 ) -> tuple[SequenceClassifier, Any]:
     """Load `model` (a w2sg name, alias or path) as a classifier; return it and its tokenizer.
 
     Weights are float32 and trainable parameters stay so; the forward pass runs under bf16
     autocast where the hardware has it. With LoRA and `compact`, frozen projections are kept
-    in bf16 (same numbers, less casting). The seed fixes the head and LoRA initialisation.
+    in bf16 (same numbers, less casting). With `fast_dropout`, dropout on CPU draws its masks
+    as `w2sg.finetune.dropout` does (same distribution, a third of the cost). The seed fixes
+    the head and LoRA initialisation.
     """
     from w2sg.models import load_model, resolve_model
 
@@ -182,6 +221,10 @@ def build_classifier(
     ).to(device)
     if config.lora and compact:
         clf.store_frozen_in_amp_dtype()
+    if fast_dropout:
+        from w2sg.finetune.dropout import use_fast_dropout
+
+        use_fast_dropout(clf)
     return clf.train(), tokenizer
 
 
