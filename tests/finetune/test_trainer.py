@@ -112,12 +112,20 @@ def test_frozen_layers_in_bf16_give_the_same_weights_as_autocast(tiny, texts_of)
     states = []
     for compact in (True, False):
         clf, tok = build_classifier(
-            tiny["bert"], ClassifierConfig(lora=True, rank=4), "cpu", seed=1, compact=compact
+            tiny["bert"],
+            ClassifierConfig(lora=True, rank=4),
+            "cpu",
+            seed=1,
+            compact=compact,
+            fast_dropout=False,
         )
         frozen = [m.weight.dtype for m in clf.modules() if isinstance(m, torch.nn.Linear)
                   and not m.weight.requires_grad]  # fmt: skip
         expect = clf.amp if compact and clf.amp is not None else torch.float32
         assert frozen and set(frozen) == {expect}
+        lora = [m for m in clf.modules() if hasattr(m, "lora_A")]
+        lean = [m for m in lora if "forward" in vars(m)]  # LoRA's scale folded into B
+        assert lora and len(lean) == (len(lora) if compact and clf.amp is not None else 0)
         train(clf, tok, texts, y.astype(float), texts, y.astype(float), config, LossSpec(), "cpu")
         states.append(clf.trainable_state())
     assert states[0].keys() == states[1].keys()
@@ -144,3 +152,50 @@ def test_minibatches_respect_the_row_cap_and_the_token_budget() -> None:
     short_and_long = [[0] * 2] * 16 + [[0] * 50] * 2
     groups = _minibatches(short_and_long, np.arange(18), 32, 64)
     assert [len(g) for g in groups] == [16, 1, 1]
+
+
+def test_epoch_batches_group_rows_of_similar_length() -> None:
+    from w2sg.finetune.trainer import epoch_batches
+
+    lengths = np.random.default_rng(0).integers(3, 60, size=500)
+    plain = epoch_batches(lengths, 32, np.random.default_rng(1))
+    perm = np.random.default_rng(1).permutation(500)  # ungrouped: the permutation, cut
+    assert all(np.array_equal(b, perm[k * 32 : (k + 1) * 32]) for k, b in enumerate(plain))
+    for groups in (2, 4, 8):
+        batches = epoch_batches(lengths, 32, np.random.default_rng(1), groups)
+        again = epoch_batches(lengths, 32, np.random.default_rng(1), groups)
+        assert all(np.array_equal(a, b) for a, b in zip(batches, again, strict=True))
+        assert len(batches) == 16 == len(plain)  # ceil(500 / 32), one partial batch
+        assert sorted(len(b) for b in batches)[0] == 500 - 15 * 32
+        np.testing.assert_array_equal(np.sort(np.concatenate(batches)), np.arange(500))
+
+        def spread(bs: list[np.ndarray]) -> float:
+            return float(np.mean([np.ptp(lengths[b]) for b in bs]))
+
+        assert spread(batches) < spread(plain) / groups * 1.5  # similar lengths share a batch
+    # a pool holds `groups` batches of the permutation: the first pool's rows, in some batches
+    batches = epoch_batches(lengths, 32, np.random.default_rng(1), 4)
+    pool = set(perm[:128].tolist())
+    assert sum(set(b.tolist()) <= pool for b in batches) == 4
+
+
+@pytest.mark.parametrize("alpha", [16.0, 12.0])
+def test_lean_lora_forward_gives_peft_numbers(tiny, texts_of, alpha: float) -> None:
+    """Folding the scale into B is used where alpha / rank is a power of two and gives
+    peft's outputs and gradients bit for bit; elsewhere peft's own forward runs."""
+    clf, _ = build_classifier(tiny["bert"], ClassifierConfig(rank=4, alpha=alpha), "cpu", seed=0)
+    layers = [m for m in clf.modules() if hasattr(m, "lora_A")]
+    assert layers and all(("forward" in vars(m)) == (alpha == 16.0) for m in layers)
+    torch.manual_seed(0)
+    x = torch.randn(5, 7, 32)
+    for m in layers[:3]:
+        torch.nn.init.normal_(m.lora_B["default"].weight)
+        grads = []
+        for forward in (m.forward, lambda t, m=m: type(m).forward(m, t)):
+            m.zero_grad()
+            with torch.autocast("cpu", dtype=clf.amp or torch.float32, enabled=bool(clf.amp)):
+                out = forward(x)
+            out.float().square().sum().backward()
+            grads.append((out.detach(), m.lora_A["default"].weight.grad.clone(),
+                          m.lora_B["default"].weight.grad.clone()))  # fmt: skip
+        assert all(torch.equal(a, b) for a, b in zip(*grads, strict=True))

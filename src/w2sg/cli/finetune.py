@@ -29,7 +29,12 @@ def finetune(
     lora_dropout: float = typer.Option(0.0, help="LoRA dropout."),
     epochs: int = typer.Option(3, help="Epochs (SPEC §7: 3)."),
     batch_size: int = typer.Option(32, help="Effective batch (gradient accumulation)."),
-    minibatch: int = typer.Option(8, help="Rows per forward pass (length-bucketed)."),
+    minibatch: int = typer.Option(16, help="Rows per forward pass (length-bucketed)."),
+    length_groups: int = typer.Option(
+        8,
+        help="Batches of rows of similar length, drawn from pools of this many batches "
+        "(1: plain random batches).",
+    ),
     weak_lr: float = typer.Option(5e-4, help="Learning rate of the weak model."),
     strong_lr: float = typer.Option(
         5e-4, help="Learning rate of students and ceiling (SPEC §7 publishes 8e-5; see README)."
@@ -61,7 +66,7 @@ def finetune(
         seeds=tuple(comma_list(seeds, int, "--seeds")),
         losses=tuple(comma_list(loss, str, "--loss")), s2s=s2s, lora=lora,
         lora_rank=lora_rank, lora_alpha=lora_alpha, lora_dropout=lora_dropout, epochs=epochs,
-        batch_size=batch_size, minibatch=minibatch, weak_lr=weak_lr, strong_lr=strong_lr,
+        batch_size=batch_size, minibatch=minibatch, length_groups=length_groups, weak_lr=weak_lr, strong_lr=strong_lr,
         eval_every=eval_every, patience=patience, max_length=max_length, overlap=overlap,
         mixing=mixing, mixing_qs=tuple(comma_list(mixing_qs, float, "--mixing-qs")),
         interventions=tuple(comma_list(intervention, str, "--intervention")),

@@ -52,7 +52,8 @@ class FinetuneConfig:
     lora_dropout: float = 0.0
     epochs: int = 3
     batch_size: int = 32
-    minibatch: int = 8
+    minibatch: int = 16
+    length_groups: int = 8
     weak_lr: float = 5e-4
     strong_lr: float = 5e-4
     warmup_ratio: float = 0.1
@@ -124,6 +125,7 @@ class FinetuneConfig:
             epochs=self.epochs,
             batch_size=self.batch_size,
             minibatch=self.minibatch,
+            length_groups=self.length_groups,
             lr=self.weak_lr if role == "weak" else self.strong_lr,
             weight_decay=self.weight_decay,
             warmup_ratio=self.warmup_ratio,
@@ -212,7 +214,7 @@ def _train_stage(
     `rows` (positions in `train_part`) trains on a subset, e.g. a mix of the mixing experiment.
     """
     from w2sg.finetune.classifier import build_classifier
-    from w2sg.finetune.trainer import predict, tokenize, train
+    from w2sg.finetune.trainer import REVISION, predict, tokenize, train
     from w2sg.models import resolve_model
     from w2sg.models.load import pick_device
 
@@ -226,6 +228,7 @@ def _train_stage(
         split_seed=data.seed,
         sizes=[config.weak_train, config.strong_train, config.val, config.test],
         train=tcfg.to_json(),
+        trainer=REVISION,
         classifier=config.classifier().to_json(),
         loss=loss.to_json(),
         train_part=train_part,
@@ -389,6 +392,17 @@ def run_seed(config: FinetuneConfig, data: SeedData, log: Log) -> dict:
     return out
 
 
+def frozen_layers(config: FinetuneConfig) -> tuple[int, ...]:
+    """The strong model's frozen layers the run reads: the last for the overlap partition, the
+    middle for the intervention probes. One pass embeds both; the store serves the second."""
+    from w2sg.experiments.interventions import middle_layer
+
+    layers = [-1] if config.overlap else []
+    if config.interventions:
+        layers.append(middle_layer(config.strong_model))
+    return tuple(layers)
+
+
 def interventions(config: FinetuneConfig, data: SeedData, weak: dict, spec: LossSpec, log: Log):
     """Each `--intervention` (SPEC §7) with a fine-tuned student: the probes are fitted to the
     fine-tuned weak model's soft labels of strong_train on the strong model's frozen
@@ -408,7 +422,7 @@ def interventions(config: FinetuneConfig, data: SeedData, weak: dict, spec: Loss
     layer = middle_layer(config.strong_model)
     acts = {
         part: get_activations(
-            config.strong_model, getattr(s, part), layers=(layer,),
+            config.strong_model, getattr(s, part), layers=frozen_layers(config),
             max_length=config.max_length, device=config.device, progress=False,
         )[layer]
         for part in ("strong_train", "test")
@@ -487,7 +501,7 @@ def overlap_by_partition(config, data: SeedData, weak, ceiling, stages, log: Log
     parts = {}
     for part in ("strong_train", "test"):
         acts = get_activations(
-            config.strong_model, getattr(s, part), split=f"finetune_{part}",
+            config.strong_model, getattr(s, part), layers=frozen_layers(config),
             max_length=config.max_length, device=config.device, progress=False,
         )[-1]  # fmt: skip
         parts[part] = detect_overlap(weak["probs"][part], acts)
