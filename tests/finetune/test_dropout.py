@@ -85,6 +85,17 @@ def test_attention_equals_sdpa_and_ignores_padded_keys() -> None:
     torch.testing.assert_close(out[1:2, :4], alone, rtol=1e-5, atol=1e-6)
 
 
+def test_attention_in_bf16_stays_in_bf16_and_near_float32() -> None:
+    """Under autocast the products run in bf16, as transformers' eager attention runs them."""
+    q, k, v, mask = _qkv([6, 3])
+    with torch.autocast("cpu", dtype=torch.bfloat16):
+        out, _ = attention(_Module().train(), *(t.bfloat16() for t in (q, k, v)), mask,
+                           dropout=1e-9, scaling=0.3)  # fmt: skip
+    expect = F.scaled_dot_product_attention(q, k, v, attn_mask=mask, scale=0.3).transpose(1, 2)
+    assert out.dtype == torch.bfloat16
+    torch.testing.assert_close(out.float(), expect, rtol=0.05, atol=0.05)
+
+
 def test_attention_drops_probabilities_and_defers_to_sdpa_otherwise() -> None:
     q, k, v, mask = _qkv([5, 5])
     module = _Module().train()

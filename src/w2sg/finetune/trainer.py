@@ -23,8 +23,9 @@ from w2sg.metrics import roc_auc
 
 # What a trained model's numbers depend on beyond its options; stored stages are addressed by
 # it, so bump it whenever training computes differently (2: dropout masks on CPU drawn by
-# w2sg.finetune.dropout; AdamW's fused kernel).
-REVISION = 2
+# w2sg.finetune.dropout, AdamW's fused kernel; 3: attention with dropout computed as
+# transformers' eager path does).
+REVISION = 3
 
 
 @dataclass(frozen=True)
