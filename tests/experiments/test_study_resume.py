@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import signal
 import subprocess
 import sys
@@ -30,8 +31,12 @@ def _numbers(out: Path) -> dict:
 
 
 def _stop_when(out: Path, marker: str, sig: int, timeout: float = 600) -> tuple[int, str]:
-    """Start a run, send it `sig` as soon as `marker`'s stage is saved: (exit code, stderr)."""
-    proc = subprocess.Popen(_cmd(out), stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    """Start a run, send it `sig` as soon as `marker`'s stage is saved: (exit code, stderr).
+
+    The run is niced: on a loaded machine the watcher then gets the CPU first and sees the
+    stage before the run's last short stages finish (an un-niced run once won that race)."""
+    proc = subprocess.Popen(_cmd(out), stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                            preexec_fn=lambda: os.nice(10))  # fmt: skip
     stage = out / "stages" / "seed0" / f"{marker}.json"
     deadline = time.monotonic() + timeout
     while not stage.exists() and proc.poll() is None and time.monotonic() < deadline:
