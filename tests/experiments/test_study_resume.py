@@ -54,8 +54,10 @@ def reference(tmp_path_factory) -> Path:
     return out
 
 
+# Ctrl-C after detection, not after mixing: only the short selection stage follows mixing,
+# and on a fresh CI machine the run once finished it before the signal landed.
 @pytest.mark.parametrize(
-    ("marker", "sig"), [("probes", signal.SIGKILL), ("mixing", signal.SIGINT)]
+    ("marker", "sig"), [("probes", signal.SIGKILL), ("detection", signal.SIGINT)]
 )
 def test_stopped_run_resumes_to_the_uninterrupted_results(reference, tmp_path, marker, sig):
     out = tmp_path / "stopped"
