@@ -72,13 +72,8 @@ class TrainConfig:
             raise W2SGError(f"batch size {self.batch_size} is larger than the {n_train} train rows")
 
     def to_json(self) -> dict:
-        """The options (no token budget: left out, so stages stored before it existed match)."""
-        out = asdict(self)
-        if out["minibatch_tokens"] is None:
-            del out["minibatch_tokens"]
-        if out["length_groups"] == 1:
-            del out["length_groups"]
-        return out
+        """The options, all of them (stage keys also carry `REVISION`)."""
+        return asdict(self)
 
 
 @dataclass
