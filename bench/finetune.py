@@ -42,10 +42,11 @@ def data(n: int, n_val: int):
 
 def lean(args, train, val, seed: int) -> tuple[float, float]:
     """w2sg's trainer: (examples/s, val AUC)."""
-    from w2sg.finetune import ClassifierConfig, LossSpec, TrainConfig, build_classifier
-    from w2sg.finetune import train as fit
+    from w2sg.finetune import ClassifierConfig, LossSpec, TrainConfig
+    from w2sg.finetune.classifier import build_classifier
+    from w2sg.finetune.trainer import train as fit
     from w2sg.finetune.trainer import predict, tokenize
-    from w2sg.metrics import roc_auc
+    from w2sg.stats.metrics import roc_auc
 
     clf, tok = build_classifier(args.model, ClassifierConfig(lora=True), "cpu", seed=seed)
     config = TrainConfig(epochs=args.epochs, batch_size=32, minibatch=args.minibatch,
@@ -65,11 +66,12 @@ def published(args, train, val, seed: int) -> tuple[float, float]:
     import torch
     from transformers import Trainer, TrainingArguments
 
-    from w2sg.finetune import ClassifierConfig, build_classifier
+    from w2sg.finetune import ClassifierConfig
+    from w2sg.finetune.classifier import build_classifier
     from w2sg.finetune.losses import xent
     from w2sg.finetune.trainer import predict, tokenize
-    from w2sg.metrics import roc_auc
     from w2sg.models.load import cpu_has_native_bf16
+    from w2sg.stats.metrics import roc_auc
 
     clf, tok = build_classifier(
         args.model,
@@ -126,7 +128,7 @@ def published(args, train, val, seed: int) -> tuple[float, float]:
 def main() -> None:
     import tempfile
 
-    from w2sg.experiments.finetune import FinetuneConfig
+    from w2sg.finetune.config import FinetuneConfig
 
     defaults = FinetuneConfig()
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])

@@ -18,14 +18,14 @@ from pathlib import Path
 
 import numpy as np
 
-from w2sg.experiments.config import StudyConfig
-from w2sg.experiments.selection import run_selection_stage
-from w2sg.experiments.study import prepare_study
-from w2sg.experiments.w2s import weak_to_strong
 from w2sg.overlap.detect import detect_overlap
+from w2sg.probes.w2s import weak_to_strong
 from w2sg.selection.arms import construct_arms
 from w2sg.selection.estimators import CalibratedDetector, calibration_sample, detect_batch
+from w2sg.selection.stage import run_selection_stage
 from w2sg.selection.ucb import SelectionResult, default_batch_size, run_selection
+from w2sg.study.config import StudyConfig
+from w2sg.study.prepare import prepare_study
 
 TOLERANCE = 0.15
 DENSE_SHARE = 0.90

@@ -40,8 +40,8 @@ def main() -> None:
     cache = tempfile.mkdtemp(prefix="w2sg-store-bench-")
     os.environ["W2SG_CACHE"] = cache
 
-    from w2sg.experiments.config import StudyConfig
-    from w2sg.experiments.study import run_study
+    from w2sg.study.config import StudyConfig
+    from w2sg.study.run import run_study
 
     base = StudyConfig(dataset=args.dataset, weak_train=weak_train, strong_train=strong_train,
                        test=test, dtype=args.dtype, selection=False, mixing_seeds=(0,))  # fmt: skip

@@ -47,8 +47,9 @@ def tiny_grid(folder: Path, datasets: int, seeds: int) -> dict:
 
 
 def main() -> None:
-    from w2sg.experiments.executors import LocalExecutor, RayExecutor
-    from w2sg.experiments.sweep import parse_sweep, run_sweep
+    from w2sg.sweep.executors import LocalExecutor, RayExecutor
+    from w2sg.sweep.grid import parse_sweep
+    from w2sg.sweep.run import run_sweep
 
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--datasets", type=int, default=2)

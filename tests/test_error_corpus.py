@@ -69,7 +69,7 @@ def files(tmp_path_factory: pytest.TempPathFactory) -> dict[str, str]:
 
 
 DETECT = ["detect", "--weak-probs", "{probs}", "--strong-acts", "{acts}", "--out", "{dir}"]
-EXTRACT = ["extract", "{tiny}", "-m", "minilm-l6"]
+EXTRACT = ["extract", "--dataset", "{tiny}", "-m", "minilm-l6"]
 
 # (id, argv, text the error line must contain)
 COMMAND_CASES: list[tuple[str, list[str], str]] = [
@@ -82,7 +82,7 @@ COMMAND_CASES: list[tuple[str, list[str], str]] = [
     ("missing-option", ["detect"], "Missing option"),
     ("missing-argument", ["data", "show"], "Missing argument"),
     ("missing-argument-models", ["models", "get"], "Missing argument"),
-    ("seed-not-int", ["extract", "x", "-m", "y", "--seed", "abc"], "--seed"),
+    ("seed-not-int", ["extract", "--dataset", "x", "-m", "y", "--seeds", "abc"], "--seeds"),
     ("l2-not-number", ["run", "--l2", "abc"], "--l2"),
     ("rounds-not-int", ["run", "--selection-rounds", "1.5"], "--selection-rounds"),
     ("extra-argument", ["run", "surplus"], "unexpected extra argument"),
@@ -96,23 +96,23 @@ COMMAND_CASES: list[tuple[str, list[str], str]] = [
     ("run-negative-mixing-seed", ["run", "--mixing-seeds=-2"], "--mixing-seeds"),
     ("run-word-selection-seed", ["run", "--selection-seeds", "a"], "--selection-seeds"),
     ("select-negative-seed", ["select", "--seeds=-1"], "--seeds"),
-    ("select-negative-split-seed", ["select", "--split-seed", "-1"], "--split-seed"),
+    ("select-negative-bandit-seed", ["select", "--bandit-seeds=-1"], "--bandit-seeds"),
     ("extract-negative-seed", [*EXTRACT, "--seed", "-1"], "--seed"),
-    ("extract-seed-without-split", [*EXTRACT, "--seed", "3"], "without --split"),
+    ("extract-seed-without-split", [*EXTRACT, "--seeds", "3"], "without --split"),
     ("mechanism-negative-seed", ["synth", "mechanism", "--seed", "-1"], "seed"),
     ("grid-negative-seed", ["synth", "detect", "--seed", "-1"], "seed"),
     ("data-show-negative-seed", ["data", "show", "{tiny}", "--seed", "-1"], "--seed"),
     # ranges and names of `w2sg run`
-    ("run-zero-rounds", ["run", "--selection-rounds", "0"], "selection_rounds"),
-    ("run-negative-rounds", ["run", "--selection-rounds", "-3"], "selection_rounds"),
+    ("run-zero-rounds", ["run", "--selection-rounds", "0"], "--selection-rounds"),
+    ("run-negative-rounds", ["run", "--selection-rounds", "-3"], "--selection-rounds"),
     ("run-negative-l2", ["run", "--l2", "-1"], "l2"),
     ("run-nan-l2", ["run", "--l2", "nan"], "l2"),
-    ("run-zero-size", ["run", "--weak-train", "0"], "weak_train"),
+    ("run-zero-size", ["run", "--weak-train", "0"], "--weak-train"),
     ("run-odd-size", ["run", "--strong-train", "401"], "strong_train"),
     ("run-negative-test", ["run", "--test", "-2"], "test"),
     ("run-negative-val", ["run", "--val", "-2"], "val"),
-    ("run-zero-max-length", ["run", "--max-length", "0"], "max_length"),
-    ("run-zero-eval-every", ["run", "--selection-eval-every", "0"], "selection_eval_every"),
+    ("run-zero-max-length", ["run", "--max-length", "0"], "--max-length"),
+    ("run-zero-eval-every", ["run", "--selection-eval-every", "0"], "--selection-eval-every"),
     ("run-bad-pooling", ["run", "--pooling", "max"], "pooling"),
     ("run-bad-dtype", ["run", "--dtype", "float8"], "dtype"),
     ("run-bad-similarity", ["run", "--similarity", "cos"], "similarity"),
@@ -128,7 +128,7 @@ COMMAND_CASES: list[tuple[str, list[str], str]] = [
     ("select-bad-detection", ["select", "--detection", "bogus"], "--detection"),
     ("select-zero-eval-every", ["select", "--eval-every", "0"], "--eval-every"),
     ("select-negative-l2", ["select", "--l2", "-0.5"], "--l2"),
-    ("select-zero-pool", ["select", "--pool", "0"], "--pool"),
+    ("select-zero-pool", ["select", "--strong-train", "0"], "--strong-train"),
     ("select-odd-size", ["select", "--weak-train", "3"], "weak_train"),
     # `w2sg extract`
     ("extract-bad-layers", [*EXTRACT, "--layers", "a"], "--layers"),
@@ -218,14 +218,14 @@ COMMAND_CASES: list[tuple[str, list[str], str]] = [
      "unknown dataset"),
     ("run-missing-data-dir", ["run", "--dataset", "sst2", "--data-dir", "{dir}/none",
                               "--out", "{dir}"], "data dir"),
-    ("extract-unknown-model", ["extract", "{tiny}", "-m", "no_such_model"], "unknown model"),
+    ("extract-unknown-model", ["extract", "--dataset", "{tiny}", "-m", "no_such_model"], "unknown model"),
     ("data-show-missing-column", ["data", "show", "{tiny}", "--label-column", "nope"],
      "--label-column"),
     # local model folders with a damaged or missing config.json (fail before any weights)
-    ("model-bad-config-json", ["extract", "{tiny}", "-m", "{model_bad_json}"], "damaged"),
-    ("model-config-not-object", ["extract", "{tiny}", "-m", "{model_list_json}"],
+    ("model-bad-config-json", ["extract", "--dataset", "{tiny}", "-m", "{model_bad_json}"], "damaged"),
+    ("model-config-not-object", ["extract", "--dataset", "{tiny}", "-m", "{model_list_json}"],
      "not a model configuration"),
-    ("model-no-config", ["extract", "{tiny}", "-m", "{model_no_config}"], "no config.json"),
+    ("model-no-config", ["extract", "--dataset", "{tiny}", "-m", "{model_no_config}"], "no config.json"),
 ]
 
 
@@ -324,15 +324,15 @@ def _splits(*args, **kw):
 
 
 def _config(**kw):
-    from w2sg.experiments.config import StudyConfig
+    from w2sg.study.config import StudyConfig
 
     return lambda: StudyConfig(**kw)
 
 
 def _mechanism(**kw):
-    from w2sg.experiments.synth import MechanismConfig, check_mechanism
+    from w2sg.synth.config import MechanismConfig
 
-    return lambda: check_mechanism(MechanismConfig(**kw))
+    return lambda: MechanismConfig(**kw)
 
 
 def _read_config(text: str, tmp: Path):
@@ -357,8 +357,8 @@ def _mixing(**kw):
 
 
 def _stage(**kw):
-    from w2sg.experiments.selection import run_selection_stage
     from w2sg.overlap.detect import detect_overlap
+    from w2sg.selection.stage import run_selection_stage
 
     partition = detect_overlap(PROBS, ACTS)
     return lambda: run_selection_stage(PROBS, ACTS, partition, None, ACTS, PROBS > 0.5,
@@ -405,7 +405,7 @@ API_CASES = [
     ("config-bool-seed", lambda tmp: _config(selection_seeds=(True,)), "selection_seeds"),
     ("config-zero-rounds", lambda tmp: _config(selection_rounds=0), "selection_rounds"),
     ("config-negative-l2", lambda tmp: _config(l2=-1.0), "l2"),
-    ("config-q-above-one", lambda tmp: _config(mixing_qs=(0.5, 1.5)), "mixing proportion"),
+    ("config-q-above-one", lambda tmp: _config(mixing_qs=(0.5, 1.5)), "mixing_qs entry"),
     ("config-float-size", lambda tmp: _config(weak_train=1.5), "weak_train"),
     ("config-no-qs", lambda tmp: _config(mixing_qs=()), "mixing_qs"),
     ("mechanism-bad-dims", lambda tmp: _mechanism(d_easy=0), "d_easy"),

@@ -4,11 +4,14 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import tempfile
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
+
+import numpy as np
 
 
 def current_umask() -> int:
@@ -62,7 +65,6 @@ def write_json(path: str | Path, obj: Any) -> Path:
 
 def jsonable(obj: Any) -> Any:
     """numpy scalars and arrays, and paths, as JSON values (`json.dumps(default=...)`)."""
-    import numpy as np
 
     if isinstance(obj, np.integer):
         return int(obj)
@@ -73,3 +75,9 @@ def jsonable(obj: Any) -> Any:
     if isinstance(obj, Path):
         return str(obj)
     raise TypeError(f"not JSON serialisable: {type(obj).__name__}")
+
+
+def slug(text: str) -> str:
+    """`text` as a file or folder name: runs of other characters than letters, digits, `_`,
+    `.` and `-` become one `_`."""
+    return re.sub(r"[^A-Za-z0-9_.-]+", "_", text).strip("_") or "x"

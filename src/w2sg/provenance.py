@@ -38,12 +38,18 @@ def git_commit() -> str | None:
     try:
         head = subprocess.run(
             ["git", "-C", str(src), "rev-parse", "HEAD"],
-            capture_output=True, text=True, timeout=5, check=True,
-        ).stdout.strip()  # fmt: skip
+            capture_output=True,
+            text=True,
+            timeout=5,
+            check=True,
+        ).stdout.strip()
         dirty = subprocess.run(
             ["git", "-C", str(src), "status", "--porcelain", "--untracked-files=no", "--", "."],
-            capture_output=True, text=True, timeout=5, check=True,
-        ).stdout.strip()  # fmt: skip
+            capture_output=True,
+            text=True,
+            timeout=5,
+            check=True,
+        ).stdout.strip()
     except (OSError, subprocess.SubprocessError):
         return None
     return head + ("+dirty" if dirty else "") if head else None
@@ -69,7 +75,7 @@ def machine() -> dict[str, Any]:
         "gpu": None,
     }
     if "torch" in sys.modules:
-        import torch
+        import torch  # heavy: loaded on first use
 
         if torch.cuda.is_available():
             info["gpu"] = torch.cuda.get_device_name(0)

@@ -14,6 +14,7 @@ from numbers import Integral, Real
 from pathlib import Path
 
 from w2sg.errors import W2SGError
+from w2sg.paths import cache_root
 
 MAX_SEED = 2**32 - 1  # numpy's SeedSequence and torch accept this range everywhere
 
@@ -135,7 +136,6 @@ def _writable_ancestor(folder: Path, name: str, path: Path) -> None:
 
 def check_output(out: str | Path, name: str = "--out") -> Path:
     """Before a command's work: its output folder and the cache (W2SG_CACHE) are usable."""
-    from w2sg.paths import cache_root
 
     path = output_dir(out, name)
     cache_root()

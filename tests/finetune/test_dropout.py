@@ -8,8 +8,9 @@ import pytest
 import torch
 import torch.nn.functional as F
 
-from w2sg.finetune.classifier import ClassifierConfig, build_classifier
+from w2sg.finetune.classifier import build_classifier
 from w2sg.finetune.dropout import Dropout, attention, dropout, keep_mask, use_fast_dropout
+from w2sg.finetune.specs import ClassifierConfig
 
 
 @pytest.mark.parametrize("p", [0.1, 0.5, 0.9])

@@ -8,9 +8,10 @@ import sys
 import numpy as np
 import pytest
 
-import w2sg.finetune.trainer as trainer_module
+import w2sg.finetune.stage as trainer_module  # where the run calls `train`
 from w2sg.cli import main
-from w2sg.experiments.finetune import FinetuneConfig, run_finetune
+from w2sg.finetune.config import FinetuneConfig
+from w2sg.finetune.run import run_finetune
 from w2sg.finetune.s2s import strong_to_strong
 
 
@@ -175,10 +176,10 @@ def test_interventions_train_a_student_on_the_rows_and_labels_they_pick(
 ) -> None:
     """`--intervention` with a fine-tuned student: filter drops 10 % of strong_train, relabel
     trains on the probe's labels, probe:* is the kNN probe's own test prediction."""
-    from w2sg.experiments.interventions import middle_layer
-    from w2sg.metrics import evaluate
+    from w2sg.interventions.sets import InterventionOptions, probe_predictions
     from w2sg.models import get_activations
-    from w2sg.probes.interventions import InterventionOptions, probe_predictions
+    from w2sg.models.layers import middle_layer
+    from w2sg.stats.metrics import evaluate
 
     config = _config(csv_path, tiny, strong_train=80, test=40, losses=("xent",), s2s=0,
                      interventions=("filter:logistic", "relabel:logistic", "probe:knn",
@@ -206,7 +207,7 @@ def test_interventions_train_a_student_on_the_rows_and_labels_they_pick(
     assert "pgr" in seed["students"]["probe:knn"] and info["probe:knn"]["trained"] is False
 
     # probe:knn's numbers are the kNN probe's own, on the middle layer's activations
-    from w2sg.experiments.finetune import prepare
+    from w2sg.finetune.run import prepare
 
     _ds, seeds = prepare(config, lambda _m: None)
     s = seeds[0].splits
@@ -223,7 +224,7 @@ def test_interventions_train_a_student_on_the_rows_and_labels_they_pick(
 
 
 def test_assemble_gives_spread_over_seeds_for_students_and_overlap_groups() -> None:
-    from w2sg.experiments.finetune import assemble
+    from w2sg.finetune.run import assemble
 
     def run(seed: int, acc: float, ov: float) -> dict:
         m = {"accuracy": acc, "auc": acc + 0.1}
@@ -244,28 +245,3 @@ def test_assemble_gives_spread_over_seeds_for_students_and_overlap_groups() -> N
     assert g["easy_only"]["mean"] is None and g["hard_only"]["std"] == 0.0
 
 
-def test_cli_defaults_are_the_config_defaults() -> None:
-    """`w2sg finetune` with no options builds FinetuneConfig() (the options are declared for
-    typer beside the dataclass; this keeps the two from drifting apart)."""
-    import dataclasses
-    import inspect
-
-    from w2sg.cli.finetune import finetune
-
-    defaults = {f.name: f.default for f in dataclasses.fields(FinetuneConfig)
-                if f.default is not dataclasses.MISSING}  # fmt: skip
-    renamed = {"weak": "weak_model", "strong": "strong_model", "loss": "losses",
-               "intervention": "interventions"}  # fmt: skip
-    checked = 0
-    for name, param in inspect.signature(finetune).parameters.items():
-        field = renamed.get(name, name)
-        if field not in defaults:
-            continue
-        cli = param.default.default
-        want = defaults[field]
-        if isinstance(want, tuple):
-            want = ",".join(str(x).rstrip("0").rstrip(".") if isinstance(x, float) else str(x)
-                            for x in want)  # fmt: skip
-        assert cli == want, (name, cli, want)
-        checked += 1
-    assert checked >= 25

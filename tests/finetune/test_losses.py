@@ -10,19 +10,18 @@ import torch
 
 from w2sg.errors import W2SGError
 from w2sg.finetune.losses import (
-    LossSpec,
     LossState,
     compute_loss,
     entropy,
     kl,
     logconf,
-    parse_loss,
     push_buffer,
     ramp,
     resolve_spec,
     window,
     xent,
 )
+from w2sg.finetune.specs import LossSpec, parse_loss
 
 
 def _logits(p1: list[float]) -> torch.Tensor:

@@ -8,10 +8,11 @@ import json
 import pandas as pd
 import pytest
 
-import w2sg.finetune.trainer as trainer_module
-from w2sg.experiments.executors import LocalExecutor
-from w2sg.experiments.methods import get_method
-from w2sg.experiments.sweep import parse_sweep, run_sweep
+import w2sg.finetune.stage as trainer_module  # where the run calls `train`
+from w2sg.sweep.executors import LocalExecutor
+from w2sg.sweep.grid import parse_sweep
+from w2sg.sweep.methods import get_method
+from w2sg.sweep.run import run_sweep
 
 # Full fine-tuning of the tiny BERT learns the toy task at lr 5e-3 (the ceiling); at 1e-6 the
 # weak model learns nothing, so ceiling - weak clears the sweep's guard margin.
@@ -66,7 +67,7 @@ def test_finetune_cells_share_weak_and_ceiling_and_compare_losses(
 
 def test_finetune_method_rejects_unknown_options() -> None:
     from w2sg.errors import W2SGError
-    from w2sg.experiments.methods import GridPoint
+    from w2sg.sweep.methods import GridPoint
 
     method = get_method("finetune")
     point = GridPoint("rotten_tomatoes", "minilm-l6", "mpnet-base", 0)

@@ -8,10 +8,10 @@ import pytest
 import torch
 
 from w2sg.errors import W2SGError
-from w2sg.finetune.classifier import ClassifierConfig, build_classifier, lora_target_modules
-from w2sg.finetune.losses import LossSpec
-from w2sg.finetune.trainer import TrainConfig, predict, tokenize, train
-from w2sg.metrics import roc_auc
+from w2sg.finetune.classifier import build_classifier, lora_target_modules
+from w2sg.finetune.specs import ClassifierConfig, LossSpec, TrainConfig
+from w2sg.finetune.trainer import predict, tokenize, train
+from w2sg.stats.metrics import roc_auc
 
 FAST = {"epochs": 4, "batch_size": 16, "minibatch": 8, "eval_every": 2, "max_length": 32}
 

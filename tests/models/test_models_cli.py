@@ -30,7 +30,7 @@ def test_extract_then_ls_then_rm(tiny_bert, texts, tmp_path):
     csv.write_text("text,label\n" + rows + "\n")
     out = tmp_path / "vectors.npy"
     runner = CliRunner()
-    args = ["extract", str(csv), "--model", tiny_bert, "--layers", "-1", "--dtype", "float32",
+    args = ["extract", "--dataset", str(csv), "--model", tiny_bert, "--layers", "-1", "--dtype", "float32",
             "--out", str(out)]  # fmt: skip
     result = runner.invoke(app, args)
     assert result.exit_code == 0, result.output
@@ -49,6 +49,7 @@ def test_extract_then_ls_then_rm(tiny_bert, texts, tmp_path):
 
 def test_extract_split_cuts_the_splits_of_w2sg_run(tiny_bert, texts, monkeypatch):
     """A literature task's own test pool reaches `test`, as in `w2sg run` (SPEC §8)."""
+    import w2sg.cli.models
     import w2sg.data
     from w2sg.data.splits import SplitSizes, make_splits
     from w2sg.data.types import TextDataset
@@ -60,7 +61,7 @@ def test_extract_split_cuts_the_splits_of_w2sg_run(tiny_bert, texts, monkeypatch
         sources=["test" if i % 3 == 0 else "train" for i in range(len(rows))],
         meta={w2sg.data.POOL_META_KEY: "sources"},
     )  # fmt: skip
-    monkeypatch.setattr(w2sg.data, "load_dataset", lambda name, **kw: ds)
+    monkeypatch.setattr(w2sg.cli.models, "load_dataset", lambda name, **kw: ds)
     seen = []
     original = activations.get_text_activations
     monkeypatch.setattr(
@@ -68,8 +69,8 @@ def test_extract_split_cuts_the_splits_of_w2sg_run(tiny_bert, texts, monkeypatch
         "get_text_activations",
         lambda m, t, **kw: seen.append(list(t)) or original(m, t, **kw),
     )
-    args = ["extract", "task", "--model", tiny_bert, "--dtype", "float32", "--split", "test",
-            "--seed", "3", "--weak-train", "4", "--strong-train", "4", "--test", "6"]  # fmt: skip
+    args = ["extract", "--dataset", "task", "--model", tiny_bert, "--dtype", "float32", "--split", "test",
+            "--seeds", "3", "--weak-train", "4", "--strong-train", "4", "--test", "6"]  # fmt: skip
     result = CliRunner().invoke(app, args)
     assert result.exit_code == 0, result.output
     expected = make_splits(ds, SplitSizes(4, 4, 0, 6), 3, test_pool=w2sg.data.own_test_pool(ds))
@@ -79,6 +80,6 @@ def test_extract_split_cuts_the_splits_of_w2sg_run(tiny_bert, texts, monkeypatch
 
 
 def test_extract_rejects_bad_layers(tiny_bert, tmp_path):
-    result = CliRunner().invoke(app, ["extract", "x.csv", "--model", tiny_bert, "--layers", "a"])
+    result = CliRunner().invoke(app, ["extract", "--dataset", "x.csv", "--model", tiny_bert, "--layers", "a"])
     assert result.exit_code != 0
-    assert "--layers must be comma-separated integers" in str(result.exception)
+    assert "--layers must be comma-separated whole numbers" in str(result.exception)

@@ -14,9 +14,9 @@ def _strip(results: dict) -> dict:
 
 @pytest.mark.slow
 def test_a_study_is_identical_from_an_empty_and_a_prefilled_store(tmp_path, monkeypatch):
-    from w2sg.experiments.config import StudyConfig
-    from w2sg.experiments.study import run_study
     from w2sg.models.cache import list_stores
+    from w2sg.study.config import StudyConfig
+    from w2sg.study.run import run_study
 
     small = {"selection": False, "mixing_seeds": (0,), "mixing_qs": (0.0, 0.5, 1.0)}
     target = StudyConfig(weak_train=30, strong_train=30, test=30, **small)

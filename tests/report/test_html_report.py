@@ -23,8 +23,9 @@ STUDY = {"weak_layer": 1, "weak_train": 60, "strong_train": 80, "test": 60,
 @pytest.fixture(scope="module")
 def sweep_folder(tmp_path_factory):
     """A real tiny sweep: one user CSV, two methods, two seeds, run in this process."""
-    from w2sg.experiments.executors import LocalExecutor
-    from w2sg.experiments.sweep import parse_sweep, run_sweep
+    from w2sg.sweep.executors import LocalExecutor
+    from w2sg.sweep.grid import parse_sweep
+    from w2sg.sweep.run import run_sweep
 
     tmp = tmp_path_factory.mktemp("report")
     rt = load_dataset("rotten_tomatoes")

@@ -37,4 +37,4 @@ def test_select_is_registered() -> None:
 def test_run_rejects_an_unknown_selection_estimator_before_any_work() -> None:
     result = CliRunner().invoke(app, ["run", "--selection-estimator", "bayes"])
     assert isinstance(result.exception, W2SGError)
-    assert "selection_estimator" in str(result.exception)
+    assert "--selection-estimator" in str(result.exception)

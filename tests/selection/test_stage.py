@@ -9,9 +9,9 @@ import numpy as np
 import pytest
 
 from w2sg.errors import W2SGError
-from w2sg.experiments.selection import run_selection_stage
 from w2sg.overlap.detect import detect_overlap
 from w2sg.report.selection_figures import write_selection_figures
+from w2sg.selection.stage import run_selection_stage
 
 
 @pytest.fixture(scope="module")

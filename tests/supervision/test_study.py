@@ -13,8 +13,8 @@ from typer.testing import CliRunner
 
 from w2sg.cli import app
 from w2sg.errors import W2SGError
-from w2sg.experiments.config import StudyConfig
-from w2sg.experiments.w2s import weak_to_strong
+from w2sg.probes.w2s import weak_to_strong
+from w2sg.study.config import StudyConfig
 
 # The sizes of tests/experiments/test_study_e2e.py: in one pytest session the same splits
 # reuse its cached activations.
@@ -118,7 +118,7 @@ def _write_wrench_from(dataset, folder: Path, sizes: dict[str, int]) -> None:
 @pytest.mark.slow
 def test_study_on_a_wrench_folder_uses_its_own_label_matrix(tmp_path):
     from w2sg.data import load_dataset
-    from w2sg.experiments.study import run_study
+    from w2sg.study.run import run_study
 
     rt = load_dataset("rotten_tomatoes")
     order = np.random.default_rng(0).permutation(len(rt))[:210]

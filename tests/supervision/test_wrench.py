@@ -136,7 +136,7 @@ def _feature_task(folder: Path, seed: int = 0) -> Path:
 
 
 def test_feature_task_runs_label_model_weak_and_mlp_strong(tmp_path):
-    from w2sg.experiments.wrench_features import run_feature_task
+    from w2sg.study.feature_task import run_feature_task
 
     task = load_wrench(_feature_task(tmp_path / "toy"))
     run = run_feature_task(task, label_model="majority", seed=0, epochs=30)

@@ -55,8 +55,9 @@ def comparable(table: pd.DataFrame) -> pd.DataFrame:
 @pytest.fixture(scope="session")
 def local_sweep(tiny_csvs, tmp_path_factory):
     """The tiny grid (2 datasets x 3 seeds) run once by the local executor with 2 workers."""
-    from w2sg.experiments.executors import LocalExecutor
-    from w2sg.experiments.sweep import parse_sweep, run_sweep
+    from w2sg.sweep.executors import LocalExecutor
+    from w2sg.sweep.grid import parse_sweep
+    from w2sg.sweep.run import run_sweep
 
     out = tmp_path_factory.mktemp("sweep-local")
     config = parse_sweep(grid(tiny_csvs))

@@ -9,7 +9,7 @@ import pytest
 import yaml
 
 from w2sg.errors import W2SGError
-from w2sg.experiments.sweep import check_names, load_sweep, parse_sweep, plan_cells
+from w2sg.sweep.grid import check_names, load_sweep, parse_sweep, plan_cells
 
 from .conftest import grid
 
@@ -33,7 +33,7 @@ def test_the_grid_is_datasets_x_pairs_x_methods_x_seeds(tiny_csvs):
         ({"methods": {"studdy": {}}}, "unknown sweep method 'studdy'"),
         ({"methods": {"study": {"params": {"weak_trian": 10}}}}, "unknown option.*weak_trian"),
         ({"methods": {"study": {"params": {"seeds": [1]}}}}, "seeds is set by the sweep grid"),
-        ({"methods": {"study": {"params": {"test": -2}}}}, "test size must be positive"),
+        ({"methods": {"study": {"params": {"test": -2}}}}, "test must be positive"),
         ({"seeds": ["a"]}, "seeds must be whole numbers"),
         ({"baseline": "other"}, "baseline 'other' is not a method"),
         ({"pairs": [["minilm-l6"]]}, r"pairs\[0\]"),

@@ -8,8 +8,9 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from w2sg.experiments.executors import LocalExecutor
-from w2sg.experiments.sweep import parse_sweep, run_sweep
+from w2sg.sweep.executors import LocalExecutor
+from w2sg.sweep.grid import parse_sweep
+from w2sg.sweep.run import run_sweep
 
 from .conftest import comparable, grid
 

@@ -7,7 +7,7 @@ import json
 import pandas as pd
 import pytest
 
-from w2sg.experiments.sweep import run_sweep
+from w2sg.sweep.run import run_sweep
 
 from .conftest import comparable
 
@@ -17,7 +17,7 @@ pytestmark = pytest.mark.slow  # the real MiniLM model
 
 
 def test_ray_gives_the_same_table_as_local(local_sweep, tmp_path):
-    from w2sg.experiments.executors import RayExecutor
+    from w2sg.sweep.executors import RayExecutor
 
     config, reference, _ = local_sweep
     try:

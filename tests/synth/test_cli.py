@@ -21,7 +21,7 @@ def test_synth_mechanism_writes_json_and_figures(tmp_path: Path) -> None:
 
 
 def test_synth_detect_writes_tables_and_heatmap(tmp_path: Path) -> None:
-    res = CliRunner().invoke(app, ["synth", "detect", "--seeds", "1", "--absent-noise", "0,1",
+    res = CliRunner().invoke(app, ["synth", "detect", "--repeats", "1", "--absent-noise", "0,1",
                                    "--easy-signal", "2", "--hard-signal", "2,4",
                                    "--proportions", "0.4,0.3,0.3", "--pool-size", "120",
                                    "--detectors", "reference,knn", "--out", str(tmp_path)])

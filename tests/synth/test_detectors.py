@@ -6,9 +6,9 @@ import numpy as np
 import pytest
 
 from w2sg.errors import W2SGError
-from w2sg.experiments.synth import precision_recall_f1
 from w2sg.overlap.detect import detect_overlap, max_similarity
 from w2sg.overlap.detectors import parse_detector, topk_mean_similarity
+from w2sg.synth.detection import precision_recall_f1
 
 
 @pytest.fixture

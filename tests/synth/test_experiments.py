@@ -6,14 +6,9 @@ import numpy as np
 import pytest
 
 from w2sg.errors import W2SGError
-from w2sg.experiments.synth import (
-    DetectionGridConfig,
-    MechanismConfig,
-    marginals,
-    precision_recall_f1,
-    run_detection_grid,
-    run_mechanism,
-)
+from w2sg.synth.config import DetectionGridConfig, MechanismConfig
+from w2sg.synth.detection import marginals, precision_recall_f1, run_detection_grid
+from w2sg.synth.mechanism import run_mechanism
 
 
 @pytest.fixture(scope="module")
@@ -50,15 +45,15 @@ def test_mechanism_is_deterministic_and_variants_run() -> None:
 
 def test_mechanism_rejects_bad_config() -> None:
     with pytest.raises(W2SGError, match="vary"):
-        run_mechanism(MechanismConfig(vary="medium"))
+        MechanismConfig(vary="medium")
     with pytest.raises(W2SGError, match="counts"):
-        run_mechanism(MechanismConfig(counts=(-5,)))
+        MechanismConfig(counts=(-5,))
 
 
 def clean(noise: float) -> DetectionGridConfig:
     return DetectionGridConfig(absent_noise=(0.0,), easy_signal=(4.0,), hard_signal=(4.0,),
                                proportions=((1 / 3, 1 / 3, 1 / 3),), pool_size=(300,),
-                               seeds=3, noise=noise)
+                               repeats=3, noise=noise)
 
 
 def test_reference_detector_is_accurate_on_a_clean_setting() -> None:
@@ -80,7 +75,7 @@ def test_knn_detector_survives_collinear_easy_points() -> None:
 
 def test_grid_rows_marginals_and_wins() -> None:
     cfg = DetectionGridConfig(absent_noise=(0.0, 1.5), easy_signal=(2.0,), hard_signal=(2.0,),
-                              proportions=((0.4, 0.3, 0.3),), pool_size=(120,), seeds=1,
+                              proportions=((0.4, 0.3, 0.3),), pool_size=(120,), repeats=1,
                               detectors=("reference", "knn:5"))
     result = run_detection_grid(cfg)
     assert len(result.rows()) == 4 and result.values.shape == (2, 1, 2, 6)
@@ -92,9 +87,9 @@ def test_grid_rows_marginals_and_wins() -> None:
 
 def test_grid_rejects_bad_proportions_and_detectors() -> None:
     with pytest.raises(W2SGError, match="proportions"):
-        run_detection_grid(DetectionGridConfig(proportions=((0.5, 0.5, 0.5),)))
+        DetectionGridConfig(proportions=((0.5, 0.5, 0.5),))
     with pytest.raises(W2SGError, match="unknown detector"):
-        run_detection_grid(DetectionGridConfig(detectors=("best",)))
+        DetectionGridConfig(detectors=("best",))
 
 
 def test_precision_recall_f1_values() -> None:

@@ -13,6 +13,20 @@ import sys
 import typer
 
 from w2sg import __version__
+from w2sg.cli import (
+    data,
+    detect,
+    finetune,
+    interventions,
+    models,
+    probes,
+    report,
+    run,
+    select,
+    sweep,
+    synth,
+)
+from w2sg.cli.build import one_paragraph
 from w2sg.errors import W2SGError
 
 app = typer.Typer(
@@ -41,24 +55,23 @@ def _root(
 
 def _register() -> None:
     # One import per command group; each module defines `register(app)`.
-    from w2sg.cli import (
-        data,
-        detect,
-        finetune,
-        interventions,
-        models,
-        probes,
-        report,
-        run,
-        select,
-        sweep,
-        synth,
-    )
 
     modules: list = [run, data, synth, models, select, detect, sweep, report]
     modules += [interventions, probes, finetune]
     for module in modules:
         module.register(app)
+    _one_paragraph_help(app)
+
+
+def _one_paragraph_help(group: typer.Typer) -> None:
+    """Every command's help as one paragraph: docstrings wrap for the source, not the terminal."""
+    for info in group.registered_commands:
+        text = info.help or (info.callback.__doc__ if info.callback else None)
+        if text:
+            info.help = one_paragraph(text)
+    for sub in group.registered_groups:
+        if sub.typer_instance is not None:
+            _one_paragraph_help(sub.typer_instance)
 
 
 _register()

@@ -4,8 +4,18 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import numpy as np
 import typer
+from rich.console import Console
+from rich.markup import escape
+from rich.table import Table
 
+from w2sg import validate
+from w2sg.cli.build import Extra, config_command
+from w2sg.data import list_datasets, load_dataset
+from w2sg.data.install import install, installed_version
+from w2sg.data.offline import OFFLINE
+from w2sg.data.options import DataOptions
 from w2sg.errors import W2SGError
 
 data_app = typer.Typer(
@@ -17,48 +27,28 @@ data_app = typer.Typer(
 @data_app.command("list")
 def list_command() -> None:
     """List the named datasets: offline (from a package), literature (SPEC §8, from the hub)."""
-    from rich.console import Console
-    from rich.markup import escape
-    from rich.table import Table
-
-    from w2sg.data import list_datasets
 
     table = Table(title="w2sg datasets (or give a .csv/.tsv/.jsonl/.parquet file)")
     for col in ("name", "kind", "installed", "rows", "description"):
-        table.add_column(col, justify="right" if col == "rows" else "left",
-                         no_wrap=col != "description")
+        table.add_column(
+            col, justify="right" if col == "rows" else "left", no_wrap=col != "description"
+        )
     for info in list_datasets():
-        table.add_row(info.name, info.kind, "yes" if info.installed else "no",
-                      "" if info.rows is None else f"{info.rows:,}", escape(info.description))
+        table.add_row(
+            info.name,
+            info.kind,
+            "yes" if info.installed else "no",
+            "" if info.rows is None else f"{info.rows:,}",
+            escape(info.description),
+        )
     Console().print(table)
 
 
-@data_app.command("show")
-def show_command(
-    name: str = typer.Argument(..., help="Dataset name (see `w2sg data list`) or file path."),
-    text_column: str = typer.Option(None, help="Files: the text column [text]."),
-    label_column: str = typer.Option(None, help="Files: the label column [label]."),
-    label_map: str = typer.Option(None, help="Files: map label values, e.g. pos=1,neg=0."),
-    source_column: str = typer.Option(None, help="Files: a source/domain column."),
-    id_column: str = typer.Option(None, help="Files: an id column [hash of the text]."),
-    data_dir: Path = typer.Option(None, help="Literature tasks: a local copy of the data."),
-    examples: int = typer.Option(5, help="How many example rows to print."),
-    seed: int = typer.Option(0, help="Seed for literature tasks and for picking examples."),
-) -> None:
+def show_command(options: DataOptions, name: str, examples: int, seed: int) -> None:
     """Show a dataset's size, label balance, sources and a few example rows."""
-    import numpy as np
-    from rich.console import Console
-    from rich.markup import escape
-    from rich.table import Table
-
-    from w2sg import validate
-    from w2sg.data import load_dataset
-
     validate.whole(examples, "--examples", low=0)
     validate.seed(seed, "--seed")
-    ds = load_dataset(name, text_column=text_column, label_column=label_column,
-                      label_map=label_map, source_column=source_column, id_column=id_column,
-                      data_dir=data_dir, seed=seed)
+    ds = load_dataset(name, seed=seed, **options.load_kwargs())
     console = Console()
     counts = ds.label_counts()
     total = max(len(ds), 1)
@@ -79,8 +69,12 @@ def show_command(
     for i in sorted(rows):
         text = str(ds.texts[i])
         source = "" if ds.sources is None else str(ds.sources[i])
-        sample.add_row(escape(str(ds.ids[i])), str(ds.labels[i]), escape(source),
-                       escape(text if len(text) <= 160 else text[:157] + "..."))
+        sample.add_row(
+            escape(str(ds.ids[i])),
+            str(ds.labels[i]),
+            escape(source),
+            escape(text if len(text) <= 160 else text[:157] + "..."),
+        )
     if len(rows):
         console.print(sample)
 
@@ -93,9 +87,6 @@ def get_command(
     ),
 ) -> None:
     """Install what offline datasets need (pip packages, or the VADER files into the cache)."""
-    from w2sg.data import list_datasets
-    from w2sg.data.install import install, installed_version
-    from w2sg.data.offline import OFFLINE
 
     if sdist is not None and not sdist.is_file():
         raise W2SGError(f"--sdist {sdist} is not a file; give the vaderSentiment-3.3.2.tar.gz")
@@ -124,4 +115,18 @@ def get_command(
 
 def register(app: typer.Typer) -> None:
     """Add the `data` command group to the main app."""
+    extras = (
+        Extra(
+            "name", str, ..., (), "Dataset name (see `w2sg data list`) or file path.", argument=True
+        ),
+        Extra("examples", int, 5, ("--examples",), "How many example rows to print."),
+        Extra(
+            "seed",
+            int,
+            0,
+            ("--seed",),
+            "Seed of a literature task's answers and of the examples shown.",
+        ),
+    )
+    data_app.command("show")(config_command(DataOptions, show_command, extras=extras))
     app.add_typer(data_app, name="data")

@@ -1,4 +1,4 @@
-"""`w2sg detect`: overlap detection (SPEC §3) on weak probabilities and strong activations
+"""`w2sg detect`: overlap detection (Algorithm 1) on weak probabilities and strong activations
 read from files; writes overlap.npz (index sets, confidence, scores) and overlap.json.
 
 File reading lives here, at the edge; the algorithm is `w2sg.overlap.detect_overlap`.
@@ -8,12 +8,23 @@ from __future__ import annotations
 
 import csv
 import json
+from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 import typer
+from rich.console import Console
+from rich.table import Table
 
+from w2sg.cli.build import config_command, out_option
 from w2sg.errors import W2SGError
+from w2sg.io import write_atomic, write_json
+from w2sg.models.cache import memmap_array
+from w2sg.options import option
+from w2sg.overlap import OverlapResult, detect_overlap
+from w2sg.overlap.detectors import parse_detector
+from w2sg.setup import jsonable
+from w2sg.validate import check_output, choice
 
 
 def load_weak_probs(path: Path, column: str | None = None) -> np.ndarray:
@@ -87,7 +98,7 @@ def load_strong_acts(path: Path, tensor: str | None = None) -> np.ndarray:
 
 
 def _safetensors(path: Path, tensor: str | None) -> np.ndarray:
-    from safetensors import safe_open
+    from safetensors import safe_open  # heavy: loaded on first use
 
     try:
         with safe_open(str(path), framework="numpy") as f:
@@ -111,7 +122,6 @@ def _safetensors(path: Path, tensor: str | None) -> np.ndarray:
 
 
 def _cached_artifact(manifest_path: Path) -> np.ndarray:
-    from w2sg.models.cache import memmap_array
 
     try:
         manifest = json.loads(manifest_path.read_text())
@@ -128,79 +138,44 @@ def _cached_artifact(manifest_path: Path) -> np.ndarray:
     return memmap_array(data)
 
 
-def register(app: typer.Typer) -> None:
-    """Add `w2sg detect` to the app."""
-    app.command("detect")(detect_command)
+@dataclass(frozen=True)
+class DetectConfig:
+    """What `w2sg detect` reads and how it detects (Algorithm 1, docs/methods.md#detection)."""
 
-
-def detect_command(
-    weak_probs: Path = typer.Option(..., help="Weak P(y=1) per pool point: .npy, .json, .csv."),
-    strong_acts: Path = typer.Option(
-        ..., help="Strong activations (n, d): .npy, .safetensors, or a cached artifact."
-    ),
-    column: str = typer.Option(None, help="CSV column (or JSON key) holding the probabilities."),
-    tensor: str = typer.Option(None, help="Tensor name inside a .safetensors file."),
-    similarity: str = typer.Option("abs_cosine", help="abs_cosine (variant A) or dot (B)."),
-    strict_hard: bool = typer.Option(False, help="Hard set is conf < t1 (variant B)."),
-    detector: str = typer.Option(
-        "reference", help="How a point's overlap score is computed: reference | knn | knn:K | mean."
-    ),
-    out: Path = typer.Option(Path("runs/detect"), help="Output folder."),
-) -> None:
-    """Split a pool into overlap / easy-only / hard-only points (SPEC §3, Algorithm 1)."""
-    from rich.console import Console
-    from rich.table import Table
-
-    from w2sg.io import write_atomic, write_json
-    from w2sg.overlap import detect_overlap
-    from w2sg.overlap.detectors import parse_detector
-    from w2sg.validate import check_output, choice
-
-    choice(similarity, "--similarity", ("abs_cosine", "dot"))
-    parse_detector(detector)
-    check_output(out)
-    probs = load_weak_probs(weak_probs, column)
-    acts = load_strong_acts(strong_acts, tensor)
-    res = detect_overlap(
-        probs,
-        acts,
-        similarity=similarity,  # type: ignore[arg-type]
-        strict_hard=strict_hard,
-        detector=detector,
+    weak_probs: Path = option(help="Weak P(y=1) per pool point: .npy, .json or .csv.")
+    strong_acts: Path = option(
+        help="Strong activations (n, d): .npy, .safetensors, or a cached artifact."
+    )
+    column: str | None = option(None, "CSV column (or JSON key) holding the probabilities.")
+    tensor: str | None = option(None, "Tensor name inside a .safetensors file.")
+    similarity: str = option("abs_cosine", "abs_cosine (variant A) or dot (variant B).")
+    strict_hard: bool = option(False, "The hard set is conf < t1 (variant B).")
+    detector: str = option(
+        "reference", "How a point's overlap score is computed: reference, knn, knn:K or mean."
     )
 
-    def write_npz(tmp: Path) -> None:
+    def __post_init__(self) -> None:
+        choice(self.similarity, "--similarity", ("abs_cosine", "dot"))
+        parse_detector(self.detector)
+
+
+def register(app: typer.Typer) -> None:
+    """Add `w2sg detect` to the app."""
+    command = config_command(DetectConfig, detect_command, extras=(out_option("runs/detect"),))
+    app.command("detect")(command)
+
+
+def _write_npz(path: Path, res: OverlapResult) -> None:
+    names = ("overlap", "easy_only", "hard_only", "confidence", "scores")
+
+    def write(tmp: Path) -> None:
         with open(tmp, "wb") as f:
-            np.savez(
-                f,
-                overlap=res.overlap,
-                easy_only=res.easy_only,
-                hard_only=res.hard_only,
-                confidence=res.confidence,
-                scores=res.scores,
-            )
+            np.savez(f, **{name: getattr(res, name) for name in names})
 
-    write_atomic(out / "overlap.npz", write_npz)
-    summary = {
-        **res.counts(),
-        "n": res.n,
-        "confidence_threshold": res.confidence_threshold,
-        "overlap_threshold": res.overlap_threshold,
-        "fallback": res.fallback,
-        "reasons": list(res.reasons),
-        "config": {
-            "weak_probs": str(weak_probs),
-            "strong_acts": str(strong_acts),
-            "column": column,
-            "tensor": tensor,
-            "similarity": similarity,
-            "strict_hard": strict_hard,
-            "detector": detector,
-            "dim": int(acts.shape[1]),
-        },
-    }
-    write_json(out / "overlap.json", summary)
+    write_atomic(path, write)
 
+
+def _print(res: OverlapResult, similarity: str, out: Path) -> None:
     table = Table(title=f"Overlap detection ({similarity}, {res.n:,} points)")
     for col in ("set", "points", "share"):
         table.add_column(col, justify="left" if col == "set" else "right")
@@ -214,3 +189,29 @@ def detect_command(
     for reason in res.reasons:
         console.print(f"[yellow]fallback:[/] {reason}")
     console.print(f"wrote {out / 'overlap.npz'} and {out / 'overlap.json'}")
+
+
+def detect_command(config: DetectConfig, out: Path) -> None:
+    """Split a pool into overlap / easy-only / hard-only points (Algorithm 1)."""
+    check_output(out)
+    probs = load_weak_probs(config.weak_probs, config.column)
+    acts = load_strong_acts(config.strong_acts, config.tensor)
+    res = detect_overlap(
+        probs,
+        acts,
+        similarity=config.similarity,
+        strict_hard=config.strict_hard,
+        detector=config.detector,
+    )
+    _write_npz(out / "overlap.npz", res)
+    summary = {
+        **res.counts(),
+        "n": res.n,
+        "confidence_threshold": res.confidence_threshold,
+        "overlap_threshold": res.overlap_threshold,
+        "fallback": res.fallback,
+        "reasons": list(res.reasons),
+        "config": {**jsonable(config), "dim": int(acts.shape[1])},
+    }
+    write_json(out / "overlap.json", summary)
+    _print(res, config.similarity, out)

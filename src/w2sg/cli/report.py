@@ -6,12 +6,13 @@ from pathlib import Path
 
 import typer
 
+from w2sg.report.html import write_html_report
+
 
 def report(
     path: Path = typer.Argument(..., help="A study, fine-tune run or sweep folder."),
 ) -> None:
     """Write PATH/report.html: config, provenance, every figure and table, inline (no network)."""
-    from w2sg.report.html import write_html_report
 
     typer.echo(str(write_html_report(path)))
 

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import dataclasses
 import difflib
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -17,8 +17,9 @@ import numpy as np
 from w2sg.data.files import load_file, looks_like_file, parse_label_map
 from w2sg.data.install import is_installed
 from w2sg.data.offline import OFFLINE
-from w2sg.data.splits import Splits, SplitSizes, make_splits
+from w2sg.data.splits import SPLIT_NAMES, Splits, SplitSizes, make_splits
 from w2sg.data.types import TextDataset, text_id
+from w2sg.data.wrench import load_wrench, wrench_path
 from w2sg.errors import W2SGError
 
 __all__ = [
@@ -30,6 +31,8 @@ __all__ = [
     "load_dataset",
     "load_file",
     "make_splits",
+    "rows_used",
+    "seed_splits",
     "parse_label_map",
     "text_id",
 ]
@@ -49,7 +52,7 @@ class DatasetInfo:
 def _literature_tasks() -> dict:
     """The registry's TASKS (name -> TaskSpec), or {} where the registry is unavailable."""
     try:
-        from w2sg.data.registry import TASKS
+        from w2sg.data.registry import TASKS  # lazy: imports the optional `datasets` library
     except ImportError:
         return {}
     return dict(TASKS)
@@ -70,14 +73,18 @@ def _describe_task(name: str, spec: object) -> str:
 def list_datasets() -> list[DatasetInfo]:
     """Every named dataset: the offline ones, then the literature's tasks."""
     infos = [
-        DatasetInfo(spec.name, "offline", is_installed(spec.requirement), spec.rows,
-                    f"{spec.description} [{spec.requirement.pin}, {spec.requirement.licence}]")
+        DatasetInfo(
+            spec.name,
+            "offline",
+            is_installed(spec.requirement),
+            spec.rows,
+            f"{spec.description} [{spec.requirement.pin}, {spec.requirement.licence}]",
+        )
         for spec in OFFLINE.values()
     ]
     hub_ready = _has_datasets_library()
     for name, spec in _literature_tasks().items():
-        infos.append(DatasetInfo(name, "literature", hub_ready, None,
-                                 _describe_task(name, spec)))
+        infos.append(DatasetInfo(name, "literature", hub_ready, None, _describe_task(name, spec)))
     return infos
 
 
@@ -100,6 +107,22 @@ def own_test_pool(ds: TextDataset) -> np.ndarray | None:
     if ds.meta.get(POOL_META_KEY) == "sources" and ds.sources is not None:
         return ds.sources.astype(str) == "test"
     return None
+
+
+def seed_splits(ds: TextDataset, sizes: SplitSizes, seeds: Iterable[int]) -> dict[int, Splits]:
+    """The four splits of every split seed; a literature task's own test pool goes to `test`."""
+    pool = own_test_pool(ds)
+    return {seed: make_splits(ds, sizes, seed, test_pool=pool) for seed in seeds}
+
+
+def rows_used(ds: TextDataset, splits: Iterable[Splits]) -> TextDataset:
+    """Every row some split of `splits` uses, once, sorted by id: what a run embeds, addressed
+    the same way whatever the seeds."""
+    used = np.unique(
+        np.concatenate([getattr(s, part).ids.astype(str) for s in splits for part in SPLIT_NAMES])
+    )
+    order = np.argsort(ds.ids.astype(str), kind="stable")
+    return ds.subset(order[np.searchsorted(ds.ids.astype(str)[order], used)])
 
 
 def natural_sources(ds: TextDataset) -> np.ndarray | None:
@@ -126,9 +149,13 @@ def load_dataset(
     if isinstance(label_map, str):
         label_map = parse_label_map(label_map)
     name = str(name_or_path)
-    column_options = {"text_column": text_column, "label_column": label_column,
-                      "label_map": label_map, "source_column": source_column,
-                      "id_column": id_column}
+    column_options = {
+        "text_column": text_column,
+        "label_column": label_column,
+        "label_map": label_map,
+        "source_column": source_column,
+        "id_column": id_column,
+    }
     given = [k for k, v in column_options.items() if v]
     tasks = _literature_tasks()
     if (name in OFFLINE or name in tasks) and given:
@@ -138,15 +165,13 @@ def load_dataset(
         )
     if name in OFFLINE:
         return OFFLINE[name].load()
-    from w2sg.data.wrench import load_wrench, wrench_path
-
     folder = wrench_path(name)
     if folder is not None:
         if given:
             raise W2SGError(f"{', '.join(given)} apply to data files only, not WRENCH folders")
         return load_wrench(folder).to_text_dataset()
     if name in tasks:
-        from w2sg.data.registry import load_task
+        from w2sg.data.registry import load_task  # lazy: imports `datasets`
 
         # Both parts: the task's own test pool must reach `test` (SPEC §8); see own_test_pool.
         ds = load_task(name, split="all", data_dir=data_dir, seed=seed)

@@ -16,8 +16,14 @@ import numpy as np
 from w2sg.data.types import TextDataset
 from w2sg.errors import W2SGError
 
-FORMATS = {".csv": "csv", ".tsv": "tsv", ".jsonl": "jsonl", ".ndjson": "jsonl",
-           ".parquet": "parquet", ".pq": "parquet"}
+FORMATS = {
+    ".csv": "csv",
+    ".tsv": "tsv",
+    ".jsonl": "jsonl",
+    ".ndjson": "jsonl",
+    ".parquet": "parquet",
+    ".pq": "parquet",
+}
 COMPRESSIONS = {".gz", ".bz2", ".xz", ".zip", ".zst"}
 
 
@@ -52,7 +58,7 @@ def parse_label_map(text: str | None) -> dict[str, int] | None:
 
 def read_table(path: str | Path):  # -> pandas.DataFrame
     """Read a CSV / TSV / JSONL / Parquet file; empty or malformed files raise W2SGError."""
-    import pandas as pd
+    import pandas as pd  # heavy: loaded on first use
 
     path = Path(path)
     fmt = file_format(path)
@@ -67,8 +73,13 @@ def read_table(path: str | Path):  # -> pandas.DataFrame
         raise W2SGError(f"{path} is empty; give a file with a header and rows")
     try:
         if fmt in ("csv", "tsv"):
-            frame = pd.read_csv(path, sep="," if fmt == "csv" else "\t", dtype=str,
-                                keep_default_na=False, na_values=[""])
+            frame = pd.read_csv(
+                path,
+                sep="," if fmt == "csv" else "\t",
+                dtype=str,
+                keep_default_na=False,
+                na_values=[""],
+            )
         elif fmt == "jsonl":
             frame = pd.read_json(path, lines=True, dtype=False)
         else:
@@ -87,8 +98,7 @@ def _column(frame, column: str, role: str, option: str, path: Path):
     if column not in frame.columns:
         available = ", ".join(map(str, frame.columns))
         raise W2SGError(
-            f"{path} has no {role} column {column!r} (columns: {available}); "
-            f"name it with {option}"
+            f"{path} has no {role} column {column!r} (columns: {available}); name it with {option}"
         )
     return frame[column]
 
@@ -104,7 +114,7 @@ def _label_key(value: object) -> str:
 
 def to_binary_labels(values, column: str, label_map: Mapping[str, int] | None) -> np.ndarray:
     """Labels as 0/1: via `label_map` when given, else values must already read as 0 or 1."""
-    import pandas as pd
+    import pandas as pd  # heavy: loaded on first use
 
     missing = pd.isna(values)
     if missing.any():
@@ -155,7 +165,7 @@ def load_file(
     id_column: str | None = None,
 ) -> TextDataset:
     """Load a user file as a `TextDataset`; ids come from `id_column` or hash the text."""
-    import pandas as pd
+    import pandas as pd  # heavy: loaded on first use
 
     path = Path(path)
     frame = read_table(path)
@@ -167,8 +177,7 @@ def load_file(
     labels = to_binary_labels(labels_raw.tolist(), label_column, label_map)
     sources = None
     if source_column is not None:
-        sources = [str(s) for s in _column(frame, source_column, "source", "--source-column",
-                                           path)]
+        sources = [str(s) for s in _column(frame, source_column, "source", "--source-column", path)]
     ids = None
     if id_column is not None:
         ids = [str(i) for i in _column(frame, id_column, "id", "--id-column", path)]
@@ -177,12 +186,21 @@ def load_file(
         "file": path.name,
         "format": file_format(path),
         "sha256": _sha256(path),
-        "columns": {"text": text_column, "label": label_column, "source": source_column,
-                    "id": id_column},
+        "columns": {
+            "text": text_column,
+            "label": label_column,
+            "source": source_column,
+            "id": id_column,
+        },
         "label_map": dict(label_map) if label_map else None,
         "licence": "the user's own",
     }
     return TextDataset.from_rows(
-        path.name.split(".")[0] or path.name, texts=texts_l, labels=labels, ids=ids,
-        sources=sources, meta=meta, dedupe=id_column is None,
+        path.name.split(".")[0] or path.name,
+        texts=texts_l,
+        labels=labels,
+        ids=ids,
+        sources=sources,
+        meta=meta,
+        dedupe=id_column is None,
     )

@@ -76,7 +76,7 @@ T_SOCIAL_I_QA = (
     'Is the answer "{answer}"?'
 )
 T_WIC = (
-    'Sentence 1:\n{sentence1}\n\nSentence 2:\n{sentence2}\n\n'
+    "Sentence 1:\n{sentence1}\n\nSentence 2:\n{sentence2}\n\n"
     'Q: Does "{word}" have the same meaning in the above sentences?'
 )
 T_TEXT = "{text}"

@@ -83,9 +83,12 @@ def hub_split(task: str, source: HubSource, split: str) -> SourceSplit:
     """
     try:
         rows = datasets.load_dataset(
-            source.id, source.config, split=split, revision=source.revision,
+            source.id,
+            source.config,
+            split=split,
+            revision=source.revision,
             data_dir=source.data_dir,
-        )  # fmt: skip
+        )
     except Exception as error:  # every failure here means: no usable copy reachable
         export = f", or {source.data_dir}/{split}/*.parquet" if source.data_dir else ""
         raise W2SGError(

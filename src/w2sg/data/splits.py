@@ -16,6 +16,7 @@ import numpy as np
 
 from w2sg.data.types import TextDataset
 from w2sg.errors import W2SGError
+from w2sg.validate import seed as check_seed
 
 SPLIT_NAMES = ("weak_train", "strong_train", "val", "test")
 
@@ -74,8 +75,9 @@ def _largest_fit(sizes: SplitSizes, needed: int, have: int) -> SplitSizes:
     return SplitSizes(**{k: int(v * scale) // 2 * 2 for k, v in asdict(sizes).items()})
 
 
-def _check_pool(ds: TextDataset, labels: np.ndarray, sizes: SplitSizes, names: tuple[str, ...],
-                where: str) -> None:
+def _check_pool(
+    ds: TextDataset, labels: np.ndarray, sizes: SplitSizes, names: tuple[str, ...], where: str
+) -> None:
     counts = [int((labels == c).sum()) for c in (0, 1)]
     needed = sum(getattr(sizes, n) for n in names) // 2
     if needed == 0:
@@ -97,8 +99,9 @@ def _check_pool(ds: TextDataset, labels: np.ndarray, sizes: SplitSizes, names: t
         )
 
 
-def _draw(labels: np.ndarray, rows: np.ndarray, plan: list[tuple[str, int]],
-          rng: np.random.Generator) -> dict[str, np.ndarray]:
+def _draw(
+    labels: np.ndarray, rows: np.ndarray, plan: list[tuple[str, int]], rng: np.random.Generator
+) -> dict[str, np.ndarray]:
     """Cut each class of `rows` (positions, sorted by id) into the planned chunks."""
     chosen: dict[str, list[np.ndarray]] = {name: [] for name, _ in plan}
     for c in (0, 1):
@@ -112,7 +115,6 @@ def _draw(labels: np.ndarray, rows: np.ndarray, plan: list[tuple[str, int]],
 
 def _check_split_args(ds: object, sizes: object, seed: object) -> None:
     """Wrong types fail here, naming the argument, not deep inside numpy."""
-    from w2sg.validate import seed as check_seed
 
     if not isinstance(ds, TextDataset):
         raise TypeError(

@@ -77,9 +77,7 @@ def _check(params: SyntheticParams) -> None:
     if sum(counts) == 0:
         raise W2SGError("a synthetic dataset needs at least one point; raise a count above 0")
     if params.d_easy < 1 or params.d_hard < 1:
-        raise W2SGError(
-            f"d_easy and d_hard must be >= 1, got {params.d_easy} and {params.d_hard}"
-        )
+        raise W2SGError(f"d_easy and d_hard must be >= 1, got {params.d_easy} and {params.d_hard}")
     for name in ("noise", "absent_noise", "easy_signal", "hard_signal"):
         value = getattr(params, name)
         if not math.isfinite(value) or value < 0:
@@ -110,12 +108,12 @@ def make_synthetic(params: SyntheticParams | None = None, **overrides: object) -
     theta = class_means(de, dh, mean_seed)
     rng = np.random.default_rng([params.seed, 0])
 
-    types = np.repeat(
-        np.array(TYPES), [params.n_easy_only, params.n_hard_only, params.n_overlap]
-    )
+    types = np.repeat(np.array(TYPES), [params.n_easy_only, params.n_hard_only, params.n_overlap])
     labels = np.concatenate(
-        [rng.permutation(np.arange(c) % 2) for c in
-         (params.n_easy_only, params.n_hard_only, params.n_overlap)]
+        [
+            rng.permutation(np.arange(c) % 2)
+            for c in (params.n_easy_only, params.n_hard_only, params.n_overlap)
+        ]
     ).astype(np.int64)
     n = len(labels)
     sign = (2.0 * labels - 1.0)[:, None]

@@ -65,11 +65,17 @@ class WrenchTask:
             texts += list(part.texts)
             labels += part.labels.tolist()
             sources += [split] * len(part)
-        meta = {"origin": f"WRENCH-format folder {self.path}", "format": "wrench",
-                "wrench_path": self.path, "class_names": list(self.class_names),
-                "label_functions": self.n_functions, "pools_in_sources": "sources"}
-        return TextDataset.from_rows(self.name, texts, labels, ids=ids, sources=sources,
-                                     meta=meta, dedupe=False)
+        meta = {
+            "origin": f"WRENCH-format folder {self.path}",
+            "format": "wrench",
+            "wrench_path": self.path,
+            "class_names": list(self.class_names),
+            "label_functions": self.n_functions,
+            "pools_in_sources": "sources",
+        }
+        return TextDataset.from_rows(
+            self.name, texts, labels, ids=ids, sources=sources, meta=meta, dedupe=False
+        )
 
     def label_matrix(self, ids: np.ndarray) -> np.ndarray:
         """The weak labels of the rows named "<split>:<row id>" (as in `to_text_dataset`)."""
@@ -91,15 +97,14 @@ def wrench_path(name: str) -> Path | None:
     """The folder `name` points at if it is a WRENCH dataset ("wrench:DIR", or a folder
     holding train.json), else None."""
     if name.startswith(PREFIX):
-        return Path(name[len(PREFIX):])
+        return Path(name[len(PREFIX) :])
     path = Path(name)
     return path if path.is_dir() and (path / "train.json").is_file() else None
 
 
 def _multiclass(path: Path, k: int) -> W2SGError:
     return W2SGError(
-        f"{path}: a multi-class WRENCH task ({k} classes); only binary tasks are supported "
-        "for now"
+        f"{path}: a multi-class WRENCH task ({k} classes); only binary tasks are supported for now"
     )
 
 
@@ -174,8 +179,10 @@ def _read_split(path: Path, m: int | None, kind: str | None) -> tuple[WrenchSpli
         if kind is not None and row_kind != kind:
             raise W2SGError(f"{path}: row {row_id!r}: a {row_kind} row in a {kind} task")
         if kind == "feature" and features and len(feature) != len(features[0]):
-            raise W2SGError(f"{path}: row {row_id!r}: {len(feature)} features, "
-                            f"earlier rows have {len(features[0])}")
+            raise W2SGError(
+                f"{path}: row {row_id!r}: {len(feature)} features, "
+                f"earlier rows have {len(features[0])}"
+            )
         kind, m = row_kind, len(votes)
         ids.append(str(row_id))
         labels.append(label)
@@ -210,5 +217,10 @@ def load_wrench(folder: str | Path, name: str | None = None) -> WrenchTask:
         widths = {s.features.shape[1] for s in splits.values()}
         if len(widths) > 1:
             raise W2SGError(f"{folder}: splits have different feature counts {sorted(widths)}")
-    return WrenchTask(name=name or f"wrench_{folder.resolve().name}", path=str(folder),
-                      kind=str(kind), class_names=class_names, splits=splits)
+    return WrenchTask(
+        name=name or f"wrench_{folder.resolve().name}",
+        path=str(folder),
+        kind=str(kind),
+        class_names=class_names,
+        splits=splits,
+    )

@@ -1,20 +1,7 @@
-"""Fine-tune mode (SPEC §2, §7): classifier, trainer, losses, strong-to-strong."""
+"""Fine-tune mode (docs/methods.md#fine-tune-mode): classifier, trainer, losses,
+strong-to-strong, and the run that wires them (`w2sg finetune`)."""
 
-from w2sg.finetune.classifier import ClassifierConfig, SequenceClassifier, build_classifier
-from w2sg.finetune.losses import LOSSES, LossSpec, LossState, compute_loss, parse_loss
-from w2sg.finetune.trainer import TrainConfig, TrainResult, predict, train
+from w2sg.finetune.config import FinetuneConfig
+from w2sg.finetune.specs import LOSSES, ClassifierConfig, LossSpec, TrainConfig, parse_loss
 
-__all__ = [
-    "LOSSES",
-    "ClassifierConfig",
-    "LossSpec",
-    "LossState",
-    "SequenceClassifier",
-    "TrainConfig",
-    "TrainResult",
-    "build_classifier",
-    "compute_loss",
-    "parse_loss",
-    "predict",
-    "train",
-]
+__all__ = ["LOSSES", "ClassifierConfig", "FinetuneConfig", "LossSpec", "TrainConfig", "parse_loss"]

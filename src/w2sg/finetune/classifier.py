@@ -14,14 +14,20 @@ turned off. Both give the very numbers autocast gives on fp32 weights (tested), 
 
 from __future__ import annotations
 
+import math
+import types
+import warnings
 from contextlib import nullcontext
-from dataclasses import dataclass
 from typing import Any
 
 import torch
 from torch import nn
 
 from w2sg.errors import W2SGError
+from w2sg.finetune.dropout import use_fast_dropout
+from w2sg.finetune.specs import ClassifierConfig
+from w2sg.models import load_model, resolve_model
+from w2sg.models.load import load_config, resolve_dtype
 
 # Leaf names of the attention and MLP projections per architecture family.
 LORA_TARGETS = {
@@ -31,34 +37,6 @@ LORA_TARGETS = {
     "gpt2": ("c_attn", "c_proj", "c_fc"),
 }
 _SKIP = ("pooler", "lm_head", "relative_attention_bias")
-
-
-@dataclass(frozen=True)
-class ClassifierConfig:
-    """How the classifier is built: LoRA or full, LoRA's rank/alpha/dropout, head init."""
-
-    lora: bool = True
-    rank: int = 8
-    alpha: float = 16.0
-    dropout: float = 0.0
-    head_init: str = "zero"  # "zero" | "small"
-
-    def __post_init__(self) -> None:
-        if self.rank < 1:
-            raise W2SGError(f"LoRA rank must be >= 1, not {self.rank}")
-        if self.alpha <= 0:
-            raise W2SGError(f"LoRA alpha must be > 0, not {self.alpha}")
-        if not 0.0 <= self.dropout < 1.0:
-            raise W2SGError(f"LoRA dropout must be in [0, 1), not {self.dropout}")
-        if self.head_init not in ("zero", "small"):
-            raise W2SGError(f"head_init must be 'zero' or 'small', not {self.head_init!r}")
-
-    def to_json(self) -> dict:
-        """The options that change the trained weights."""
-        base = {"lora": self.lora, "head_init": self.head_init}
-        if self.lora:
-            base |= {"rank": self.rank, "alpha": self.alpha, "dropout": self.dropout}
-        return base
 
 
 def lora_target_modules(model: nn.Module) -> list[str]:
@@ -77,7 +55,6 @@ def lora_target_modules(model: nn.Module) -> list[str]:
 def amp_dtype(device: str) -> torch.dtype | None:
     """bf16 where the hardware computes it natively (CUDA with bf16; CPUs with AVX512-BF16 or
     AMX); None (fp32 throughout) elsewhere."""
-    from w2sg.models.load import resolve_dtype
 
     return torch.bfloat16 if resolve_dtype("auto", device) == "bfloat16" else None
 
@@ -163,10 +140,15 @@ def _lean_lora_forward(self, x: torch.Tensor, *args: Any, **kwargs: Any) -> torc
     names = self.active_adapters
     name = names[0] if len(names) == 1 else None
     if (
-        args or kwargs or self.disable_adapters or self.merged or name not in self.lora_A
-        or name in self.lora_variant or self.lora_B[name].bias is not None
+        args
+        or kwargs
+        or self.disable_adapters
+        or self.merged
+        or name not in self.lora_A
+        or name in self.lora_variant
+        or self.lora_B[name].bias is not None
         or not _power_of_two(self.scaling[name])
-    ):  # fmt: skip
+    ):
         return type(self).forward(self, x, *args, **kwargs)
     result = self.base_layer(x)
     h = self.lora_A[name](self.lora_dropout[name](x))
@@ -174,13 +156,11 @@ def _lean_lora_forward(self, x: torch.Tensor, *args: Any, **kwargs: Any) -> torc
 
 
 def _power_of_two(value: float) -> bool:
-    import math
 
     return value > 0 and math.frexp(value)[0] == 0.5
 
 
 def _use_lean_lora_forward(module: nn.Module) -> None:
-    import types
 
     needs = ("base_layer", "lora_B", "scaling", "lora_variant")
     if all(hasattr(module, a) for a in needs) and all(map(_power_of_two, module.scaling.values())):
@@ -204,7 +184,6 @@ def build_classifier(
     as `w2sg.finetune.dropout` does (same distribution, a third of the cost). The seed fixes
     the head and LoRA initialisation.
     """
-    from w2sg.models import load_model, resolve_model
 
     resolved = resolve_model(model)
     base, tokenizer = load_model(resolved, dtype="float32", device=device)
@@ -222,18 +201,13 @@ def build_classifier(
     if config.lora and compact:
         clf.store_frozen_in_amp_dtype()
     if fast_dropout:
-        from w2sg.finetune.dropout import use_fast_dropout
-
         use_fast_dropout(clf)
     return clf.train(), tokenizer
 
 
 def check_lora(model: str) -> None:
     """Fail before any work when LoRA finds nothing to adapt in `model` (no weights read)."""
-    from transformers import AutoModel
-
-    from w2sg.models import resolve_model
-    from w2sg.models.load import load_config
+    from transformers import AutoModel  # heavy: loaded on first use
 
     resolved = resolve_model(model)
     with torch.device("meta"):
@@ -253,9 +227,8 @@ def _targets_or_error(base: nn.Module, name: str) -> list[str]:
 
 
 def _with_lora(base: nn.Module, config: ClassifierConfig, name: str) -> nn.Module:
-    import warnings
 
-    from peft import LoraConfig, get_peft_model
+    from peft import LoraConfig, get_peft_model  # heavy: loaded on first use
 
     targets = _targets_or_error(base, name)
     lora = LoraConfig(

@@ -77,7 +77,9 @@ def attention(
 ):
     """transformers' `sdpa` attention, except training-time dropout of plain bidirectional
     attention on CPU, computed as transformers' eager attention does, with `dropout`'s mask."""
-    from transformers.integrations.sdpa_attention import sdpa_attention_forward
+    from transformers.integrations.sdpa_attention import (
+        sdpa_attention_forward,  # heavy: loaded on first use
+    )
 
     causal = is_causal if is_causal is not None else getattr(module, "is_causal", True)
     plain = (
@@ -91,9 +93,16 @@ def attention(
     )
     if not plain:
         return sdpa_attention_forward(
-            module, query, key, value, attention_mask,
-            dropout=dropout, scaling=scaling, is_causal=is_causal, **kwargs,
-        )  # fmt: skip
+            module,
+            query,
+            key,
+            value,
+            attention_mask,
+            dropout=dropout,
+            scaling=scaling,
+            is_causal=is_causal,
+            **kwargs,
+        )
     scale = query.shape[-1] ** -0.5 if scaling is None else scaling
     scores = (query * scale) @ key.transpose(-2, -1)
     if attention_mask is not None:
@@ -120,8 +129,11 @@ def use_fast_dropout(model: nn.Module) -> int:
 
 
 def _register() -> None:
-    from transformers import AttentionInterface, AttentionMaskInterface
-    from transformers.masking_utils import sdpa_mask
+    from transformers import (  # heavy: loaded on first use
+        AttentionInterface,
+        AttentionMaskInterface,
+    )
+    from transformers.masking_utils import sdpa_mask  # heavy: loaded on first use
 
     AttentionInterface.register(ATTENTION, attention)
     AttentionMaskInterface.register(ATTENTION, sdpa_mask)

@@ -16,64 +16,7 @@ import torch
 import torch.nn.functional as F
 
 from w2sg.errors import W2SGError
-
-LOSSES = ("xent", "kl", "logconf", "entropy", "window")
-THRESHOLDS = ("quantile", "median")
-
-
-@dataclass(frozen=True)
-class LossSpec:
-    """A loss by name with its options (SPEC §7 defaults).
-
-    `alpha`, `warmup_steps`: weight of the auxiliary target, ramped linearly from 0 over the
-    first `warmup_steps` optimizer steps (`logconf`, `entropy`); None = the trainer's warm-up.
-    `buffer_size`, `threshold`: the hardening threshold of `logconf` is the quantile of the
-    most recent `buffer_size` predictions at the batch's mean weak label ("quantile"), or
-    their median ("median", the EleutherAI balanced variant). `radius`: `window`'s radius,
-    a number or "midweak".
-    """
-
-    name: str = "xent"
-    alpha: float = 0.5
-    warmup_steps: int | None = None
-    buffer_size: int = 32
-    threshold: str = "quantile"
-    radius: float | str = 0.15
-
-    def __post_init__(self) -> None:
-        if self.name not in LOSSES:
-            raise W2SGError(f"loss must be one of {', '.join(LOSSES)}, not {self.name!r}")
-        if not 0.0 <= self.alpha <= 1.0:
-            raise W2SGError(f"loss alpha must be in [0, 1], not {self.alpha}")
-        if self.warmup_steps is not None and self.warmup_steps < 0:
-            raise W2SGError(f"loss warmup_steps must be >= 0, not {self.warmup_steps}")
-        if self.buffer_size < 1:
-            raise W2SGError(f"loss buffer_size must be >= 1, not {self.buffer_size}")
-        if self.threshold not in THRESHOLDS:
-            raise W2SGError(
-                f"logconf threshold must be one of {THRESHOLDS}, not {self.threshold!r}"
-            )
-        if isinstance(self.radius, str):
-            if self.radius != "midweak":
-                raise W2SGError(f"window radius must be a number or 'midweak', not {self.radius!r}")
-        elif not 0.0 < float(self.radius) <= 0.5:
-            raise W2SGError(f"window radius must be in (0, 0.5], not {self.radius}")
-
-    @property
-    def needs_weak_labels(self) -> bool:
-        """Every loss but `xent` is defined against a weak supervisor's soft labels."""
-        return self.name != "xent"
-
-    def to_json(self) -> dict:
-        """The options that change this loss's numbers (cache key and results.json)."""
-        out: dict = {"name": self.name}
-        if self.name in ("logconf", "entropy"):
-            out |= {"alpha": self.alpha, "warmup_steps": self.warmup_steps}
-        if self.name == "logconf":
-            out |= {"buffer_size": self.buffer_size, "threshold": self.threshold}
-        if self.name == "window":
-            out["radius"] = self.radius
-        return out
+from w2sg.finetune.specs import LossSpec
 
 
 @dataclass(frozen=True)
@@ -81,23 +24,6 @@ class LossState:
     """The state a loss carries between minibatches: logconf's recent predictions."""
 
     buffer: tuple[float, ...] = ()
-
-
-def parse_loss(text: str) -> LossSpec:
-    """`xent`, `logconf`, `logconf:median`, `window:0.2`, `window:midweak` → a LossSpec."""
-    name, _, option = text.strip().partition(":")
-    if not option:
-        return LossSpec(name=name)
-    if name == "window":
-        try:
-            return LossSpec(name=name, radius=option if option == "midweak" else float(option))
-        except ValueError:
-            raise W2SGError(
-                f"window radius must be a number or 'midweak', not {option!r}"
-            ) from None
-    if name == "logconf":
-        return LossSpec(name=name, threshold=option)
-    raise W2SGError(f"loss {name!r} takes no option (got {text!r})")
 
 
 def midweak_radius(weak_labels: np.ndarray) -> float:

@@ -12,68 +12,15 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable
-from dataclasses import asdict, dataclass, field, replace
+from dataclasses import dataclass, field, replace
 
 import numpy as np
 import torch
 
 from w2sg.errors import W2SGError
-from w2sg.finetune.losses import LossSpec, LossState, compute_loss, resolve_spec
-from w2sg.metrics import roc_auc
-
-# What a trained model's numbers depend on beyond its options; stored stages are addressed by
-# it, so bump it whenever training computes differently (2: dropout masks on CPU drawn by
-# w2sg.finetune.dropout, AdamW's fused kernel; 3: attention with dropout computed as
-# transformers' eager path does).
-REVISION = 3
-
-
-@dataclass(frozen=True)
-class TrainConfig:
-    """Optimisation options; defaults follow SPEC §7 (3 epochs, effective batch 32)."""
-
-    epochs: int = 3
-    batch_size: int = 32
-    minibatch: int = 8
-    minibatch_tokens: int | None = None
-    length_groups: int = 1
-    lr: float = 8e-5
-    weight_decay: float = 0.1
-    warmup_ratio: float = 0.1
-    max_grad_norm: float = 1.0
-    eval_every: int = 5
-    patience: int | None = None
-    max_length: int = 128
-    seed: int = 0
-
-    def __post_init__(self) -> None:
-        if self.epochs < 1:
-            raise W2SGError(f"epochs must be >= 1, not {self.epochs}")
-        if self.batch_size < 1 or self.minibatch < 1:
-            raise W2SGError("batch_size and minibatch must be >= 1")
-        if self.length_groups < 1:
-            raise W2SGError(f"length_groups must be >= 1, not {self.length_groups}")
-        if self.minibatch_tokens is not None and self.minibatch_tokens < 1:
-            raise W2SGError(f"minibatch_tokens must be >= 1, not {self.minibatch_tokens}")
-        if not self.lr > 0:
-            raise W2SGError(f"learning rate must be > 0, not {self.lr}")
-        if self.weight_decay < 0 or not 0 <= self.warmup_ratio < 1:
-            raise W2SGError("weight_decay must be >= 0 and warmup_ratio in [0, 1)")
-        if self.eval_every < 1:
-            raise W2SGError(f"eval_every must be >= 1, not {self.eval_every}")
-        if self.patience is not None and self.patience < 1:
-            raise W2SGError(f"patience must be >= 1 or None, not {self.patience}")
-        if self.max_length < 2:
-            raise W2SGError(f"max_length must be >= 2, not {self.max_length}")
-
-    def check_data(self, n_train: int) -> None:
-        """A batch larger than the data is a mistake, not something to round away."""
-        if self.batch_size > n_train:
-            raise W2SGError(f"batch size {self.batch_size} is larger than the {n_train} train rows")
-
-    def to_json(self) -> dict:
-        """The options, all of them (stage keys also carry `REVISION`)."""
-        return asdict(self)
+from w2sg.finetune.losses import LossState, compute_loss, resolve_spec
+from w2sg.finetune.specs import LossSpec, TrainConfig
+from w2sg.stats.metrics import roc_auc
 
 
 @dataclass

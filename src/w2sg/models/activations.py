@@ -54,9 +54,16 @@ def get_activations(
     if len(dataset) == 0:
         raise W2SGError(f"dataset {dataset.name!r} has no rows; nothing to embed")
     return get_text_activations(
-        model, dataset.texts.tolist(), layers=layers, pooling=pooling, max_length=max_length,
-        dtype=dtype, batch_size=batch_size, progress=progress, device=device,
-    )  # fmt: skip
+        model,
+        dataset.texts.tolist(),
+        layers=layers,
+        pooling=pooling,
+        max_length=max_length,
+        dtype=dtype,
+        batch_size=batch_size,
+        progress=progress,
+        device=device,
+    )
 
 
 def get_text_activations(
@@ -95,7 +102,7 @@ def get_text_activations(
                 resolve_dtype(dtype, device),
                 length,
                 batch_plan_name(device, batch_size),
-            ),  # fmt: skip
+            ),
             resolved.name,
         )
         for n in sorted(set(normal))
@@ -107,8 +114,17 @@ def get_text_activations(
     for _attempt in range(3):  # a shard found damaged while reading is dropped and redone
         missing = list(dict.fromkeys(d for s in stores.values() for d in s.missing(digests)))
         if missing:
-            _embed(resolved, stores, [ids[first[d]] for d in missing], missing,
-                   tokenizer, dtype, device, batch_size, progress)  # fmt: skip
+            _embed(
+                resolved,
+                stores,
+                [ids[first[d]] for d in missing],
+                missing,
+                tokenizer,
+                dtype,
+                device,
+                batch_size,
+                progress,
+            )
         for n, store in stores.items():
             if n not in found:
                 array = store.read(digests)

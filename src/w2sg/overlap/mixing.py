@@ -17,8 +17,9 @@ import numpy as np
 
 from w2sg import validate
 from w2sg.errors import W2SGError
-from w2sg.metrics import evaluate, pgr
 from w2sg.probes import LogisticProbe
+from w2sg.stats.metrics import evaluate
+from w2sg.stats.pgr import pgr
 
 DEFAULT_QS: tuple[float, ...] = tuple(round(0.1 * i, 1) for i in range(11))
 BASELINE_STREAM = 2**31 - 1  # the generator key of the baseline rows, beside the q indices
@@ -136,16 +137,31 @@ def mixing_experiment(
     is_overlap = np.zeros(len(p), dtype=bool)
     is_overlap[o_idx] = True
     for seed in seeds:
-        for qi, (q, (a, b)) in enumerate(zip(qs, counts, strict=True)):
-            rng = np.random.default_rng([seed, qi])
-            train = np.concatenate(
-                [rng.choice(o_idx, a, replace=False), rng.choice(n_idx, b, replace=False)]
-            )
-            fit_row(train, a, "mix", q, seed)
-        rng = np.random.default_rng([seed, BASELINE_STREAM])
-        train = rng.choice(len(p), m, replace=False)
+        for qi, (q, (a, _)) in enumerate(zip(qs, counts, strict=True)):
+            fit_row(mix_draw(o_idx, n_idx, q, qi, seed), a, "mix", q, seed)
+        train = baseline_draw(len(p), m, seed)
         fit_row(train, int(is_overlap[train].sum()), "baseline", None, seed)
     return MixingResult(rows=rows, m=m, qs=qs, seeds=seeds, l2=l2)
+
+
+def mix_draw(
+    overlap_idx: np.ndarray, non_overlap_idx: np.ndarray, q: float, q_index: int, seed: int
+) -> np.ndarray:
+    """The mix with overlap share `q`: floor(m q) overlap then floor(m (1 - q)) non-overlap
+    positions, m = min(|O|, |N|), drawn without replacement from the generator (seed, q_index).
+    Probe mode and fine-tune mode draw their mixes here, so they train on the same rows."""
+    if not 0.0 <= q <= 1.0:
+        raise W2SGError(f"q must lie in [0, 1], not {q}")
+    m = min(len(overlap_idx), len(non_overlap_idx))
+    rng = np.random.default_rng([seed, q_index])
+    a = rng.choice(np.asarray(overlap_idx), _floor(m * q), replace=False)
+    b = rng.choice(np.asarray(non_overlap_idx), _floor(m * (1 - q)), replace=False)
+    return np.concatenate([a, b])
+
+
+def baseline_draw(n_pool: int, m: int, seed: int) -> np.ndarray:
+    """The baseline of a seed: a random size-m subset of the whole pool."""
+    return np.random.default_rng([seed, BASELINE_STREAM]).choice(n_pool, m, replace=False)
 
 
 def _floor(v: float) -> int:

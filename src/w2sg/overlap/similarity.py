@@ -73,7 +73,7 @@ def max_similarity(
     `chunk_elems` bounds the similarity block held at once (2 bytes each in bfloat16);
     `screen` picks the first screening precision ('float32' on CPUs without fast bfloat16).
     """
-    import torch
+    import torch  # heavy: loaded on first use
 
     if similarity not in SIMILARITIES:
         raise W2SGError(f"unknown similarity {similarity!r}; use 'abs_cosine' or 'dot'")
@@ -156,7 +156,7 @@ def _round(v64: np.ndarray, dtype_name: str) -> _Rounded:
     bfloat16 is the top half of a float32, rounded to nearest even; done in numpy with integer
     arithmetic (no thread start-up per block, no float64 round trip through torch).
     """
-    import torch
+    import torch  # heavy: loaded on first use
 
     f32 = v64.astype(np.float32)
     if dtype_name == "bfloat16":
@@ -183,7 +183,7 @@ def _round_keys(
     xk: np.ndarray, krows: np.ndarray, knorm: np.ndarray, cosine: bool, tier: _Tier
 ) -> _Rounded:
     """The selected keys rounded to the tier's dtype, built in blocks."""
-    import torch
+    import torch  # heavy: loaded on first use
 
     mat = torch.empty((len(krows), xk.shape[1]), dtype=getattr(torch, tier.dtype_name))
     norm_hat = np.empty(len(krows))
@@ -210,7 +210,7 @@ def _screen(
     A row is unsettled when its possible maxima do not all fit in the kept top entries; its
     value is then only a lower bound.
     """
-    import torch
+    import torch  # heavy: loaded on first use
 
     qr = _round(_scaled(q64, qnorm, cosine), tier.dtype_name)
     sims = qr.mat @ kr.mat.T

@@ -46,14 +46,12 @@ def check_k(k: int, n_train: int, who: str, *, self_excluded: bool) -> None:
         )
 
 
-def neighbours(
-    x_train: np.ndarray, x_query: np.ndarray | None, k: int, metric: str
-) -> np.ndarray:
+def neighbours(x_train: np.ndarray, x_query: np.ndarray | None, k: int, metric: str) -> np.ndarray:
     """Indices (into x_train) of each query's k nearest neighbours, nearest first.
 
     `x_query=None` queries the training points themselves, each without itself.
     """
-    from sklearn.neighbors import NearestNeighbors
+    from sklearn.neighbors import NearestNeighbors  # heavy: loaded on first use
 
     if metric not in METRICS:
         raise W2SGError(f"metric must be one of {', '.join(METRICS)}; not {metric!r}")

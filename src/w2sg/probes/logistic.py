@@ -49,7 +49,7 @@ class LogisticProbe:
             raise W2SGError("probe: inputs contain NaN or infinity")
         if (y_np < 0).any() or (y_np > 1).any():
             raise W2SGError("probe: targets must lie in [0, 1]")
-        import torch
+        import torch  # heavy: loaded on first use
 
         # torch.tensor copies: cached activations arrive as read-only memory maps.
         xt, yt = torch.tensor(x_np), torch.tensor(y_np)
@@ -117,6 +117,7 @@ def _numeric(a: object, name: str, ndim: int | None) -> np.ndarray:
             f"probe: {name} must be numeric, got dtype {arr.dtype}; map string labels to 0/1 first"
         )
     if ndim is not None and arr.ndim != ndim:
-        raise W2SGError(f"probe: {name} must be {ndim}-dimensional (rows, features), got shape "
-                        f"{arr.shape}")
+        raise W2SGError(
+            f"probe: {name} must be {ndim}-dimensional (rows, features), got shape {arr.shape}"
+        )
     return arr.astype(np.float32, copy=False)

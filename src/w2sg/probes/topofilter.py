@@ -53,8 +53,8 @@ def largest_class_components(
     x: np.ndarray, labels: np.ndarray, k: int = 50, metric: str = "euclidean"
 ) -> np.ndarray:
     """TopoCC: positions in the largest strongly connected component of each class (sorted)."""
-    from scipy.sparse import csr_matrix
-    from scipy.sparse.csgraph import connected_components
+    from scipy.sparse import csr_matrix  # heavy: loaded on first use
+    from scipy.sparse.csgraph import connected_components  # heavy: loaded on first use
 
     x, y = check_probe_inputs(x, labels, "topofilter")
     n = len(y)

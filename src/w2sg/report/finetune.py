@@ -48,8 +48,10 @@ def summary_markdown(results: dict) -> str:
     ]
     for key in ("weak", "ceiling"):
         m, sd = results[key], results[f"{key}_std"]
-        lines.append(f"| {key} | {_f(m['accuracy'])} | {_f(sd['accuracy'])} | {_f(m['auc'])} | "
-                     f"{_f(sd['auc'])} | | |")  # fmt: skip
+        lines.append(
+            f"| {key} | {_f(m['accuracy'])} | {_f(sd['accuracy'])} | {_f(m['auc'])} | "
+            f"{_f(sd['auc'])} | | |"
+        )
     for name, st in results["students"].items():
         lines.append(
             f"| student {name} | {_f(st['accuracy']['mean'])} | {_f(st['accuracy']['std'])} | "
@@ -61,10 +63,14 @@ def summary_markdown(results: dict) -> str:
         groups = results["overlap_groups"]
         first = next(iter(groups.values()))
         sizes = ", ".join(f"{g} {first[g]['n']:.0f}" for g in first)
-        lines += ["", f"Test accuracy by overlap group (mean ± std over {n_seeds} seed(s); "
-                  f"mean test points per group: {sizes}):", "",
-                  "| model | overlap | easy_only | hard_only |",
-                  "| --- | --- | --- | --- |"]  # fmt: skip
+        lines += [
+            "",
+            f"Test accuracy by overlap group (mean ± std over {n_seeds} seed(s); "
+            f"mean test points per group: {sizes}):",
+            "",
+            "| model | overlap | easy_only | hard_only |",
+            "| --- | --- | --- | --- |",
+        ]
         for name, g in groups.items():
             cells = " | ".join(_pm(g[k]) for k in ("overlap", "easy_only", "hard_only"))
             lines.append(f"| {name} | {cells} |")
@@ -77,8 +83,10 @@ def write_finetune_report(results: dict, out_dir: str | Path) -> None:
     out = Path(out_dir)
     c = results["config"]
     first = results["per_seed"][0]
-    title = (f"{c['dataset']}: {c['weak_model']} -> {c['strong_model']} "
-             f"(seed {first['seed']} of {len(results['per_seed'])})")  # fmt: skip
+    title = (
+        f"{c['dataset']}: {c['weak_model']} -> {c['strong_model']} "
+        f"(seed {first['seed']} of {len(results['per_seed'])})"
+    )
     curves_figure(first["curves"], out, title)
     text = summary_markdown(results)
     write_atomic(out / "summary.md", lambda tmp: tmp.write_text(text))

@@ -64,8 +64,9 @@ def table_html(rows: list[dict], columns: list[str] | None = None, guard_key: st
     body = []
     for r in rows:
         cls = ' class="guarded"' if guard_key and r.get(guard_key) else ""
-        body.append(f"<tr{cls}>" + "".join(f"<td>{_cell(r.get(c))}</td>" for c in columns)
-                    + "</tr>")  # fmt: skip
+        body.append(
+            f"<tr{cls}>" + "".join(f"<td>{_cell(r.get(c))}</td>" for c in columns) + "</tr>"
+        )
     return f"<table><thead><tr>{head}</tr></thead><tbody>{''.join(body)}</tbody></table>"
 
 
@@ -119,8 +120,10 @@ def figure_html(path: Path, root: Path) -> str:
     """A PNG inlined as base64 with its file name as caption."""
     data = base64.b64encode(path.read_bytes()).decode("ascii")
     name = _esc(path.relative_to(root))
-    return (f'<figure><img alt="{name}" src="data:image/png;base64,{data}">'
-            f"<figcaption>{name}</figcaption></figure>")  # fmt: skip
+    return (
+        f'<figure><img alt="{name}" src="data:image/png;base64,{data}">'
+        f"<figcaption>{name}</figcaption></figure>"
+    )
 
 
 def _figures(folder: Path, recursive: bool) -> str:
@@ -131,10 +134,12 @@ def _figures(folder: Path, recursive: bool) -> str:
 
 def _page(title: str, sections: list[tuple[str, str]]) -> str:
     body = "\n".join(f"<section><h2>{_esc(h)}</h2>\n{content}</section>" for h, content in sections)
-    return (f'<!DOCTYPE html>\n<html lang="en"><head><meta charset="utf-8">'
-            f'<meta name="viewport" content="width=device-width, initial-scale=1">'
-            f"<title>{_esc(title)}</title><style>{CSS}</style></head>"
-            f"<body><h1>{_esc(title)}</h1>\n{body}\n</body></html>\n")  # fmt: skip
+    return (
+        f'<!DOCTYPE html>\n<html lang="en"><head><meta charset="utf-8">'
+        f'<meta name="viewport" content="width=device-width, initial-scale=1">'
+        f"<title>{_esc(title)}</title><style>{CSS}</style></head>"
+        f"<body><h1>{_esc(title)}</h1>\n{body}\n</body></html>\n"
+    )
 
 
 def _provenance(prov: dict | None) -> str:
@@ -149,17 +154,25 @@ def run_page(folder: Path) -> str:
     config = results.get("config", {})
     title = f"w2sg run: {config.get('dataset', folder.name)}"
     metrics = [
-        {"model": m, **{k: v for k, v in (results.get(m) or {}).items()
-                        if isinstance(v, int | float | None)}}
-        for m in ("weak", "w2s", "ceiling", "pgr") if isinstance(results.get(m), dict)
-    ]  # fmt: skip
+        {
+            "model": m,
+            **{
+                k: v for k, v in (results.get(m) or {}).items() if isinstance(v, int | float | None)
+            },
+        }
+        for m in ("weak", "w2s", "ceiling", "pgr")
+        if isinstance(results.get(m), dict)
+    ]
     sections = [("Headline", table_html(metrics) if metrics else "<p>(no metrics)</p>")]
     summary = folder / "summary.md"
     if summary.is_file():
         sections.append(("Summary", markdown_html(summary.read_text())))
     sections.append(("Figures", _figures(folder, recursive=True)))
-    tables = [(k, v) for k, v in results.items()
-              if isinstance(v, list) and v and all(isinstance(r, dict) for r in v)]  # fmt: skip
+    tables = [
+        (k, v)
+        for k, v in results.items()
+        if isinstance(v, list) and v and all(isinstance(r, dict) for r in v)
+    ]
     for key, rows in tables:
         sections.append((f"Table: {key}", table_html(rows)))
     sections.append(("Config", _kv_table(config)))
@@ -177,23 +190,47 @@ def sweep_page(folder: Path) -> str:
     stats = json.loads(stats_path.read_text()) if stats_path.is_file() else {}
     sections = []
     if stats.get("per_dataset"):
-        cols = ["dataset", "method", "seeds", "weak", "w2s", "ceiling", "gap", "pgr_mean",
-                "pgr_lo", "pgr_hi", "pgr_median", "overlap_share", "mixing_slope", "note"]
-        sections.append(("PGR per dataset and method (means over seeds, 95 % bootstrap CI)",
-                         table_html(stats["per_dataset"], cols, guard_key="guarded")))
+        cols = [
+            "dataset",
+            "method",
+            "seeds",
+            "weak",
+            "w2s",
+            "ceiling",
+            "gap",
+            "pgr_mean",
+            "pgr_lo",
+            "pgr_hi",
+            "pgr_median",
+            "overlap_share",
+            "mixing_slope",
+            "note",
+        ]
+        sections.append(
+            (
+                "PGR per dataset and method (means over seeds, 95 % bootstrap CI)",
+                table_html(stats["per_dataset"], cols, guard_key="guarded"),
+            )
+        )
     sections.append(("Figures", _figures(folder, recursive=False)))
-    for key, title in (("across_datasets", "Across datasets"),
-                       ("vs_baseline", f"Against the baseline ({stats.get('baseline')})"),
-                       ("w2s_vs_weak", "W2S against weak, paired over datasets")):
+    for key, title in (
+        ("across_datasets", "Across datasets"),
+        ("vs_baseline", f"Against the baseline ({stats.get('baseline')})"),
+        ("w2s_vs_weak", "W2S against weak, paired over datasets"),
+    ):
         if stats.get(key):
             sections.append((title, table_html(stats[key])))
-    cells = [{"cell": k, **{f: e.get(f) for f in ("state", "attempts", "duration_s", "error")}}
-             for k, e in manifest["cells"].items()]  # fmt: skip
-    sections.append(("Cells", f"<details><summary>{len(cells)} cells</summary>"
-                              f"{table_html(cells)}</details>"))  # fmt: skip
+    cells = [
+        {"cell": k, **{f: e.get(f) for f in ("state", "attempts", "duration_s", "error")}}
+        for k, e in manifest["cells"].items()
+    ]
+    sections.append(
+        ("Cells", f"<details><summary>{len(cells)} cells</summary>{table_html(cells)}</details>")
+    )
     sections.append(("Config", f"<pre>{_esc(json.dumps(config, indent=2))}</pre>"))
-    sections.append(("Provenance (first finished cell)", _provenance(_first_provenance(folder,
-                                                                                       manifest))))
+    sections.append(
+        ("Provenance (first finished cell)", _provenance(_first_provenance(folder, manifest)))
+    )
     return _page(f"w2sg sweep: {config.get('name', folder.name)}", sections)
 
 

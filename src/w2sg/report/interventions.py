@@ -67,8 +67,11 @@ def interventions_summary(results: dict) -> str:
             f"{_f(e['weak_label_accuracy_dropped']['mean'])} | "
             f"{_f(e['train_label_accuracy']['mean'])} |"
         )
-    topo = {n: e["topocc_removed_fraction"] for n, e in results["interventions"].items()
-            if "topocc_removed_fraction" in e}  # fmt: skip
+    topo = {
+        n: e["topocc_removed_fraction"]
+        for n, e in results["interventions"].items()
+        if "topocc_removed_fraction" in e
+    }
     for name, stat in topo.items():
         lines += ["", f"{name}: TopoCC alone removed {_pm(stat)} of the pool."]
     lines += ["", "Figure: interventions_pgr.png (mean ± std over seeds).", ""]

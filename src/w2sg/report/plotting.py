@@ -9,10 +9,10 @@ from w2sg.io import write_atomic
 
 def pyplot():
     """matplotlib.pyplot on the Agg backend (no display needed)."""
-    import matplotlib
+    import matplotlib  # heavy: loaded on first use
 
     matplotlib.use("Agg", force=True)
-    import matplotlib.pyplot as plt
+    import matplotlib.pyplot as plt  # heavy: loaded on first use
 
     return plt
 

@@ -38,7 +38,7 @@ def _save(fig, out_dir: Path, stem: str) -> list[Path]:
 
 def write_selection_figures(stage: dict, out_dir: str | Path, title: str = "") -> list[Path]:
     """Write the selection figures into `out_dir`; returns the paths written."""
-    from matplotlib.ticker import MaxNLocator
+    from matplotlib.ticker import MaxNLocator  # heavy: loaded on first use
 
     plt = pyplot()
     out_dir = Path(out_dir)

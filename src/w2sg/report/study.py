@@ -7,6 +7,7 @@ from pathlib import Path
 import numpy as np
 
 from w2sg.io import write_atomic
+from w2sg.overlap.mixing import MixingResult
 from w2sg.report.plotting import pyplot, save_figure
 
 COLOURS = {"overlap": "#2a9d8f", "easy_only": "#e9c46a", "hard_only": "#e76f51"}
@@ -88,9 +89,15 @@ def mixing_curve(
     ax.axhline(ceiling, color="k", ls=":", label=f"ceiling {ceiling:.3f}")
     ax.set_xlabel("share of overlap points in the student's training set (q)")
     ax.set_ylabel("student test accuracy")
-    ax.set_title("Mixing experiment: overlap density drives W2S\n" + (
-        f"split seed {seeds[0]}, spread over mixing seeds" if len(seeds) == 1
-        else f"{len(seeds)} split seeds × mixing seeds"), fontsize=10)
+    ax.set_title(
+        "Mixing experiment: overlap density drives W2S\n"
+        + (
+            f"split seed {seeds[0]}, spread over mixing seeds"
+            if len(seeds) == 1
+            else f"{len(seeds)} split seeds × mixing seeds"
+        ),
+        fontsize=10,
+    )
     ax.legend(fontsize=8)
     return save_figure(fig, out_dir, "mixing")
 
@@ -104,8 +111,13 @@ def model_bars(results: dict, out_dir: Path) -> list[Path]:
     for ax, metric in zip(axes, ("accuracy", "auc"), strict=True):
         vals = [(results[n] or {}).get(metric) or 0.0 for n in names]
         errs = [((results.get(f"{n}_std") or {}).get(metric) or 0.0) for n in names]
-        ax.bar(names, vals, yerr=errs if len(seeds) > 1 else None, capsize=4,
-               color=["#e76f51", "#2a9d8f", "#264653"])  # fmt: skip
+        ax.bar(
+            names,
+            vals,
+            yerr=errs if len(seeds) > 1 else None,
+            capsize=4,
+            color=["#e76f51", "#2a9d8f", "#264653"],
+        )
         lo = min(vals) - 0.05
         ax.set_ylim(max(0.0, lo), min(1.0, max(vals) + 0.03))
         for i, v in enumerate(vals):
@@ -124,7 +136,6 @@ def _seeds_note(seeds: list[int]) -> str:
 
 def pooled_mixing_summary(results: dict) -> list[dict]:
     """Mixing summary over every (split seed, mixing seed) row: the spread across both."""
-    from w2sg.overlap.mixing import MixingResult
 
     rows = [row for r in results["per_seed"] for row in (r["mixing"] or [])]
     qs = tuple(sorted({row["q"] for row in rows if row["kind"] == "mix"}))

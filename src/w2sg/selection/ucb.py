@@ -33,7 +33,6 @@ from typing import Literal
 import numpy as np
 
 from w2sg.errors import W2SGError
-from w2sg.metrics import evaluate
 from w2sg.overlap.detect import OverlapResult
 from w2sg.probes.logistic import LogisticProbe
 from w2sg.selection.arms import Arm
@@ -47,6 +46,7 @@ from w2sg.selection.estimators import (
     check_names,
     detect_batch,
 )
+from w2sg.stats.metrics import evaluate
 
 Strategy = Literal["ucb", "ucb1", "random", "oracle"]
 STRATEGIES: tuple[str, ...] = ("ucb", "ucb1", "random", "oracle")

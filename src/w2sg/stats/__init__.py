@@ -1,25 +1,24 @@
-"""PGR across seeds and datasets: intervals, the gap guard, paired tests (SPEC §1, §7).
-
-Pure functions on arrays and DataFrames; the sweep (experiments/) owns the files.
+"""Metrics and statistics on plain arrays: accuracy, AUC, PGR and its guard, intervals,
+paired tests (docs/methods.md#statistics). `w2sg.stats.tables` holds the per-dataset tables
+of a sweep (pandas).
 """
 
-from w2sg.stats.paired import PairedTest, compare_to_baseline, paired_test, w2s_vs_weak
-from w2sg.stats.pgr import (
-    across_datasets,
-    bootstrap_interval,
-    gap_guard,
-    pgr,
-    summarize_datasets,
-)
+from w2sg.stats.intervals import bootstrap_interval
+from w2sg.stats.metrics import accuracy, evaluate, roc_auc
+from w2sg.stats.paired import PairedTest, paired_test
+from w2sg.stats.pgr import PGR, Guard, describe, gap_guard, pgr, pgr_values
 
 __all__ = [
+    "PGR",
+    "Guard",
     "PairedTest",
-    "across_datasets",
+    "accuracy",
     "bootstrap_interval",
-    "compare_to_baseline",
+    "describe",
+    "evaluate",
     "gap_guard",
     "paired_test",
     "pgr",
-    "summarize_datasets",
-    "w2s_vs_weak",
+    "pgr_values",
+    "roc_auc",
 ]

@@ -10,7 +10,6 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass
 
 import numpy as np
-import pandas as pd
 
 from w2sg.errors import W2SGError
 
@@ -42,7 +41,7 @@ def _num(x) -> float | None:
 
 def paired_test(a: np.ndarray, b: np.ndarray) -> PairedTest:
     """One-sided paired t-test and Wilcoxon signed-rank of a > b (pairs with a NaN dropped)."""
-    from scipy import stats
+    from scipy import stats  # heavy: loaded on first use
 
     a, b = np.asarray(a, dtype=float), np.asarray(b, dtype=float)
     if a.shape != b.shape or a.ndim != 1:
@@ -51,13 +50,23 @@ def paired_test(a: np.ndarray, b: np.ndarray) -> PairedTest:
     a, b = a[keep], b[keep]
     d = a - b
     n = len(d)
-    counts = {"n": n, "wins": int((d > 0).sum()), "losses": int((d < 0).sum()),
-              "ties": int((d == 0).sum())}  # fmt: skip
+    counts = {
+        "n": n,
+        "wins": int((d > 0).sum()),
+        "losses": int((d < 0).sum()),
+        "ties": int((d == 0).sum()),
+    }
     if n < 2:
-        return PairedTest(**counts, mean_diff=_num(d.mean()) if n else np.nan,
-                          median_diff=_num(np.median(d)) if n else np.nan, t_stat=None,
-                          t_p=None, wilcoxon_stat=None, wilcoxon_p=None,
-                          note="fewer than 2 paired datasets: no test")  # fmt: skip
+        return PairedTest(
+            **counts,
+            mean_diff=_num(d.mean()) if n else np.nan,
+            median_diff=_num(np.median(d)) if n else np.nan,
+            t_stat=None,
+            t_p=None,
+            wilcoxon_stat=None,
+            wilcoxon_p=None,
+            note="fewer than 2 paired datasets: no test",
+        )
     t = stats.ttest_rel(a, b, alternative="greater")
     note = ""
     if np.all(d == 0):
@@ -66,36 +75,13 @@ def paired_test(a: np.ndarray, b: np.ndarray) -> PairedTest:
     else:
         w = stats.wilcoxon(a, b, alternative="greater")
         w_stat, w_p = _num(w.statistic), _num(w.pvalue)
-    return PairedTest(**counts, mean_diff=float(d.mean()), median_diff=float(np.median(d)),
-                      t_stat=_num(t.statistic), t_p=_num(t.pvalue), wilcoxon_stat=w_stat,
-                      wilcoxon_p=w_p, note=note)  # fmt: skip
-
-
-def _kept(per_dataset: pd.DataFrame) -> pd.DataFrame:
-    return per_dataset[~per_dataset["guarded"].astype(bool)]
-
-
-def compare_to_baseline(per_dataset: pd.DataFrame, baseline: str) -> pd.DataFrame:
-    """Each method's per-dataset mean PGR against `baseline`'s, on the guard's datasets."""
-    methods = list(dict.fromkeys(per_dataset["method"]))
-    if baseline not in methods:
-        raise W2SGError(f"baseline {baseline!r} is not a method of the table: {methods}")
-    kept = _kept(per_dataset)
-    wide = kept.pivot_table(index=["dataset", "weak_model", "strong_model"], columns="method",
-                            values="pgr_mean", dropna=False)  # fmt: skip
-    rows = []
-    for method in methods:
-        if method == baseline or method not in wide.columns:
-            continue
-        test = paired_test(wide[method].to_numpy(), wide[baseline].to_numpy())
-        rows.append({"method": method, "baseline": baseline, **test.to_json()})
-    return pd.DataFrame(rows)
-
-
-def w2s_vs_weak(per_dataset: pd.DataFrame) -> pd.DataFrame:
-    """Per method: is the W2S student's mean score above the weak model's across datasets?"""
-    rows = []
-    for method, g in _kept(per_dataset).groupby("method", sort=True):
-        test = paired_test(g["w2s"].to_numpy(), g["weak"].to_numpy())
-        rows.append({"method": method, "comparison": "w2s > weak", **test.to_json()})
-    return pd.DataFrame(rows)
+    return PairedTest(
+        **counts,
+        mean_diff=float(d.mean()),
+        median_diff=float(np.median(d)),
+        t_stat=_num(t.statistic),
+        t_p=_num(t.pvalue),
+        wilcoxon_stat=w_stat,
+        wilcoxon_p=w_p,
+        note=note,
+    )

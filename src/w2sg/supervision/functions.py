@@ -80,7 +80,9 @@ def regex_lf(name: str, patterns: Sequence[str], label: int) -> LabelFunction:
 @lru_cache(maxsize=1)
 def _vader():
     try:
-        from vaderSentiment.vaderSentiment import SentimentIntensityAnalyzer
+        from vaderSentiment.vaderSentiment import (
+            SentimentIntensityAnalyzer,  # heavy: loaded on first use
+        )
     except ImportError as exc:
         raise W2SGError(f"the VADER label functions need {VADER_PIN}: pip install it") from exc
     return SentimentIntensityAnalyzer()
@@ -160,8 +162,10 @@ def _build(spec: dict, where: str) -> LabelFunction:
         "callable": callable_lf,
     }
     if kind not in builders:
-        raise W2SGError(f"{where}: function {name!r} has unknown kind {kind!r}; "
-                        f"use one of {', '.join(builders)}")
+        raise W2SGError(
+            f"{where}: function {name!r} has unknown kind {kind!r}; "
+            f"use one of {', '.join(builders)}"
+        )
     try:
         return builders[kind](name, **args)
     except TypeError as exc:

@@ -73,7 +73,7 @@ class SnorkelLabelModel:
             )
         model = _snorkel_label_model()
         # Snorkel seeds Python's, numpy's and torch's global generators; keep ours intact.
-        import torch
+        import torch  # heavy: loaded on first use
 
         py_state, np_state = random.getstate(), np.random.get_state()
         with torch.random.fork_rng():
@@ -105,8 +105,14 @@ class SnorkelLabelModel:
         return [float(w) for w in self._model.get_weights()]
 
     def to_json(self) -> dict:
-        out = {"name": self.name, "library": SNORKEL_PIN, "n_epochs": self.n_epochs,
-               "lr": self.lr, "l2": self.l2, "seed": self.seed}
+        out = {
+            "name": self.name,
+            "library": SNORKEL_PIN,
+            "n_epochs": self.n_epochs,
+            "lr": self.lr,
+            "l2": self.l2,
+            "seed": self.seed,
+        }
         if self._model is not None:
             out["estimated_function_accuracy"] = self.function_accuracies()
         return out
@@ -114,7 +120,7 @@ class SnorkelLabelModel:
 
 def _snorkel_label_model():
     try:
-        from snorkel.labeling.model import LabelModel
+        from snorkel.labeling.model import LabelModel  # heavy: loaded on first use
     except ImportError as exc:
         raise W2SGError(
             f"the labelmodel label model needs Snorkel: pip install 'w2sg[weak-supervision]' "

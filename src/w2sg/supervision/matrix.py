@@ -82,8 +82,11 @@ class LabelMatrixSummary:
                 "conflict": float(self.conflict[j]),
             }
             if self.correct is not None and self.incorrect is not None:
-                row.update(correct=int(self.correct[j]), incorrect=int(self.incorrect[j]),
-                           accuracy=accuracy[j])
+                row.update(
+                    correct=int(self.correct[j]),
+                    incorrect=int(self.incorrect[j]),
+                    accuracy=accuracy[j],
+                )
             functions.append(row)
         return {
             "rows": self.rows,

@@ -29,15 +29,17 @@ class MLPStudent:
     _model: object | None = field(default=None, repr=False)
 
     def fit(self, x: np.ndarray, y: np.ndarray) -> MLPStudent:
-        from sklearn.exceptions import ConvergenceWarning
-        from sklearn.neural_network import MLPClassifier
-        from sklearn.preprocessing import StandardScaler
+        from sklearn.exceptions import ConvergenceWarning  # heavy: loaded on first use
+        from sklearn.neural_network import MLPClassifier  # heavy: loaded on first use
+        from sklearn.preprocessing import StandardScaler  # heavy: loaded on first use
 
         x_np = np.asarray(x, dtype=np.float64)
         y_np = np.asarray(y, dtype=np.float64).ravel()
         if x_np.ndim != 2 or len(x_np) != len(y_np) or len(y_np) == 0:
-            raise W2SGError(f"mlp: X has shape {x_np.shape} for {len(y_np)} targets; they must "
-                            "align and be non-empty")
+            raise W2SGError(
+                f"mlp: X has shape {x_np.shape} for {len(y_np)} targets; they must "
+                "align and be non-empty"
+            )
         if not (np.isfinite(x_np).all() and np.isfinite(y_np).all()):
             raise W2SGError("mlp: inputs contain NaN or infinity")
         if (y_np < 0).any() or (y_np > 1).any():

@@ -11,9 +11,11 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from w2sg.data.wrench import load_wrench, wrench_path
 from w2sg.errors import W2SGError
+from w2sg.supervision.functions import load_label_functions
 from w2sg.supervision.label_models import majority_vote, make_label_model
-from w2sg.supervision.matrix import check_label_matrix, summarize
+from w2sg.supervision.matrix import apply_label_functions, check_label_matrix, summarize
 
 SUPERVISORS = ("probe", "majority", "labelmodel")  # probe = the weak model's logistic probe
 
@@ -84,16 +86,12 @@ def study_label_matrix(
     """The label matrix of a study's rows: label functions applied to the texts, or (None)
     the WRENCH dataset's own weak labels looked up by row id; with names and a description."""
     if label_functions is None:
-        from w2sg.data.wrench import load_wrench, wrench_path
-
         folder = wrench_path(dataset)
         if folder is None:
             raise W2SGError(f"{dataset!r} is not a WRENCH dataset: give label functions")
         task = load_wrench(folder)
         names = tuple(f"lf{j}" for j in range(task.n_functions))
         return task.label_matrix(ids), names, {"source": f"{dataset} (its own label matrix)"}
-    from w2sg.supervision.functions import load_label_functions
-    from w2sg.supervision.matrix import apply_label_functions
 
     lfs = load_label_functions(label_functions)
     return apply_label_functions(lfs.functions, list(texts)), tuple(lfs.names), lfs.to_json()

@@ -1,0 +1,135 @@
+"""What `w2sg finetune` does: one frozen config, validated before any work.
+
+Defaults follow the EleutherAI study's (docs/methods.md#fine-tune-mode) except where
+docs/fidelity.md says why not; each field is also the command's flag (`w2sg.options`).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from w2sg import validate as v
+from w2sg.errors import W2SGError
+from w2sg.finetune.specs import ClassifierConfig, LossSpec, TrainConfig, parse_loss
+from w2sg.interventions.sets import InterventionOptions, parse_intervention
+from w2sg.options import default, option
+from w2sg.setup import RunSetup
+
+DEVICE_HELP = "Device: auto (a GPU when there is one), cpu, cuda or cuda:N."
+
+
+@dataclass(frozen=True)
+class FinetuneConfig(RunSetup):
+    """Weak model, students (one per loss) and ceiling, each fine-tuned."""
+
+    weak_train: int = default(500)
+    strong_train: int = default(500)
+    val: int = default(200)
+    test: int = default(500)
+    losses: tuple[str, ...] = option(
+        ("xent", "logconf"),
+        "Student losses: xent, kl, logconf[:median], entropy, window[:R|:midweak].",
+        flag="--loss",
+    )
+    weak_loss: str = option("xent", "Loss of the weak model (trained on ground truth).")
+    s2s: int = option(0, "Strong-to-strong iterations after the first student.")
+    lora: bool = option(
+        True, "LoRA adapters (--lora) or full fine-tuning (--full).", flag="--lora/--full"
+    )
+    lora_rank: int = option(8, "LoRA rank.")
+    lora_alpha: float = option(16.0, "LoRA alpha (the adapter's scale is alpha / rank).")
+    lora_dropout: float = option(0.0, "LoRA dropout.")
+    epochs: int = option(3, "Epochs.")
+    batch_size: int = option(32, "Effective batch (gradient accumulation over minibatches).")
+    minibatch: int = option(16, "Rows per forward pass.")
+    length_groups: int = option(
+        8,
+        "Batches of rows of similar length, drawn from pools of this "
+        "many batches (1: plain random batches).",
+    )
+    weak_lr: float = option(5e-4, "Learning rate of the weak model.")
+    strong_lr: float = option(
+        5e-4,
+        "Learning rate of students and ceiling (the published "
+        "8e-5 leaves this CPU pair at chance; docs/fidelity.md).",
+    )
+    warmup_ratio: float = option(0.1, "Share of the steps of the learning rate's warm-up.")
+    weight_decay: float = option(0.1, "AdamW weight decay.")
+    eval_every: int = option(5, "Evaluate on val every N optimizer steps.")
+    patience: int | None = option(None, "Stop after N evaluations without a better val AUC.")
+    max_length: int = option(128, "Token limit per text.")
+    overlap: bool = option(True, "Group test accuracy by the overlap partition.")
+    mixing: bool = option(False, "Train students on mixes of overlap share q.")
+    mixing_qs: tuple[float, ...] = option((0.0, 0.5, 1.0), "Overlap shares q of the mixes.")
+    interventions: tuple[str, ...] = option(
+        (),
+        "Probe interventions, each with a fine-tuned student (the first --loss): "
+        "filter:M, relabel:M, probe:M (M = knn, logistic or topo), confident, overlap, "
+        "overlap+hard.",
+        flag="--intervention",
+    )
+    save_models: bool = option(False, "Also store each model's trainable weights.")
+    device: str = option("auto", DEVICE_HELP)
+
+    def __post_init__(self) -> None:
+        super().__post_init__()
+        v.positive(self.val, "val size")
+        if not self.losses:
+            raise W2SGError("give at least one student loss (--loss)")
+        v.whole(self.s2s, "s2s", low=0)
+        self.loss_specs()
+        if LossSpec(name=parse_loss(self.weak_loss).name).needs_weak_labels:
+            raise W2SGError(
+                f"the weak model trains on ground truth; loss {self.weak_loss!r} needs weak "
+                "labels (use xent)"
+            )
+        self.classifier()
+        for role in ("weak", "strong"):
+            self.train_config(role, 0)
+        smallest = min(self.weak_train, self.strong_train)
+        if self.batch_size > smallest:
+            raise W2SGError(
+                f"batch size {self.batch_size} is larger than the {smallest} train rows"
+            )
+        if self.mixing and not self.overlap:
+            raise W2SGError("--mixing needs the overlap partition; drop --no-overlap")
+        if any(not 0 <= q <= 1 for q in self.mixing_qs):
+            raise W2SGError("mixing shares q must lie in [0, 1]")
+        self._check_interventions()
+        if self.device not in ("auto", "cpu") and not self.device.startswith("cuda"):
+            raise W2SGError(f"device must be auto, cpu or cuda[:N], not {self.device!r}")
+
+    def _check_interventions(self) -> None:
+        parsed = [parse_intervention(x) for x in self.interventions]
+        if len({x.name for x in parsed}) != len(parsed):
+            raise W2SGError(f"--intervention names one twice: {list(self.interventions)}")
+        k = InterventionOptions().k
+        neighbours = [x.name for x in parsed if x.method in ("knn", "topo")]
+        if neighbours and self.strong_train <= k:
+            raise W2SGError(
+                f"{', '.join(neighbours)} use k={k} neighbours among strong_train's rows; "
+                f"give --strong-train above {k}"
+            )
+
+    def loss_specs(self) -> list[LossSpec]:
+        return [parse_loss(x) for x in self.losses]
+
+    def classifier(self) -> ClassifierConfig:
+        return ClassifierConfig(
+            lora=self.lora, rank=self.lora_rank, alpha=self.lora_alpha, dropout=self.lora_dropout
+        )
+
+    def train_config(self, role: str, seed: int) -> TrainConfig:
+        return TrainConfig(
+            epochs=self.epochs,
+            batch_size=self.batch_size,
+            minibatch=self.minibatch,
+            length_groups=self.length_groups,
+            lr=self.weak_lr if role == "weak" else self.strong_lr,
+            weight_decay=self.weight_decay,
+            warmup_ratio=self.warmup_ratio,
+            eval_every=self.eval_every,
+            patience=self.patience,
+            max_length=self.max_length,
+            seed=seed,
+        )

@@ -1,0 +1,171 @@
+"""The options of fine-tune mode as plain dataclasses: a loss, the classifier, training.
+
+Kept apart from the torch code that uses them (`losses`, `classifier`, `trainer`), so a
+command's options are known, checked and printed without loading torch.
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass
+
+from w2sg.errors import W2SGError
+
+LOSSES = ("xent", "kl", "logconf", "entropy", "window")
+
+
+THRESHOLDS = ("quantile", "median")
+
+
+@dataclass(frozen=True)
+class LossSpec:
+    """A loss by name with its options (SPEC §7 defaults).
+
+    `alpha`, `warmup_steps`: weight of the auxiliary target, ramped linearly from 0 over the
+    first `warmup_steps` optimizer steps (`logconf`, `entropy`); None = the trainer's warm-up.
+    `buffer_size`, `threshold`: the hardening threshold of `logconf` is the quantile of the
+    most recent `buffer_size` predictions at the batch's mean weak label ("quantile"), or
+    their median ("median", the EleutherAI balanced variant). `radius`: `window`'s radius,
+    a number or "midweak".
+    """
+
+    name: str = "xent"
+    alpha: float = 0.5
+    warmup_steps: int | None = None
+    buffer_size: int = 32
+    threshold: str = "quantile"
+    radius: float | str = 0.15
+
+    def __post_init__(self) -> None:
+        if self.name not in LOSSES:
+            raise W2SGError(f"loss must be one of {', '.join(LOSSES)}, not {self.name!r}")
+        if not 0.0 <= self.alpha <= 1.0:
+            raise W2SGError(f"loss alpha must be in [0, 1], not {self.alpha}")
+        if self.warmup_steps is not None and self.warmup_steps < 0:
+            raise W2SGError(f"loss warmup_steps must be >= 0, not {self.warmup_steps}")
+        if self.buffer_size < 1:
+            raise W2SGError(f"loss buffer_size must be >= 1, not {self.buffer_size}")
+        if self.threshold not in THRESHOLDS:
+            raise W2SGError(
+                f"logconf threshold must be one of {THRESHOLDS}, not {self.threshold!r}"
+            )
+        if isinstance(self.radius, str):
+            if self.radius != "midweak":
+                raise W2SGError(f"window radius must be a number or 'midweak', not {self.radius!r}")
+        elif not 0.0 < float(self.radius) <= 0.5:
+            raise W2SGError(f"window radius must be in (0, 0.5], not {self.radius}")
+
+    @property
+    def needs_weak_labels(self) -> bool:
+        """Every loss but `xent` is defined against a weak supervisor's soft labels."""
+        return self.name != "xent"
+
+    def to_json(self) -> dict:
+        """The options that change this loss's numbers (cache key and results.json)."""
+        out: dict = {"name": self.name}
+        if self.name in ("logconf", "entropy"):
+            out |= {"alpha": self.alpha, "warmup_steps": self.warmup_steps}
+        if self.name == "logconf":
+            out |= {"buffer_size": self.buffer_size, "threshold": self.threshold}
+        if self.name == "window":
+            out["radius"] = self.radius
+        return out
+
+
+def parse_loss(text: str) -> LossSpec:
+    """`xent`, `logconf`, `logconf:median`, `window:0.2`, `window:midweak` → a LossSpec."""
+    name, _, option = text.strip().partition(":")
+    if not option:
+        return LossSpec(name=name)
+    if name == "window":
+        try:
+            return LossSpec(name=name, radius=option if option == "midweak" else float(option))
+        except ValueError:
+            raise W2SGError(
+                f"window radius must be a number or 'midweak', not {option!r}"
+            ) from None
+    if name == "logconf":
+        return LossSpec(name=name, threshold=option)
+    raise W2SGError(f"loss {name!r} takes no option (got {text!r})")
+
+
+@dataclass(frozen=True)
+class ClassifierConfig:
+    """How the classifier is built: LoRA or full, LoRA's rank/alpha/dropout, head init."""
+
+    lora: bool = True
+    rank: int = 8
+    alpha: float = 16.0
+    dropout: float = 0.0
+    head_init: str = "zero"  # "zero" | "small"
+
+    def __post_init__(self) -> None:
+        if self.rank < 1:
+            raise W2SGError(f"LoRA rank must be >= 1, not {self.rank}")
+        if self.alpha <= 0:
+            raise W2SGError(f"LoRA alpha must be > 0, not {self.alpha}")
+        if not 0.0 <= self.dropout < 1.0:
+            raise W2SGError(f"LoRA dropout must be in [0, 1), not {self.dropout}")
+        if self.head_init not in ("zero", "small"):
+            raise W2SGError(f"head_init must be 'zero' or 'small', not {self.head_init!r}")
+
+    def to_json(self) -> dict:
+        """The options that change the trained weights."""
+        base = {"lora": self.lora, "head_init": self.head_init}
+        if self.lora:
+            base |= {"rank": self.rank, "alpha": self.alpha, "dropout": self.dropout}
+        return base
+
+
+# What a trained model's numbers depend on beyond its options; stored stages are addressed by
+# it, so bump it whenever training computes differently (2: dropout masks on CPU drawn by
+# w2sg.finetune.dropout, AdamW's fused kernel; 3: attention with dropout computed as
+# transformers' eager path does).
+REVISION = 3
+
+
+@dataclass(frozen=True)
+class TrainConfig:
+    """Optimisation options; defaults follow SPEC §7 (3 epochs, effective batch 32)."""
+
+    epochs: int = 3
+    batch_size: int = 32
+    minibatch: int = 8
+    minibatch_tokens: int | None = None
+    length_groups: int = 1
+    lr: float = 8e-5
+    weight_decay: float = 0.1
+    warmup_ratio: float = 0.1
+    max_grad_norm: float = 1.0
+    eval_every: int = 5
+    patience: int | None = None
+    max_length: int = 128
+    seed: int = 0
+
+    def __post_init__(self) -> None:
+        if self.epochs < 1:
+            raise W2SGError(f"epochs must be >= 1, not {self.epochs}")
+        if self.batch_size < 1 or self.minibatch < 1:
+            raise W2SGError("batch_size and minibatch must be >= 1")
+        if self.length_groups < 1:
+            raise W2SGError(f"length_groups must be >= 1, not {self.length_groups}")
+        if self.minibatch_tokens is not None and self.minibatch_tokens < 1:
+            raise W2SGError(f"minibatch_tokens must be >= 1, not {self.minibatch_tokens}")
+        if not self.lr > 0:
+            raise W2SGError(f"learning rate must be > 0, not {self.lr}")
+        if self.weight_decay < 0 or not 0 <= self.warmup_ratio < 1:
+            raise W2SGError("weight_decay must be >= 0 and warmup_ratio in [0, 1)")
+        if self.eval_every < 1:
+            raise W2SGError(f"eval_every must be >= 1, not {self.eval_every}")
+        if self.patience is not None and self.patience < 1:
+            raise W2SGError(f"patience must be >= 1 or None, not {self.patience}")
+        if self.max_length < 2:
+            raise W2SGError(f"max_length must be >= 2, not {self.max_length}")
+
+    def check_data(self, n_train: int) -> None:
+        """A batch larger than the data is a mistake, not something to round away."""
+        if self.batch_size > n_train:
+            raise W2SGError(f"batch size {self.batch_size} is larger than the {n_train} train rows")
+
+    def to_json(self) -> dict:
+        """The options, all of them (stage keys also carry `REVISION`)."""
+        return asdict(self)

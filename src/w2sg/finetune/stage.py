@@ -1,0 +1,154 @@
+"""One trained model of fine-tune mode: train it (or reuse its stored stage) and predict.
+
+The weak model, every student, the ceiling, the mixes and the interventions' students are all
+stages of this one kind (`w2sg.finetune.store`).
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import numpy as np
+import torch
+from tqdm.auto import tqdm
+
+from w2sg.data.splits import Splits
+from w2sg.finetune.classifier import build_classifier
+from w2sg.finetune.config import FinetuneConfig
+from w2sg.finetune.specs import REVISION, LossSpec
+from w2sg.finetune.store import SPLITS, load_stage, save_stage, stage_key, store
+from w2sg.finetune.trainer import predict, tokenize, train
+from w2sg.io import write_atomic
+from w2sg.models import resolve_model
+from w2sg.models.load import pick_device
+from w2sg.stats.metrics import evaluate
+from w2sg.stats.pgr import pgr
+
+Log = Callable[[str], None]
+
+
+@dataclass(frozen=True)
+class SeedData:
+    """One seed's splits and what addresses them."""
+
+    seed: int
+    splits: Splits
+    digest: str
+
+
+@dataclass(frozen=True)
+class Target:
+    """What a stage learns: soft labels of a split (and of val), from whom, on which rows."""
+
+    part: str  # the split trained on: weak_train or strong_train
+    labels: np.ndarray
+    val_labels: np.ndarray
+    parent: str  # "ground_truth" or the key of the stage whose predictions these are
+    rows: np.ndarray | None = None  # positions in `part` (a subset: a mix, a filter)
+
+
+def _key(config: FinetuneConfig, data: SeedData, role: str, loss: LossSpec, t: Target) -> str:
+    kind = "weak" if role == "weak" else "strong"
+    return stage_key(
+        role=kind,
+        model=resolve_model(config.weak_model if kind == "weak" else config.strong_model).identity,
+        data=data.digest,
+        split_seed=data.seed,
+        sizes=[config.weak_train, config.strong_train, config.val, config.test],
+        train=config.train_config(kind, data.seed).to_json(),
+        trainer=REVISION,
+        classifier=config.classifier().to_json(),
+        loss=loss.to_json(),
+        train_part=t.part,
+        targets=t.parent,
+        rows=None if t.rows is None else stage_key(ids=getattr(data.splits, t.part).ids[t.rows]),
+    )
+
+
+def train_stage(
+    config: FinetuneConfig, data: SeedData, role: str, loss: LossSpec, t: Target, log: Log
+) -> dict:
+    """Train one model on `t` (or reuse its stored stage); predict strong_train, val, test."""
+    key = _key(config, data, role, loss, t)
+    found = load_stage(key)
+    if found is not None:
+        log(f"seed {data.seed}: {role} reused from the cache ({key[:12]})")
+        return found
+    kind = "weak" if role == "weak" else "strong"
+    model = config.weak_model if kind == "weak" else config.strong_model
+    resolved = resolve_model(model)
+    tcfg = config.train_config(kind, data.seed)
+    device = pick_device(config.device)
+    s = data.splits
+    t0 = time.perf_counter()
+    clf, tok = build_classifier(model, config.classifier(), device, seed=data.seed)
+    texts, targets = getattr(s, t.part).texts, np.asarray(t.labels)
+    if t.rows is not None:
+        texts, targets = texts[t.rows], targets[t.rows]
+    bar = _bar(f"seed {data.seed} {role}")
+    result = train(
+        clf, tok, texts, targets, s.val.texts, t.val_labels, tcfg, loss, device, progress=bar
+    )
+    bar(None)
+    probs = {
+        part: predict(
+            clf,
+            tokenize(tok, getattr(s, part).texts, tcfg.max_length),
+            int(tok.pad_token_id),
+            device,
+        )
+        for part in SPLITS
+    }
+    meta = {
+        "role": role,
+        "model": resolved.name,
+        "identity": resolved.identity,
+        "curve": result.curve,
+        "best_step": result.best_step,
+        "best_val_auc": result.best_val_auc,
+        "steps": result.steps,
+        "train_s": time.perf_counter() - t0,
+        "examples_per_s": result.examples / max(time.perf_counter() - t0, 1e-9),
+    }
+    if config.save_models:
+        weights = clf.trainable_state()
+        path = store().folder / f"{key[:32]}.pt"
+        write_atomic(path, lambda tmp: torch.save(weights, tmp))
+    del clf
+    ids = {part: getattr(s, part).ids.astype(str) for part in SPLITS}
+    return save_stage(key, ids, probs, meta)
+
+
+def _bar(desc: str) -> Callable[[dict | None], None]:
+    """A tqdm bar fed by the trainer's per-step callback; call with None to close it."""
+    state: dict = {}
+
+    def update(info: dict | None) -> None:
+        if info is None:
+            if "bar" in state:
+                state["bar"].close()
+            return
+        if "bar" not in state:
+            state["bar"] = tqdm(total=info["total"], desc=desc, leave=False)
+        state["bar"].update(1)
+        if info["val_auc"] is not None:
+            state["auc"] = info["val_auc"]
+        state["bar"].set_postfix(loss=f"{info['loss']:.4f}", val_auc=state.get("auc", "-"))
+
+    return update
+
+
+def model_json(stage: dict, test_y: np.ndarray) -> dict:
+    """A trained model's line in results.json: test metrics, chosen step, its stage."""
+    return {
+        **evaluate(test_y, stage["probs"]["test"]),
+        "best_step": stage["best_step"],
+        "best_val_auc": stage["best_val_auc"],
+        "stage": stage["key"][:16],
+    }
+
+
+def pgr_json(weak: dict, model: dict, ceiling: dict) -> dict:
+    return {m: pgr(weak[m], model[m], ceiling[m]).to_json() for m in ("accuracy", "auc")}

@@ -1,0 +1,94 @@
+"""Weak, student and ceiling probes on frozen activations, and their PGR (SPEC §1, §2).
+
+Pure: arrays in, a frozen outcome out. The study wires it to data and files.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+
+from w2sg.errors import W2SGError
+from w2sg.probes.logistic import LogisticProbe
+from w2sg.stats.metrics import evaluate
+from w2sg.stats.pgr import pgr
+
+
+@dataclass(frozen=True)
+class W2SOutcome:
+    """Test metrics of the three models, PGR, and the weak labels the student learned from."""
+
+    weak: dict
+    w2s: dict
+    ceiling: dict
+    pgr: dict
+    pgr_reasons: dict
+    pool_weak_probs: np.ndarray  # weak P(y=1) on strong_train: the student's soft labels
+    test_weak_probs: np.ndarray
+    weak_label_accuracy: float  # how often the weak labels on the pool are right
+
+    def to_json(self) -> dict:
+        return {
+            "weak": self.weak,
+            "w2s": self.w2s,
+            "ceiling": self.ceiling,
+            "pgr": self.pgr,
+            "pgr_reasons": self.pgr_reasons,
+            "weak_label_accuracy": self.weak_label_accuracy,
+        }
+
+
+def weak_to_strong(
+    weak_train_x: np.ndarray,
+    weak_train_y: np.ndarray,
+    pool_weak_x: np.ndarray,
+    pool_strong_x: np.ndarray,
+    pool_y: np.ndarray,
+    test_weak_x: np.ndarray,
+    test_strong_x: np.ndarray,
+    test_y: np.ndarray,
+    l2: float = 1e-3,
+    weak_probs: tuple[np.ndarray, np.ndarray] | None = None,
+    strong_model: Callable[[], Any] | None = None,
+) -> W2SOutcome:
+    """Train weak (ground truth), student (weak soft labels) and ceiling (ground truth).
+
+    The weak probe sees the weak model's activations of weak_train; the student and the
+    ceiling see the strong model's activations of strong_train (the pool). `weak_probs`
+    (pool, test) replaces the weak probe by another weak supervisor, e.g. a label model
+    (SPEC §9); the weak arguments are then unused. `strong_model` makes the student and the
+    ceiling (anything with fit / predict, e.g. the MLP of the tabular WRENCH runs); default
+    the logistic probe.
+    """
+    make_strong = strong_model or (lambda: LogisticProbe(l2=l2))
+    if weak_probs is None:
+        weak = LogisticProbe(l2=l2).fit(weak_train_x, weak_train_y)
+        pool_weak_probs = weak.predict(pool_weak_x)
+        test_weak_probs = weak.predict(test_weak_x)
+    else:
+        pool_weak_probs, test_weak_probs = (np.asarray(p, dtype=np.float64) for p in weak_probs)
+        if len(pool_weak_probs) != len(pool_y) or len(test_weak_probs) != len(test_y):
+            raise W2SGError(
+                f"weak_probs: {len(pool_weak_probs)} pool and {len(test_weak_probs)} test "
+                f"probabilities for {len(pool_y)} pool and {len(test_y)} test rows"
+            )
+    student = make_strong().fit(pool_strong_x, pool_weak_probs)
+    ceiling = make_strong().fit(pool_strong_x, pool_y)
+
+    m_weak = evaluate(test_y, test_weak_probs)
+    m_w2s = evaluate(test_y, student.predict(test_strong_x))
+    m_ceiling = evaluate(test_y, ceiling.predict(test_strong_x))
+    gaps = {k: pgr(m_weak[k], m_w2s[k], m_ceiling[k]) for k in ("accuracy", "auc")}
+    return W2SOutcome(
+        weak=m_weak,
+        w2s=m_w2s,
+        ceiling=m_ceiling,
+        pgr={k: g.value for k, g in gaps.items()},
+        pgr_reasons={k: g.reason for k, g in gaps.items() if g.reason},
+        pool_weak_probs=pool_weak_probs,
+        test_weak_probs=test_weak_probs,
+        weak_label_accuracy=float(((pool_weak_probs > 0.5) == (pool_y == 1)).mean()),
+    )

@@ -1,0 +1,124 @@
+"""Tables of PGR across seeds and datasets: per dataset with its interval, across datasets,
+paired comparisons (docs/methods.md#statistics). Pure functions on pandas DataFrames; the
+sweep owns the files.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from w2sg.errors import W2SGError
+from w2sg.stats.intervals import bootstrap_interval
+from w2sg.stats.paired import paired_test
+from w2sg.stats.pgr import gap_guard, pgr_values
+
+GROUP = ["dataset", "weak_model", "strong_model"]
+
+
+def summarize_datasets(
+    table: pd.DataFrame,
+    *,
+    metric: str = "accuracy",
+    margin: float = 0.01,
+    n_resamples: int = 10000,
+    seed: int = 0,
+) -> pd.DataFrame:
+    """One row per (dataset, pair, method): means over seeds, PGR mean / median / 95 % interval.
+
+    `table` is the sweep's tidy table (one row per finished cell). The guard is decided per
+    (dataset, pair) over all its cells, so every method sees the same datasets.
+    """
+    need = [*GROUP, "method", "seed", f"weak_{metric}", f"w2s_{metric}", f"ceiling_{metric}"]
+    missing = [c for c in need if c not in table.columns]
+    if missing:
+        raise W2SGError(f"table lacks column(s) {', '.join(missing)}")
+    rows = []
+    guards = {
+        key: gap_guard(g[f"weak_{metric}"], g[f"ceiling_{metric}"], margin)
+        for key, g in table.groupby(GROUP, sort=True)
+    }
+    for key, g in table.groupby([*GROUP, "method"], sort=True):
+        guard = guards[key[:3]]
+        values = pgr_values(g[f"weak_{metric}"], g[f"w2s_{metric}"], g[f"ceiling_{metric}"])
+        finite = values[np.isfinite(values)]
+        lo, hi = bootstrap_interval(finite, n_resamples=n_resamples, seed=seed)
+        rows.append(
+            {
+                **dict(zip([*GROUP, "method"], key, strict=True)),
+                "seeds": len(g),
+                "weak": float(g[f"weak_{metric}"].mean()),
+                "w2s": float(g[f"w2s_{metric}"].mean()),
+                "ceiling": float(g[f"ceiling_{metric}"].mean()),
+                "gap": guard.gap,
+                "pgr_mean": float(finite.mean()) if len(finite) else np.nan,
+                "pgr_median": float(np.median(finite)) if len(finite) else np.nan,
+                "pgr_lo": np.nan if lo is None else lo,
+                "pgr_hi": np.nan if hi is None else hi,
+                "pgr_seeds": len(finite),
+                "overlap_share": _mean(g, "overlap_share"),
+                "mixing_slope": _mean(g, "mixing_slope"),
+                "guarded": guard.flagged,
+                "note": guard.reason or "",
+            }
+        )
+    return pd.DataFrame(rows)
+
+
+def _mean(g: pd.DataFrame, column: str) -> float:
+    if column not in g.columns:
+        return np.nan
+    return float(pd.to_numeric(g[column], errors="coerce").mean())
+
+
+def across_datasets(per_dataset: pd.DataFrame) -> pd.DataFrame:
+    """Per method (and pair): mean and median PGR over the datasets the guard keeps."""
+    rows = []
+    for key, g in per_dataset.groupby(["weak_model", "strong_model", "method"], sort=True):
+        kept = g[~g["guarded"] & np.isfinite(g["pgr_mean"])]
+        rows.append(
+            {
+                "weak_model": key[0],
+                "strong_model": key[1],
+                "method": key[2],
+                "datasets": len(kept),
+                "excluded": int(len(g) - len(kept)),
+                "pgr_mean": float(kept["pgr_mean"].mean()) if len(kept) else np.nan,
+                "pgr_median": float(kept["pgr_mean"].median()) if len(kept) else np.nan,
+            }
+        )
+    return pd.DataFrame(rows)
+
+
+def _kept(per_dataset: pd.DataFrame) -> pd.DataFrame:
+    return per_dataset[~per_dataset["guarded"].astype(bool)]
+
+
+def compare_to_baseline(per_dataset: pd.DataFrame, baseline: str) -> pd.DataFrame:
+    """Each method's per-dataset mean PGR against `baseline`'s, on the guard's datasets."""
+    methods = list(dict.fromkeys(per_dataset["method"]))
+    if baseline not in methods:
+        raise W2SGError(f"baseline {baseline!r} is not a method of the table: {methods}")
+    kept = _kept(per_dataset)
+    wide = kept.pivot_table(
+        index=["dataset", "weak_model", "strong_model"],
+        columns="method",
+        values="pgr_mean",
+        dropna=False,
+    )
+    rows = []
+    for method in methods:
+        if method == baseline or method not in wide.columns:
+            continue
+        test = paired_test(wide[method].to_numpy(), wide[baseline].to_numpy())
+        rows.append({"method": method, "baseline": baseline, **test.to_json()})
+    return pd.DataFrame(rows)
+
+
+def w2s_vs_weak(per_dataset: pd.DataFrame) -> pd.DataFrame:
+    """Per method: is the W2S student's mean score above the weak model's across datasets?"""
+    rows = []
+    for method, g in _kept(per_dataset).groupby("method", sort=True):
+        test = paired_test(g["w2s"].to_numpy(), g["weak"].to_numpy())
+        rows.append({"method": method, "comparison": "w2s > weak", **test.to_json()})
+    return pd.DataFrame(rows)

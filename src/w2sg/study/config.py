@@ -1,0 +1,151 @@
+"""The configs of the probe-mode commands: every number of a result traces back to one.
+
+`ProbeSetup` is what every probe-mode command shares (`RunSetup`: dataset, model pair, sizes, split
+seeds; then layers, pooling, precision, the probes' L2); `StudyConfig` (`w2sg run`) adds overlap
+detection, mixing, selection and weak supervision. Each field is also the command's flag
+(`w2sg.options`); the config is written into results.json with the w2sg version, so a result says
+what made it.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+from dataclasses import dataclass
+
+from w2sg import validate as v
+from w2sg.data.wrench import wrench_path
+from w2sg.errors import W2SGError
+from w2sg.models.extract import POOLINGS
+from w2sg.models.load import DTYPES
+from w2sg.options import option
+from w2sg.overlap.detectors import parse_detector
+from w2sg.setup import RunSetup
+from w2sg.supervision.functions import load_label_functions
+from w2sg.supervision.supervisor import check_supervisor
+
+DEFAULT_QS = tuple(round(0.1 * i, 1) for i in range(11))
+SIMILARITIES = ("abs_cosine", "dot")
+
+
+@dataclass(frozen=True)
+class ProbeSetup(RunSetup):
+    """A run whose models are frozen: each read at one layer, a logistic probe on top."""
+
+    weak_layer: int = option(-1, "Layer of the weak model (hidden_states index; -1 the last).")
+    strong_layer: int = option(-1, "Layer of the strong model read by the student.")
+    pooling: str = option(
+        "auto",
+        "Pooling over tokens: auto (mean for encoders, last token "
+        "for decoders), mean, last or first.",
+    )
+    max_length: int | None = option(None, "Token limit per text (default: the model's own limit).")
+    dtype: str = option("auto", "Precision of extraction: auto, float32, bfloat16 or float16.")
+    l2: float = option(1e-3, "L2 penalty of the weak probe and the student (logistic probes).")
+
+    def __post_init__(self) -> None:
+        super().__post_init__()
+        for name in ("weak_layer", "strong_layer"):
+            v.whole(getattr(self, name), self.flag(name))
+        if self.max_length is not None:
+            v.positive(self.max_length, self.flag("max_length"))
+        v.l2(self.l2, self.flag("l2"))
+        v.choice(self.pooling, self.flag("pooling"), ("auto", *POOLINGS))
+        v.choice(self.dtype, self.flag("dtype"), DTYPES)
+
+
+@dataclass(frozen=True)
+class StudyConfig(ProbeSetup):
+    """What `w2sg run` does. Defaults: the offline pair on Rotten Tomatoes, sized for a CPU.
+
+    Sizes: 4,000 / 4,000 / 2,760 balanced texts, the most Rotten Tomatoes holds (5,384 rotten);
+    the literature's reference sizes are 5,000 / 5,000 / 1,000 / 5,000 (docs/methods.md#splits).
+    """
+
+    similarity: str = option(
+        "abs_cosine", "Overlap similarity: abs_cosine (variant A) or dot (variant B)."
+    )
+    detector: str = option(
+        "reference",
+        "Overlap score: reference (max similarity to a hard-only point), knn, knn:K or mean.",
+    )
+    mixing_qs: tuple[float, ...] = option(
+        DEFAULT_QS, "Overlap shares q of the mixing experiment, comma-separated."
+    )
+    mixing_seeds: tuple[int, ...] = option(
+        (0, 1, 2, 3, 4), "Seeds of the mixing experiment's draws."
+    )
+    selection: bool = option(True, "Run the data-source selection stage.")
+    selection_seeds: tuple[int, ...] = option(
+        (0, 1, 2), "Seeds of the selection bandit (arms and draw order)."
+    )
+    selection_rounds: int = option(25, "Rounds T of the selection bandit.")
+    selection_eval_every: int = option(
+        5, "Test the probe on the collected data every k rounds (and after the last)."
+    )
+    selection_estimator: str = option(
+        "reference",
+        "The bandit's overlap estimate: reference "
+        "(relative, as the paper) or calibrated (thresholds fixed "
+        "once).",
+    )
+    weak_supervisor: str = option(
+        "probe",
+        "The weak supervisor: probe (the weak model), "
+        "labelmodel or majority (a label model on label "
+        "functions).",
+    )
+    label_functions: str | None = option(
+        None,
+        "Label-function file, or 'sentiment' (shipped); "
+        "a WRENCH dataset (wrench:DIR) brings its own.",
+    )
+
+    def __post_init__(self) -> None:
+        super().__post_init__()
+        for name in ("mixing_seeds", "selection_seeds"):
+            if name == "selection_seeds" and self.selection is False and not self.selection_seeds:
+                continue  # no selection stage: no seeds needed
+            object.__setattr__(self, name, v.seeds(getattr(self, name), self.flag(name)))
+        qs = self.mixing_qs
+        if isinstance(qs, str) or not isinstance(qs, tuple | list) or not qs:
+            raise W2SGError(
+                f"{self.flag('mixing_qs')} must be a non-empty list of proportions, got {qs!r}"
+            )
+        for q in qs:
+            v.number(q, self.flag("mixing_qs") + " entry", low=0.0, high=1.0)
+        if not isinstance(self.selection, bool):
+            raise W2SGError(
+                f"{self.flag('selection')} must be true or false, got {self.selection!r}"
+            )
+        v.positive(self.selection_rounds, self.flag("selection_rounds"))
+        v.positive(self.selection_eval_every, self.flag("selection_eval_every"))
+        v.choice(self.similarity, self.flag("similarity"), SIMILARITIES)
+        parse_detector(self.detector)
+        v.choice(
+            self.selection_estimator, self.flag("selection_estimator"), ("reference", "calibrated")
+        )
+        self._check_supervision()
+
+    def _check_supervision(self) -> None:
+        """A label-model supervisor needs label functions: a file, a shipped set, or a WRENCH
+        dataset's own label matrix (docs/methods.md#weak-supervision)."""
+        check_supervisor(self.weak_supervisor)
+        if self.weak_supervisor == "probe":
+            if self.label_functions is not None:
+                raise W2SGError(
+                    "label functions need a label-model supervisor: add --weak-supervisor "
+                    "labelmodel or majority"
+                )
+            return
+        if self.label_functions is not None:
+            load_label_functions(self.label_functions)  # a bad file fails before extraction
+        elif wrench_path(self.dataset) is None:
+            raise W2SGError(
+                f"--weak-supervisor {self.weak_supervisor} needs --label-functions FILE (or "
+                "'sentiment'), or a WRENCH dataset with its own label matrix"
+            )
+        if self.weak_supervisor == "labelmodel" and importlib.util.find_spec("snorkel") is None:
+            raise W2SGError(
+                "--weak-supervisor labelmodel needs Snorkel: pip install "
+                "'w2sg[weak-supervision]' (or use --weak-supervisor majority)"
+            )

@@ -1,0 +1,172 @@
+"""`w2sg sweep`: run every unfinished cell of a sweep, then its table, statistics and page.
+
+Shared expensive work (activations of a model on a dataset) is warmed once per group of cells
+before they run; each cell is one run folder with its results.json (docs/methods.md#sweeps).
+"""
+
+from __future__ import annotations
+
+import shutil
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from tqdm import tqdm
+
+from w2sg.io import write_json
+from w2sg.sweep.executors import LocalExecutor, Outcome, Task, unpack
+from w2sg.sweep.grid import Cell, SweepConfig, check_names, plan_cells
+from w2sg.sweep.manifest import Manifest, cells_to_run
+from w2sg.sweep.methods import get_method
+from w2sg.sweep.outputs import write_sweep_outputs
+
+
+@dataclass(frozen=True)
+class SweepRun:
+    """What `run_sweep` did: the folder, the manifest's counts, the timings."""
+
+    out_dir: Path
+    counts: dict[str, int]
+    ran: int
+    skipped: int
+    warm_s: float
+    cells_s: float
+    total_s: float
+
+
+def warm_tasks(cells: list[Cell], threads: int, log_dir: Path | None = None) -> list[Task]:
+    """One warm-up task per group of cells sharing the same expensive work."""
+    groups: dict[tuple, list[Cell]] = {}
+    for c in cells:
+        method = get_method(c.kind)
+        if method.warm is None:
+            continue
+        key = (c.kind, method.warm_key(c.config) if method.warm_key else c.id)
+        groups.setdefault(key, []).append(c)
+    tasks = []
+    for i, (key, group) in enumerate(groups.items()):
+        configs = list({c.digest: c.config for c in group}.values())  # each config once
+        label = f"warm{i}:{group[0].dataset}/{group[0].weak}__{group[0].strong}"
+        tasks.append(
+            Task(
+                label,
+                "warm",
+                key[0],
+                tuple(configs),
+                None if log_dir is None else str(log_dir),
+                threads=threads,
+            )
+        )
+    return tasks
+
+
+def run_sweep(
+    config: SweepConfig,
+    out_dir: str | Path,
+    *,
+    executor: Any = None,
+    retry_failed: bool = False,
+    progress: bool = True,
+    log: Callable[[str], None] = print,
+    check: bool = True,
+) -> SweepRun:
+    """Run every unfinished cell of `config` into `out_dir`, then aggregate and report."""
+    t0 = time.perf_counter()
+    out = Path(out_dir)
+    if check:
+        check_names(config)
+    cells = plan_cells(config)
+    out.mkdir(parents=True, exist_ok=True)
+    write_json(out / "sweep.json", config.to_json())
+    manifest = Manifest.open(out / "manifest.json", config, cells)
+    executor = executor or LocalExecutor(config.workers)
+    todo = cells_to_run(manifest, cells, retry_failed)
+    log(
+        f"sweep {config.name}: {len(cells)} cells, {len(todo)} to run "
+        f"({len(cells) - len(todo)} finished or failed), executor {executor.name}"
+    )
+
+    t_warm = time.perf_counter()
+    warm = warm_tasks(todo, _threads(executor), out / "logs")
+    if warm:
+        log(f"warming shared activations: {len(warm)} group(s)")
+        executor.run(warm, lambda task, outcome: _record_warm(manifest, task, outcome, log))
+    warm_s = time.perf_counter() - t_warm
+
+    t_cells = time.perf_counter()
+    _run_cells(todo, manifest, executor, out, progress)
+    cells_s = time.perf_counter() - t_cells
+
+    write_sweep_outputs(out, config, manifest.data)
+    counts = manifest.counts()
+    log(f"sweep {config.name}: " + ", ".join(f"{n} {s}" for s, n in sorted(counts.items())))
+    return SweepRun(
+        out, counts, len(todo), len(cells) - len(todo), warm_s, cells_s, time.perf_counter() - t0
+    )
+
+
+def _threads(executor: Any) -> int:
+    return int(getattr(executor, "threads", 1))
+
+
+def _record_warm(manifest: Manifest, task: Task, outcome: Outcome, log) -> None:
+    manifest.data["warm"][task.id] = {
+        "ok": outcome.ok,
+        "duration_s": round(outcome.duration_s, 3),
+        "error": outcome.error,
+    }
+    manifest.save()
+    if not outcome.ok:
+        log(f"warm-up {task.id} failed: {outcome.error} (its cells will report it)")
+
+
+def _run_cells(todo: list[Cell], manifest: Manifest, executor, out: Path, progress: bool):
+    by_id = {c.id: c for c in todo}
+    tasks = []
+    for c in todo:
+        method = get_method(c.kind)
+        entry = manifest.cell(c.id)
+        entry.update(state="running", attempts=entry["attempts"] + 1, error=None)
+        tasks.append(
+            Task(
+                c.id,
+                "cell",
+                c.kind,
+                (c.config,),
+                str(out / f"{c.rel_dir}.partial"),
+                threads=_threads(executor),
+                num_cpus=method.num_cpus,
+                num_gpus=method.num_gpus,
+            )
+        )
+    manifest.save()
+    bar = tqdm(total=len(tasks), desc="cells", unit="cell", disable=not progress)
+
+    def done(task: Task, outcome: Outcome) -> None:
+        cell = by_id[task.id]
+        entry = manifest.cell(cell.id)
+        final = out / cell.rel_dir
+        partial = Path(task.out_dir)
+        if outcome.ok:
+            if outcome.files:
+                shutil.rmtree(partial, ignore_errors=True)
+                unpack(outcome.files, partial)
+            shutil.rmtree(final, ignore_errors=True)
+            partial.rename(final)
+            entry.update(state="done", error=None)
+        else:
+            entry.update(state="failed", error=outcome.error)
+            if outcome.traceback:
+                partial.mkdir(parents=True, exist_ok=True)
+                (partial / "error.txt").write_text(outcome.traceback)
+        entry["duration_s"] = round(outcome.duration_s, 3)
+        manifest.save()
+        bar.set_postfix_str(f"{cell.id} {entry['state']}", refresh=False)
+        bar.update(1)
+
+    try:
+        executor.run(tasks, done)
+    finally:
+        bar.close()

@@ -1,0 +1,45 @@
+"""Accuracy, ROC AUC and PGR (SPEC §1)."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from w2sg.errors import W2SGError
+from w2sg.stats.metrics import accuracy, evaluate, roc_auc
+from w2sg.stats.pgr import pgr
+
+
+def test_accuracy_thresholds_at_one_half() -> None:
+    labels = np.array([1, 0, 1, 0])
+    assert accuracy(labels, np.array([0.9, 0.1, 0.5, 0.6])) == 0.5  # 0.5 counts as class 0
+    assert accuracy(labels, np.array([0.51, 0.49, 0.99, 0.0])) == 1.0
+
+
+def test_auc_by_hand_and_none_for_one_class() -> None:
+    labels = np.array([0, 0, 1, 1])
+    # pairs (pos, neg): (0.35 > 0.1), (0.35 < 0.4), (0.8 > both) -> 3 of 4
+    assert roc_auc(labels, np.array([0.1, 0.4, 0.35, 0.8])) == pytest.approx(0.75)
+    assert roc_auc(np.ones(3), np.array([0.2, 0.5, 0.9])) is None
+
+
+def test_pgr_value_and_undefined_cases() -> None:
+    assert pgr(0.6, 0.7, 0.8).value == pytest.approx(0.5)
+    assert pgr(0.6, 0.55, 0.8).value == pytest.approx(-0.25)
+    same = pgr(0.8, 0.85, 0.8)
+    assert same.value is None and "not above" in same.reason
+    worse = pgr(0.9, 0.85, 0.8)
+    assert worse.value is None and worse.to_json() is None
+    assert pgr(None, 0.7, 0.8).value is None and pgr(None, 0.7, 0.8).reason
+
+
+def test_evaluate_reports_both_metrics() -> None:
+    out = evaluate(np.array([0, 1, 1]), np.array([0.2, 0.7, 0.4]))
+    assert out == {"accuracy": pytest.approx(2 / 3), "auc": pytest.approx(1.0)}
+
+
+def test_misaligned_or_empty_inputs_are_errors() -> None:
+    with pytest.raises(W2SGError, match="align"):
+        accuracy(np.array([0, 1]), np.array([0.5]))
+    with pytest.raises(W2SGError, match="no points"):
+        roc_auc(np.array([]), np.array([]))
