@@ -44,8 +44,8 @@ def lean(args, train, val, seed: int) -> tuple[float, float]:
     """w2sg's trainer: (examples/s, val AUC)."""
     from w2sg.finetune import ClassifierConfig, LossSpec, TrainConfig
     from w2sg.finetune.classifier import build_classifier
-    from w2sg.finetune.trainer import train as fit
     from w2sg.finetune.trainer import predict, tokenize
+    from w2sg.finetune.trainer import train as fit
     from w2sg.stats.metrics import roc_auc
 
     clf, tok = build_classifier(args.model, ClassifierConfig(lora=True), "cpu", seed=seed)

@@ -21,9 +21,11 @@ import numpy as np
 from w2sg.overlap.detect import detect_overlap
 from w2sg.probes.w2s import weak_to_strong
 from w2sg.selection.arms import construct_arms
+from w2sg.selection.bandit import default_batch_size
 from w2sg.selection.estimators import CalibratedDetector, calibration_sample, detect_batch
+from w2sg.selection.records import SelectionResult
 from w2sg.selection.stage import run_selection_stage
-from w2sg.selection.ucb import SelectionResult, default_batch_size, run_selection
+from w2sg.selection.ucb import run_selection
 from w2sg.study.config import StudyConfig
 from w2sg.study.prepare import prepare_study
 

@@ -158,45 +158,98 @@ COMMAND_CASES: list[tuple[str, list[str], str]] = [
     # `w2sg data`
     ("data-negative-examples", ["data", "show", "{tiny}", "--examples", "-1"], "--examples"),
     ("data-get-unknown", ["data", "get", "bogus"], "unknown dataset"),
-    ("data-get-missing-sdist", ["data", "get", "vader_movies", "--sdist", "{dir}/v.tgz"],
-     "--sdist"),
+    (
+        "data-get-missing-sdist",
+        ["data", "get", "vader_movies", "--sdist", "{dir}/v.tgz"],
+        "--sdist",
+    ),
     ("data-show-unknown", ["data", "show", "no_such_dataset"], "no_such_dataset"),
     # `w2sg detect`: options and files
     ("detect-bad-similarity", [*DETECT, "--similarity", "cos"], "--similarity"),
     ("detect-bad-detector", [*DETECT, "--detector", "bogus"], "detector"),
-    ("detect-missing-probs", ["detect", "--weak-probs", "{dir}/none.npy", "--strong-acts",
-                              "{acts}", "--out", "{dir}"], "--weak-probs"),
-    ("detect-text-as-npy-acts", ["detect", "--weak-probs", "{probs}", "--strong-acts",
-                                 "{text_npy}", "--out", "{dir}"], "not a .npy array"),
-    ("detect-text-as-npy-probs", ["detect", "--weak-probs", "{text_npy}", "--strong-acts",
-                                  "{acts}", "--out", "{dir}"], "--weak-probs"),
-    ("detect-garbage-safetensors", ["detect", "--weak-probs", "{probs}", "--strong-acts",
-                                    "{garbage_st}", "--out", "{dir}"], "--strong-acts"),
-    ("detect-probs-json-object", ["detect", "--weak-probs", "{dict_json}", "--strong-acts",
-                                  "{acts}", "--out", "{dir}"], "--weak-probs"),
-    ("detect-probs-words-csv", ["detect", "--weak-probs", "{words_csv}", "--strong-acts",
-                                "{acts}", "--out", "{dir}"], "--weak-probs"),
-    ("detect-acts-txt", ["detect", "--weak-probs", "{probs}", "--strong-acts", "{acts_txt}",
-                         "--out", "{dir}"], "--strong-acts"),
-    ("detect-acts-broken-json", ["detect", "--weak-probs", "{probs}", "--strong-acts",
-                                 "{broken_json}", "--out", "{dir}"], "not JSON"),
-    ("detect-acts-json-list", ["detect", "--weak-probs", "{probs}", "--strong-acts",
-                               "{list_json}", "--out", "{dir}"], "manifest"),
-    ("detect-zero-columns", ["detect", "--weak-probs", "{probs}", "--strong-acts",
-                             "{acts_zero_cols}", "--out", "{dir}"], "no columns"),
-    ("detect-all-zero-acts", ["detect", "--weak-probs", "{probs}", "--strong-acts",
-                              "{acts_zeros}", "--out", "{dir}"], "all zero"),
-    ("detect-logits-not-probs", ["detect", "--weak-probs", "{probs_logits}", "--strong-acts",
-                                 "{acts}", "--out", "{dir}"], "[0, 1]"),
-    ("detect-misaligned", ["detect", "--weak-probs", "{probs}", "--strong-acts",
-                           "{acts_short}", "--out", "{dir}"], "align"),
+    (
+        "detect-missing-probs",
+        ["detect", "--weak-probs", "{dir}/none.npy", "--strong-acts", "{acts}", "--out", "{dir}"],
+        "--weak-probs",
+    ),
+    (
+        "detect-text-as-npy-acts",
+        ["detect", "--weak-probs", "{probs}", "--strong-acts", "{text_npy}", "--out", "{dir}"],
+        "not a .npy array",
+    ),
+    (
+        "detect-text-as-npy-probs",
+        ["detect", "--weak-probs", "{text_npy}", "--strong-acts", "{acts}", "--out", "{dir}"],
+        "--weak-probs",
+    ),
+    (
+        "detect-garbage-safetensors",
+        ["detect", "--weak-probs", "{probs}", "--strong-acts", "{garbage_st}", "--out", "{dir}"],
+        "--strong-acts",
+    ),
+    (
+        "detect-probs-json-object",
+        ["detect", "--weak-probs", "{dict_json}", "--strong-acts", "{acts}", "--out", "{dir}"],
+        "--weak-probs",
+    ),
+    (
+        "detect-probs-words-csv",
+        ["detect", "--weak-probs", "{words_csv}", "--strong-acts", "{acts}", "--out", "{dir}"],
+        "--weak-probs",
+    ),
+    (
+        "detect-acts-txt",
+        ["detect", "--weak-probs", "{probs}", "--strong-acts", "{acts_txt}", "--out", "{dir}"],
+        "--strong-acts",
+    ),
+    (
+        "detect-acts-broken-json",
+        ["detect", "--weak-probs", "{probs}", "--strong-acts", "{broken_json}", "--out", "{dir}"],
+        "not JSON",
+    ),
+    (
+        "detect-acts-json-list",
+        ["detect", "--weak-probs", "{probs}", "--strong-acts", "{list_json}", "--out", "{dir}"],
+        "manifest",
+    ),
+    (
+        "detect-zero-columns",
+        [
+            "detect",
+            "--weak-probs",
+            "{probs}",
+            "--strong-acts",
+            "{acts_zero_cols}",
+            "--out",
+            "{dir}",
+        ],
+        "no columns",
+    ),
+    (
+        "detect-all-zero-acts",
+        ["detect", "--weak-probs", "{probs}", "--strong-acts", "{acts_zeros}", "--out", "{dir}"],
+        "all zero",
+    ),
+    (
+        "detect-logits-not-probs",
+        ["detect", "--weak-probs", "{probs_logits}", "--strong-acts", "{acts}", "--out", "{dir}"],
+        "[0, 1]",
+    ),
+    (
+        "detect-misaligned",
+        ["detect", "--weak-probs", "{probs}", "--strong-acts", "{acts_short}", "--out", "{dir}"],
+        "align",
+    ),
     # output folders and files that cannot be written
     ("run-out-is-file", ["run", "--out", "{file}"], "is a file"),
     ("run-out-under-file", ["run", "--out", "{file}/sub"], "which is a file"),
     ("run-out-unwritable", ["run", "--out", "/proc/w2sg-corpus/out"], "cannot write"),
     ("select-out-is-file", ["select", "--out", "{file}"], "is a file"),
-    ("detect-out-is-file", ["detect", "--weak-probs", "{probs}", "--strong-acts", "{acts}",
-                            "--out", "{file}"], "is a file"),
+    (
+        "detect-out-is-file",
+        ["detect", "--weak-probs", "{probs}", "--strong-acts", "{acts}", "--out", "{file}"],
+        "is a file",
+    ),
     ("mechanism-out-is-file", ["synth", "mechanism", "--out", "{file}"], "is a file"),
     ("grid-out-under-file", ["synth", "detect", "--out", "{file}/x"], "which is a file"),
     ("extract-out-under-file", [*EXTRACT, "--out", "{file}/a.npy"], "which is a file"),
@@ -214,18 +267,42 @@ COMMAND_CASES: list[tuple[str, list[str], str]] = [
     ("cache-rm-nothing", ["cache", "rm"], "what to remove"),
     ("cache-rm-all-and-prefix", ["cache", "rm", "abc", "--all"], "--all"),
     ("models-get-unknown", ["models", "get", "bogus"], "unknown alias"),
-    ("run-unknown-dataset", ["run", "--dataset", "no_such_dataset", "--out", "{dir}"],
-     "unknown dataset"),
-    ("run-missing-data-dir", ["run", "--dataset", "sst2", "--data-dir", "{dir}/none",
-                              "--out", "{dir}"], "data dir"),
-    ("extract-unknown-model", ["extract", "--dataset", "{tiny}", "-m", "no_such_model"], "unknown model"),
-    ("data-show-missing-column", ["data", "show", "{tiny}", "--label-column", "nope"],
-     "--label-column"),
+    (
+        "run-unknown-dataset",
+        ["run", "--dataset", "no_such_dataset", "--out", "{dir}"],
+        "unknown dataset",
+    ),
+    (
+        "run-missing-data-dir",
+        ["run", "--dataset", "sst2", "--data-dir", "{dir}/none", "--out", "{dir}"],
+        "data dir",
+    ),
+    (
+        "extract-unknown-model",
+        ["extract", "--dataset", "{tiny}", "-m", "no_such_model"],
+        "unknown model",
+    ),
+    (
+        "data-show-missing-column",
+        ["data", "show", "{tiny}", "--label-column", "nope"],
+        "--label-column",
+    ),
     # local model folders with a damaged or missing config.json (fail before any weights)
-    ("model-bad-config-json", ["extract", "--dataset", "{tiny}", "-m", "{model_bad_json}"], "damaged"),
-    ("model-config-not-object", ["extract", "--dataset", "{tiny}", "-m", "{model_list_json}"],
-     "not a model configuration"),
-    ("model-no-config", ["extract", "--dataset", "{tiny}", "-m", "{model_no_config}"], "no config.json"),
+    (
+        "model-bad-config-json",
+        ["extract", "--dataset", "{tiny}", "-m", "{model_bad_json}"],
+        "damaged",
+    ),
+    (
+        "model-config-not-object",
+        ["extract", "--dataset", "{tiny}", "-m", "{model_list_json}"],
+        "not a model configuration",
+    ),
+    (
+        "model-no-config",
+        ["extract", "--dataset", "{tiny}", "-m", "{model_no_config}"],
+        "no config.json",
+    ),
 ]
 
 
@@ -258,12 +335,20 @@ def test_command_error_is_one_line_and_exit_2(
         ("/proc/w2sg-corpus-cache", ["select"], "W2SG_CACHE"),
         ("/proc/w2sg-corpus-cache", DETECT, "W2SG_CACHE"),
     ],
-    ids=["run-cache-is-file", "extract-cache-is-file", "select-cache-unwritable",
-         "detect-cache-unwritable"],
+    ids=[
+        "run-cache-is-file",
+        "extract-cache-is-file",
+        "select-cache-unwritable",
+        "detect-cache-unwritable",
+    ],
 )
 def test_a_bad_cache_folder_is_one_line(
-    env: str, argv: list[str], needle: str, files: dict[str, str],
-    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str],
+    env: str,
+    argv: list[str],
+    needle: str,
+    files: dict[str, str],
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
 ) -> None:
     monkeypatch.setenv("W2SG_CACHE", env.format(**files))
     status = run_cli([a.format(**files) for a in argv])
@@ -352,8 +437,9 @@ def _mixing(**kw):
     from w2sg.overlap.mixing import mixing_experiment
 
     idx = np.arange(30)
-    return lambda: mixing_experiment(ACTS, PROBS, idx[:15], idx[15:], ACTS, (PROBS > 0.5),
-                                     **{"qs": (0.0, 0.5, 1.0), **kw})
+    return lambda: mixing_experiment(
+        ACTS, PROBS, idx[:15], idx[15:], ACTS, (PROBS > 0.5), **{"qs": (0.0, 0.5, 1.0), **kw}
+    )
 
 
 def _stage(**kw):
@@ -361,8 +447,9 @@ def _stage(**kw):
     from w2sg.selection.stage import run_selection_stage
 
     partition = detect_overlap(PROBS, ACTS)
-    return lambda: run_selection_stage(PROBS, ACTS, partition, None, ACTS, PROBS > 0.5,
-                                       rounds=2, **kw)
+    return lambda: run_selection_stage(
+        PROBS, ACTS, partition, None, ACTS, PROBS > 0.5, rounds=2, **kw
+    )
 
 
 RNG = np.random.default_rng(1)
@@ -391,8 +478,8 @@ API_CASES = [
     ("probe-one-dimensional-x", lambda tmp: _fit(X[:, 0], Y), "X"),
     ("probe-targets-outside", lambda tmp: _fit(X, Y * 2), "[0, 1]"),
     ("probe-misaligned", lambda tmp: _fit(X, Y[:-1]), "align"),
-    ("probe-other-width", lambda tmp: (lambda: _fitted_probe().predict(X)), "columns"),
-    ("probe-string-x", lambda tmp: (lambda: _fitted_probe().predict([["a"] * 4])), "X"),
+    ("probe-other-width", lambda tmp: lambda: _fitted_probe().predict(X), "columns"),
+    ("probe-string-x", lambda tmp: lambda: _fitted_probe().predict([["a"] * 4]), "X"),
     ("detect-zero-columns", lambda tmp: _detect(PROBS, ACTS[:, :0]), "no columns"),
     ("detect-all-zero", lambda tmp: _detect(PROBS, np.zeros_like(ACTS)), "all zero"),
     ("detect-string-probs", lambda tmp: _detect(["a"] * 30, ACTS), "weak_probs"),
@@ -447,4 +534,3 @@ def test_cache_root_names_w2sg_cache(
     monkeypatch.setenv("W2SG_CACHE", str(target))
     with pytest.raises(W2SGError, match=needle):
         cache_root()
-

@@ -41,22 +41,28 @@ def _click_errors() -> list[tuple[str, BaseException]]:
     out: list[tuple[str, BaseException]] = []
     import click
 
-    out += [("click-usage", click.UsageError("bad usage here")),
-            ("click-bad-parameter", click.BadParameter("bad value here", param_hint="--seed")),
-            ("click-exception", click.ClickException("click trouble here"))]
+    out += [
+        ("click-usage", click.UsageError("bad usage here")),
+        ("click-bad-parameter", click.BadParameter("bad value here", param_hint="--seed")),
+        ("click-exception", click.ClickException("click trouble here")),
+    ]
     try:
         from typer._click import exceptions as bundled
     except ImportError:  # an older typer without its own copy of click
         return out
-    out += [("typer-usage", bundled.UsageError("bad usage here")),
-            ("typer-bad-parameter", bundled.BadParameter("bad value here", param_hint="--seed")),
-            ("typer-exception", bundled.ClickException("click trouble here"))]
+    out += [
+        ("typer-usage", bundled.UsageError("bad usage here")),
+        ("typer-bad-parameter", bundled.BadParameter("bad value here", param_hint="--seed")),
+        ("typer-exception", bundled.ClickException("click trouble here")),
+    ]
     return out
 
 
 @pytest.mark.parametrize(("name", "exc"), _click_errors(), ids=[n for n, _ in _click_errors()])
 def test_usage_errors_of_either_click_are_one_line_exit_2(
-    name: str, exc: BaseException, monkeypatch: pytest.MonkeyPatch,
+    name: str,
+    exc: BaseException,
+    monkeypatch: pytest.MonkeyPatch,
     capsys: pytest.CaptureFixture[str],
 ) -> None:
     monkeypatch.setattr(cli, "app", _app_raising(exc))
@@ -132,9 +138,24 @@ def test_sigint_to_the_real_command_exits_130_and_writes_nothing(tmp_path: Path)
     """A real `w2sg synth mechanism` interrupted mid-run: status 130, the line, no result."""
     env = {**os.environ, "PYTHONPATH": str(REPO / "src")}
     proc = subprocess.Popen(
-        [sys.executable, "-m", "w2sg", "synth", "mechanism", "--runs", "100000", "--counts",
-         "0,50", "--out", str(tmp_path / "out")],
-        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env, cwd=tmp_path,
+        [
+            sys.executable,
+            "-m",
+            "w2sg",
+            "synth",
+            "mechanism",
+            "--runs",
+            "100000",
+            "--counts",
+            "0,50",
+            "--out",
+            str(tmp_path / "out"),
+        ],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env=env,
+        cwd=tmp_path,
     )
     deadline = time.monotonic() + 120
     while proc.poll() is None and not _busy(proc.pid) and time.monotonic() < deadline:
@@ -199,8 +220,13 @@ def _setup_copy(tmp_path: Path, with_project: bool) -> Path:
 def _run_setup(root: Path, **env: str) -> subprocess.CompletedProcess[str]:
     # No index at all: pip fails at once, offline, before it could change anything.
     full = {**os.environ, "PIP_NO_INDEX": "1", "PIP_FIND_LINKS": "", **env}
-    return subprocess.run(["bash", str(root / "scripts" / "setup.sh")], capture_output=True,
-                          text=True, env=full, timeout=300)
+    return subprocess.run(
+        ["bash", str(root / "scripts" / "setup.sh")],
+        capture_output=True,
+        text=True,
+        env=full,
+        timeout=300,
+    )
 
 
 def test_setup_stops_with_pips_message_when_torch_cannot_install(tmp_path: Path) -> None:

@@ -38,8 +38,19 @@ IDS = [" ".join(p) for p, _ in BUILT]
 
 def test_the_work_commands_are_built_from_configs() -> None:
     built = {" ".join(p) for p, _ in BUILT}
-    expected = {"run", "finetune", "interventions", "probes sweep", "select", "extract",
-                "detect", "synth mechanism", "synth detect", "sweep", "data show"}
+    expected = {
+        "run",
+        "finetune",
+        "interventions",
+        "probes sweep",
+        "select",
+        "extract",
+        "detect",
+        "synth mechanism",
+        "synth detect",
+        "sweep",
+        "data show",
+    }
     assert expected <= built
 
 
@@ -82,7 +93,16 @@ def test_one_flag_one_help_across_commands() -> None:
         for spec in specs(config):
             helps.setdefault(spec.flag, set()).add(spec.help)
     # Commands may give a flag of their own meaning only where the field is their own.
-    shared = ["--dataset", "--weak", "--strong", "--weak-train", "--strong-train", "--seeds",
-              "--text-column", "--label-map", "--data-dir"]
+    shared = [
+        "--dataset",
+        "--weak",
+        "--strong",
+        "--weak-train",
+        "--strong-train",
+        "--seeds",
+        "--text-column",
+        "--label-map",
+        "--data-dir",
+    ]
     for flag in shared:
         assert len(helps.get(flag, set())) <= 1, (flag, helps.get(flag))

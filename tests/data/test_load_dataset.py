@@ -75,8 +75,9 @@ def test_literature_names_go_to_the_registry(monkeypatch: pytest.MonkeyPatch) ->
         load_dataset("sst-2")
 
 
-def test_list_datasets_reports_offline_sets(monkeypatch: pytest.MonkeyPatch,
-                                            tmp_path: Path) -> None:
+def test_list_datasets_reports_offline_sets(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
     monkeypatch.setenv("W2SG_CACHE", str(tmp_path))  # no VADER files here
     infos = {i.name: i for i in list_datasets() if i.kind == "offline"}
     assert set(infos) == set(OFFLINE)

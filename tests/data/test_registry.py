@@ -28,17 +28,8 @@ from datasets.exceptions import DatasetNotFoundError
 from huggingface_hub.errors import HfUriError
 
 from w2sg.data.hf_source import PARQUET_BRANCH, HubSource
-from w2sg.data.registry import (
-    ETHICS_PARQUET,
-    PAPER_TASKS,
-    SCRIPT_REPOS,
-    SIQA_COMMIT,
-    SOURCES,
-    TASKS,
-    UNPINNED,
-    get_task,
-    load_task,
-)
+from w2sg.data.registry import PAPER_TASKS, SOURCES, TASKS, get_task, load_task
+from w2sg.data.sources import ETHICS_PARQUET, SCRIPT_REPOS, SIQA_COMMIT, UNPINNED
 from w2sg.errors import W2SGError
 
 Row = dict[str, Any]
@@ -661,8 +652,11 @@ class FakeHub:
         self.calls.append({"path": path, "name": name, **kwargs})
         if self.error is not None:
             raise self.error
-        task = next(n for n, s in SOURCES.items()
-                    if (s.id, s.config, s.data_dir) == (path, name, kwargs["data_dir"]))
+        task = next(
+            n
+            for n, s in SOURCES.items()
+            if (s.id, s.config, s.data_dir) == (path, name, kwargs["data_dir"])
+        )
         split = kwargs["split"]
         rows = []
         for i in range(self.sizes.get(split, N_ROWS)):  # distinct rows, tags as "[test12-34]"
@@ -804,9 +798,10 @@ def test_siqa_string_labels_in_parquet_and_a_zero_based_copy_is_refused(tmp_path
 def test_boolq_bool_answers_in_parquet(tmp_path: Path) -> None:
     rows = _rows(CASES["boolq"], "validation")
     _parquet(tmp_path / "validation.parquet", rows)
-    assert datasets.Dataset.from_parquet(str(tmp_path / "validation.parquet")).features[
-        "answer"
-    ].dtype == "bool"
+    assert (
+        datasets.Dataset.from_parquet(str(tmp_path / "validation.parquet")).features["answer"].dtype
+        == "bool"
+    )
     data = load_task("boolq", split="test", data_dir=tmp_path)
     by_passage = {r["passage"]: int(r["answer"]) for r in rows}
     got = {str(t).split("\n")[0].removeprefix("Passage: "): int(y)
@@ -848,6 +843,11 @@ def test_datasets_resolves_a_parquet_export_with_the_registry_arguments(tmp_path
             (export / config / split / "index.duckdb").write_bytes(b"\0" * 64)
         _parquet(export / config / "ethics-test.parquet", [maker("[stale-00]", 0)])
     source = SOURCES["ethics-utilitarianism"]
-    rows = datasets.load_dataset(str(export), source.config, split="test",
-                                 data_dir=source.data_dir, cache_dir=str(tmp_path / "cache"))
+    rows = datasets.load_dataset(
+        str(export),
+        source.config,
+        split="test",
+        data_dir=source.data_dir,
+        cache_dir=str(tmp_path / "cache"),
+    )
     assert list(rows["baseline"]) == [f"I ate cake [hard-{i:02d}]." for i in range(3)]  # test_hard

@@ -65,8 +65,7 @@ def test_golden_fingerprint() -> None:
 
 def test_default_sizes_are_the_reference() -> None:
     sizes = SplitSizes()
-    assert (sizes.weak_train, sizes.strong_train, sizes.val, sizes.test) == (5000, 5000, 1000,
-                                                                             5000)
+    assert (sizes.weak_train, sizes.strong_train, sizes.val, sizes.test) == (5000, 5000, 1000, 5000)
     assert sizes.total == 16_000
 
 
@@ -97,8 +96,12 @@ def test_one_class_is_refused() -> None:
 
 def test_duplicate_ids_are_refused() -> None:
     base = _dataset(20)
-    dup = TextDataset(name="dup", ids=np.asarray(["same"] * 20, dtype=object),
-                      texts=base.texts, labels=base.labels)
+    dup = TextDataset(
+        name="dup",
+        ids=np.asarray(["same"] * 20, dtype=object),
+        texts=base.texts,
+        labels=base.labels,
+    )
     with pytest.raises(W2SGError, match="ids are not unique"):
         make_splits(dup, SplitSizes(2, 2, 2, 2), seed=0)
 

@@ -159,9 +159,10 @@ def test_overlap_groups_and_trained_mixing(tmp_path, csv_path, tiny) -> None:
     for model, groups in ov["test_accuracy_by_group"].items():
         for g, acc in groups.items():
             assert results["overlap_groups"][model][g]["mean"] == acc
-    assert "Test accuracy by overlap group (mean ± std over 1 seed(s)" in (
-        tmp_path / "m" / "summary.md"
-    ).read_text()
+    assert (
+        "Test accuracy by overlap group (mean ± std over 1 seed(s)"
+        in (tmp_path / "m" / "summary.md").read_text()
+    )
     mixes = seed["mixing"]
     if "skipped" not in mixes[0]:
         assert [m["mix"] for m in mixes] == ["q=0.0", "q=1.0", "random"]
@@ -243,5 +244,3 @@ def test_assemble_gives_spread_over_seeds_for_students_and_overlap_groups() -> N
     g = out["overlap_groups"]["xent"]
     assert g["overlap"]["mean"] == pytest.approx(0.85) and g["overlap"]["n"] == 10.5
     assert g["easy_only"]["mean"] is None and g["hard_only"]["std"] == 0.0
-
-

@@ -30,8 +30,8 @@ def test_extract_then_ls_then_rm(tiny_bert, texts, tmp_path):
     csv.write_text("text,label\n" + rows + "\n")
     out = tmp_path / "vectors.npy"
     runner = CliRunner()
-    args = ["extract", "--dataset", str(csv), "--model", tiny_bert, "--layers", "-1", "--dtype", "float32",
-            "--out", str(out)]  # fmt: skip
+    args = ["extract", "--dataset", str(csv), "--model", tiny_bert, "--layers", "-1",
+            "--dtype", "float32", "--out", str(out)]  # fmt: skip
     result = runner.invoke(app, args)
     assert result.exit_code == 0, result.output
     assert "layer -1: 12 x 32" in result.output
@@ -69,8 +69,9 @@ def test_extract_split_cuts_the_splits_of_w2sg_run(tiny_bert, texts, monkeypatch
         "get_text_activations",
         lambda m, t, **kw: seen.append(list(t)) or original(m, t, **kw),
     )
-    args = ["extract", "--dataset", "task", "--model", tiny_bert, "--dtype", "float32", "--split", "test",
-            "--seeds", "3", "--weak-train", "4", "--strong-train", "4", "--test", "6"]  # fmt: skip
+    args = ["extract", "--dataset", "task", "--model", tiny_bert, "--dtype", "float32",
+            "--split", "test", "--seeds", "3", "--weak-train", "4", "--strong-train", "4",
+            "--test", "6"]  # fmt: skip
     result = CliRunner().invoke(app, args)
     assert result.exit_code == 0, result.output
     expected = make_splits(ds, SplitSizes(4, 4, 0, 6), 3, test_pool=w2sg.data.own_test_pool(ds))
@@ -80,6 +81,8 @@ def test_extract_split_cuts_the_splits_of_w2sg_run(tiny_bert, texts, monkeypatch
 
 
 def test_extract_rejects_bad_layers(tiny_bert, tmp_path):
-    result = CliRunner().invoke(app, ["extract", "--dataset", "x.csv", "--model", tiny_bert, "--layers", "a"])
+    result = CliRunner().invoke(
+        app, ["extract", "--dataset", "x.csv", "--model", tiny_bert, "--layers", "a"]
+    )
     assert result.exit_code != 0
     assert "--layers must be comma-separated whole numbers" in str(result.exception)

@@ -14,7 +14,8 @@ import pytest
 
 from w2sg.errors import W2SGError
 from w2sg.models import resolve
-from w2sg.models.resolve import ALIASES, resolve_model, unpack_split_zip
+from w2sg.models.packages import unpack_split_zip
+from w2sg.models.resolve import ALIASES, resolve_model
 
 
 @pytest.fixture(autouse=True)

@@ -92,7 +92,7 @@ def test_json_csv_and_safetensors_inputs_with_variant_b(pool) -> None:
 
 
 def test_cached_activation_artifact(pool) -> None:
-    from w2sg.models.cache import write_array
+    from w2sg.models.tensors import write_array
 
     p, x, tmp = pool
     write_array(tmp / "acts.safetensors", x)

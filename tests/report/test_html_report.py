@@ -33,7 +33,8 @@ def sweep_folder(tmp_path_factory):
     pick = np.concatenate([rng.choice(np.flatnonzero(rt.labels == c), 120, replace=False)
                            for c in (0, 1)])  # fmt: skip
     pd.DataFrame({"text": rt.texts[pick], "label": rt.labels[pick]}).to_csv(
-        tmp / "reviews.csv", index=False)
+        tmp / "reviews.csv", index=False
+    )
     config = parse_sweep({
         "name": "report-test", "datasets": [str(tmp / "reviews.csv")],
         "pairs": [["minilm-l6", "minilm-l6"]], "seeds": [0, 1], "baseline": "study",
@@ -75,7 +76,7 @@ def test_a_run_folder_gets_its_own_page(sweep_folder):
 def test_markdown_and_tables_are_escaped():
     html = markdown_html("# T\n\n| a | b |\n| --- | --- |\n| <x> | 1 |\n\n- `c`")
     assert "<h2>T</h2>" in html and "<td>&lt;x&gt;</td>" in html and "<code>c</code>" in html
-    assert "class=\"guarded\"" in table_html([{"a": 1, "g": True}], guard_key="g")
+    assert 'class="guarded"' in table_html([{"a": 1, "g": True}], guard_key="g")
 
 
 @pytest.mark.slow

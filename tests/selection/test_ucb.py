@@ -9,8 +9,9 @@ import pytest
 
 from w2sg.errors import W2SGError
 from w2sg.selection.arms import construct_arms, natural_arms
+from w2sg.selection.bandit import default_batch_size, ucb_bonus
 from w2sg.selection.estimators import detect_batch
-from w2sg.selection.ucb import default_batch_size, run_selection, ucb_bonus
+from w2sg.selection.ucb import run_selection
 
 SEEDS = (0, 1, 2, 3, 4)
 

@@ -32,8 +32,16 @@ def reviews(tmp_path: Path) -> Path:
 
 def test_bad_options_fail_before_any_work(reviews: Path, tmp_path: Path) -> None:
     result = CliRunner().invoke(
-        app, ["interventions", "--dataset", str(reviews), "--interventions", "filter:svm",
-              "--out", str(tmp_path / "x")],  # fmt: skip
+        app,
+        [
+            "interventions",
+            "--dataset",
+            str(reviews),
+            "--interventions",
+            "filter:svm",
+            "--out",
+            str(tmp_path / "x"),
+        ],  # fmt: skip
     )
     assert result.exit_code != 0
     assert "filter needs a probe" in str(result.exception)
@@ -46,9 +54,20 @@ def test_interventions_and_sweep_on_real_models(reviews: Path, tmp_path: Path) -
     out = tmp_path / "iv"
     result = CliRunner().invoke(
         app,
-        ["interventions", "--dataset", str(reviews), *sizes, "--seeds", "0,1", "--k", "5",
-         "--interventions", "none,probe:knn,filter:topo,relabel:logistic,confident,overlap",
-         "--out", str(out)],  # fmt: skip
+        [
+            "interventions",
+            "--dataset",
+            str(reviews),
+            *sizes,
+            "--seeds",
+            "0,1",
+            "--k",
+            "5",
+            "--interventions",
+            "none,probe:knn,filter:topo,relabel:logistic,confident,overlap",
+            "--out",
+            str(out),
+        ],  # fmt: skip
     )
     assert result.exit_code == 0, result.output + repr(result.exception)
     res = json.loads((out / "results.json").read_text())
@@ -71,8 +90,21 @@ def test_interventions_and_sweep_on_real_models(reviews: Path, tmp_path: Path) -
     sweep_out = tmp_path / "sweep"
     result = CliRunner().invoke(
         app,
-        ["probes", "sweep", "--dataset", str(reviews), *sizes, "--layers", "6,12",
-         "--ks", "3,5", "--l2s", "0.01", "--out", str(sweep_out)],  # fmt: skip
+        [
+            "probes",
+            "sweep",
+            "--dataset",
+            str(reviews),
+            *sizes,
+            "--layers",
+            "6,12",
+            "--ks",
+            "3,5",
+            "--l2s",
+            "0.01",
+            "--out",
+            str(sweep_out),
+        ],  # fmt: skip
     )
     assert result.exit_code == 0, result.output + repr(result.exception)
     sweep = json.loads((sweep_out / "results.json").read_text())

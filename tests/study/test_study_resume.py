@@ -35,6 +35,7 @@ def _stop_when(out: Path, marker: str, sig: int, timeout: float = 600) -> tuple[
     The run gets Ctrl-C's default disposition back: a test process started in the background
     (`cmd &` in a script) ignores SIGINT, its children inherit that, and Python then installs
     no KeyboardInterrupt handler, so the run would finish instead of stopping."""
+
     def default_sigint() -> None:
         signal.signal(signal.SIGINT, signal.SIG_DFL)
 
@@ -57,9 +58,7 @@ def reference(tmp_path_factory) -> Path:
     return out
 
 
-@pytest.mark.parametrize(
-    ("marker", "sig"), [("probes", signal.SIGKILL), ("mixing", signal.SIGINT)]
-)
+@pytest.mark.parametrize(("marker", "sig"), [("probes", signal.SIGKILL), ("mixing", signal.SIGINT)])
 def test_stopped_run_resumes_to_the_uninterrupted_results(reference, tmp_path, marker, sig):
     out = tmp_path / "stopped"
     code, stderr = _stop_when(out, marker, sig)

@@ -84,7 +84,10 @@ def test_rerun_resumes_every_stage_with_identical_results(tmp_path):
     again = run_prepared_study(CONFIG, _prepared(0.6), tmp_path, log=logs.append)
     assert _numbers(again) == _numbers(first)
     assert sorted(again["provenance"]["resumed_stages"]) == [
-        "seed0/detection", "seed0/mixing", "seed0/probes", "seed0/selection"
+        "seed0/detection",
+        "seed0/mixing",
+        "seed0/probes",
+        "seed0/selection",
     ]
     assert sum("resumed" in m for m in logs) == 4
 
@@ -94,7 +97,9 @@ def test_a_changed_late_option_reruns_only_its_stage(tmp_path):
     changed = StudyConfig(**{**CONFIG.__dict__, "mixing_seeds": (0, 1)})
     again = run_prepared_study(changed, _prepared(0.6), tmp_path, log=lambda m: None)
     assert sorted(again["provenance"]["resumed_stages"]) == [
-        "seed0/detection", "seed0/probes", "seed0/selection"
+        "seed0/detection",
+        "seed0/probes",
+        "seed0/selection",
     ]
     assert {row["seed"] for row in again["mixing"]} == {0, 1}
 

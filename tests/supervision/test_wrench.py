@@ -35,8 +35,11 @@ def _text_rows(prefix: str, n: int) -> dict:
 
 @pytest.fixture
 def text_task(tmp_path: Path) -> Path:
-    splits = {"train": _text_rows("train", 6), "valid": _text_rows("valid", 2),
-              "test": _text_rows("test", 4)}
+    splits = {
+        "train": _text_rows("train", 6),
+        "valid": _text_rows("valid", 2),
+        "test": _text_rows("test", 4),
+    }
     return _write(tmp_path / "toy_text", splits, {"0": "ham", "1": "spam"})
 
 
@@ -65,8 +68,14 @@ def test_text_task_as_a_dataset_keeps_wrenchs_test_split(text_task):
 
 def test_feature_task_reads_features(tmp_path):
     rows = {
-        s: {f"r{i}": {"label": i % 2, "weak_labels": [i % 2, -1],
-                      "data": {"feature": [float(i), 2.5 * i, -1]}} for i in range(n)}
+        s: {
+            f"r{i}": {
+                "label": i % 2,
+                "weak_labels": [i % 2, -1],
+                "data": {"feature": [float(i), 2.5 * i, -1]},
+            }
+            for i in range(n)
+        }
         for s, n in (("train", 5), ("valid", 2), ("test", 3))
     }
     task = load_wrench(_write(tmp_path / "toy_features", rows))

@@ -16,8 +16,10 @@ from .conftest import grid
 
 def test_the_grid_is_datasets_x_pairs_x_methods_x_seeds(tiny_csvs):
     raw = grid(tiny_csvs, seeds=(0, 1))
-    raw["methods"]["strong_l2"] = {"kind": "study", "params": {**raw["methods"]["study"]["params"],
-                                                              "l2": 0.1}}
+    raw["methods"]["strong_l2"] = {
+        "kind": "study",
+        "params": {**raw["methods"]["study"]["params"], "l2": 0.1},
+    }
     cells = plan_cells(parse_sweep(raw))
     assert len(cells) == 2 * 1 * 2 * 2
     assert cells[0].id == "tiny0/minilm-l6__minilm-l6/study/seed0"

@@ -51,5 +51,7 @@ def test_a_killed_sweep_resumes_to_the_same_table(local_sweep, tiny_csvs, tmp_pa
     )
     assert _states(out / "manifest.json") == ["done"] * 6
     assert not list(out.glob("cells/**/*.partial"))
-    pd.testing.assert_frame_equal(comparable(pd.read_parquet(out / "table.parquet")),
-                                  comparable(pd.read_parquet(reference / "table.parquet")))
+    pd.testing.assert_frame_equal(
+        comparable(pd.read_parquet(out / "table.parquet")),
+        comparable(pd.read_parquet(reference / "table.parquet")),
+    )

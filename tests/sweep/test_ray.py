@@ -26,8 +26,10 @@ def test_ray_gives_the_same_table_as_local(local_sweep, tmp_path):
     finally:
         ray.shutdown()
     assert run.counts == {"done": 6}
-    pd.testing.assert_frame_equal(comparable(pd.read_parquet(tmp_path / "table.parquet")),
-                                  comparable(pd.read_parquet(reference / "table.parquet")))
+    pd.testing.assert_frame_equal(
+        comparable(pd.read_parquet(tmp_path / "table.parquet")),
+        comparable(pd.read_parquet(reference / "table.parquet")),
+    )
     manifest = json.loads((tmp_path / "manifest.json").read_text())
     for entry in manifest["cells"].values():  # the files came back from the Ray workers
         folder = tmp_path / entry["dir"]

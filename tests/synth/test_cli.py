@@ -11,8 +11,21 @@ from w2sg.cli import app
 
 
 def test_synth_mechanism_writes_json_and_figures(tmp_path: Path) -> None:
-    res = CliRunner().invoke(app, ["synth", "mechanism", "--runs", "2", "--counts", "0,20",
-                                   "--n-test", "50", "--out", str(tmp_path)])
+    res = CliRunner().invoke(
+        app,
+        [
+            "synth",
+            "mechanism",
+            "--runs",
+            "2",
+            "--counts",
+            "0,20",
+            "--n-test",
+            "50",
+            "--out",
+            str(tmp_path),
+        ],
+    )
     assert res.exit_code == 0, res.output
     doc = json.loads((tmp_path / "mechanism_overlap.json").read_text())
     assert doc["config"]["counts"] == [0, 20] and doc["chance"] == [True, False]
@@ -21,10 +34,29 @@ def test_synth_mechanism_writes_json_and_figures(tmp_path: Path) -> None:
 
 
 def test_synth_detect_writes_tables_and_heatmap(tmp_path: Path) -> None:
-    res = CliRunner().invoke(app, ["synth", "detect", "--repeats", "1", "--absent-noise", "0,1",
-                                   "--easy-signal", "2", "--hard-signal", "2,4",
-                                   "--proportions", "0.4,0.3,0.3", "--pool-size", "120",
-                                   "--detectors", "reference,knn", "--out", str(tmp_path)])
+    res = CliRunner().invoke(
+        app,
+        [
+            "synth",
+            "detect",
+            "--repeats",
+            "1",
+            "--absent-noise",
+            "0,1",
+            "--easy-signal",
+            "2",
+            "--hard-signal",
+            "2,4",
+            "--proportions",
+            "0.4,0.3,0.3",
+            "--pool-size",
+            "120",
+            "--detectors",
+            "reference,knn",
+            "--out",
+            str(tmp_path),
+        ],
+    )
     assert res.exit_code == 0, res.output
     doc = json.loads((tmp_path / "detection.json").read_text())
     assert doc["config"]["detectors"] == ["reference", "knn"] and len(doc["rows"]) == 8
@@ -34,7 +66,6 @@ def test_synth_detect_writes_tables_and_heatmap(tmp_path: Path) -> None:
 
 
 def test_synth_bad_numbers_are_one_line_errors(tmp_path: Path) -> None:
-    res = CliRunner().invoke(app, ["synth", "detect", "--pool-size", "big",
-                                   "--out", str(tmp_path)])
+    res = CliRunner().invoke(app, ["synth", "detect", "--pool-size", "big", "--out", str(tmp_path)])
     assert res.exit_code != 0
     assert "pool-size" in str(res.exception)

@@ -30,14 +30,17 @@ def test_parse_detector_names() -> None:
 def test_knn_1_is_the_reference_max(acts: tuple[np.ndarray, np.ndarray]) -> None:
     q, k = acts
     for sim in ("abs_cosine", "dot"):
-        np.testing.assert_allclose(topk_mean_similarity(q, k, 1, sim), max_similarity(q, k, sim),
-                                   rtol=1e-6)
+        np.testing.assert_allclose(
+            topk_mean_similarity(q, k, 1, sim), max_similarity(q, k, sim), rtol=1e-6
+        )
 
 
 def test_topk_mean_matches_a_direct_computation(acts: tuple[np.ndarray, np.ndarray]) -> None:
     q, k = acts
-    cos = np.abs((q / np.linalg.norm(q, axis=1, keepdims=True))
-                 @ (k / np.linalg.norm(k, axis=1, keepdims=True)).T)
+    cos = np.abs(
+        (q / np.linalg.norm(q, axis=1, keepdims=True))
+        @ (k / np.linalg.norm(k, axis=1, keepdims=True)).T
+    )
     expect = np.sort(cos, axis=1)[:, -4:].mean(axis=1)
     got = topk_mean_similarity(q, k, 4, chunk_elems=16)  # many small chunks
     np.testing.assert_allclose(got, expect, rtol=1e-5)
@@ -59,8 +62,10 @@ def test_knn_resists_a_stray_easy_point_in_the_hard_set() -> None:
     knn = detect_overlap(probs, acts, detector="knn:5")
     assert knn.detector == "knn:5" and ref.detector == "reference"
     np.testing.assert_array_equal(knn.hard_only, ref.hard_only)  # same hard set
-    f1 = {name: precision_recall_f1(truth, r.labels() == "overlap")[2]
-          for name, r in (("reference", ref), ("knn", knn))}
+    f1 = {
+        name: precision_recall_f1(truth, r.labels() == "overlap")[2]
+        for name, r in (("reference", ref), ("knn", knn))
+    }
     assert f1["knn"] >= 0.95
     assert f1["reference"] < 0.8  # the stray drags easy points into "overlap"
 

@@ -51,13 +51,19 @@ def test_mechanism_rejects_bad_config() -> None:
 
 
 def clean(noise: float) -> DetectionGridConfig:
-    return DetectionGridConfig(absent_noise=(0.0,), easy_signal=(4.0,), hard_signal=(4.0,),
-                               proportions=((1 / 3, 1 / 3, 1 / 3),), pool_size=(300,),
-                               repeats=3, noise=noise)
+    return DetectionGridConfig(
+        absent_noise=(0.0,),
+        easy_signal=(4.0,),
+        hard_signal=(4.0,),
+        proportions=((1 / 3, 1 / 3, 1 / 3),),
+        pool_size=(300,),
+        repeats=3,
+        noise=noise,
+    )
 
 
 def test_reference_detector_is_accurate_on_a_clean_setting() -> None:
-    result = run_detection_grid(clean(noise=5.0 ** 0.5))
+    result = run_detection_grid(clean(noise=5.0**0.5))
     rows = {r["detector"]: r for r in result.rows()}
     assert rows["reference"]["overlap_f1"] >= 0.9
     assert result.values[0, :, 0, 2].min() >= 0.9  # every seed
@@ -74,9 +80,15 @@ def test_knn_detector_survives_collinear_easy_points() -> None:
 
 
 def test_grid_rows_marginals_and_wins() -> None:
-    cfg = DetectionGridConfig(absent_noise=(0.0, 1.5), easy_signal=(2.0,), hard_signal=(2.0,),
-                              proportions=((0.4, 0.3, 0.3),), pool_size=(120,), repeats=1,
-                              detectors=("reference", "knn:5"))
+    cfg = DetectionGridConfig(
+        absent_noise=(0.0, 1.5),
+        easy_signal=(2.0,),
+        hard_signal=(2.0,),
+        proportions=((0.4, 0.3, 0.3),),
+        pool_size=(120,),
+        repeats=1,
+        detectors=("reference", "knn:5"),
+    )
     result = run_detection_grid(cfg)
     assert len(result.rows()) == 4 and result.values.shape == (2, 1, 2, 6)
     assert sum(result.wins()["knn:5"].values()) == 2

@@ -37,11 +37,20 @@ def test_absent_block_is_zero_by_default() -> None:
 
 
 def test_absent_block_carries_no_label_signal() -> None:
-    data = make_synthetic(n_easy_only=4000, n_hard_only=4000, n_overlap=0, absent_noise=1.0,
-                          noise=1.0, easy_signal=1.0, hard_signal=1.0)
+    data = make_synthetic(
+        n_easy_only=4000,
+        n_hard_only=4000,
+        n_overlap=0,
+        absent_noise=1.0,
+        noise=1.0,
+        easy_signal=1.0,
+        hard_signal=1.0,
+    )
+
     def class_gap(rows: np.ndarray, cols: slice) -> float:
         x, y = data.strong_x[rows][:, cols], data.labels[rows]
         return float(np.linalg.norm(x[y == 1].mean(0) - x[y == 0].mean(0)))
+
     easy, hard = data.index("easy_only"), data.index("hard_only")
     present = 2 * np.linalg.norm(data.theta[20:])
     assert class_gap(hard, slice(20, 40)) == pytest.approx(present, rel=0.1)
@@ -49,9 +58,16 @@ def test_absent_block_carries_no_label_signal() -> None:
     assert class_gap(hard, slice(0, 20)) < 0.15 * 2 * np.linalg.norm(data.theta[:20])
 
 
-@pytest.mark.parametrize("bad", [{"n_overlap": -1}, {"d_hard": 0}, {"noise": -1.0},
-                                 {"n_easy_only": 0, "n_hard_only": 0, "n_overlap": 0},
-                                 {"colour": 1}])
+@pytest.mark.parametrize(
+    "bad",
+    [
+        {"n_overlap": -1},
+        {"d_hard": 0},
+        {"noise": -1.0},
+        {"n_easy_only": 0, "n_hard_only": 0, "n_overlap": 0},
+        {"colour": 1},
+    ],
+)
 def test_bad_parameters_raise_one_line(bad: dict) -> None:
     with pytest.raises(W2SGError) as err:
         make_synthetic(SyntheticParams(), **bad)

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import dataclasses
 import difflib
+import importlib.util
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -59,8 +60,6 @@ def _literature_tasks() -> dict:
 
 
 def _has_datasets_library() -> bool:
-    import importlib.util
-
     return importlib.util.find_spec("datasets") is not None
 
 

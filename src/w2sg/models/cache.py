@@ -22,7 +22,6 @@ import hashlib
 import json
 import os
 import shutil
-import struct
 import sys
 import time
 import uuid
@@ -34,6 +33,8 @@ from typing import Any
 import numpy as np
 
 from w2sg.errors import W2SGError
+from w2sg.io import sha256_file, write_atomic
+from w2sg.models.tensors import memmap_array
 from w2sg.paths import cache_dir
 
 # Bump when a change in extraction changes the vectors. 2: same-length fixed-shape batches.
@@ -74,85 +75,12 @@ def store_root() -> Path:
 # --------------------------------------------------------------------------- files
 
 
-def _umask() -> int:
-    try:
-        for line in Path("/proc/self/status").read_text().splitlines():
-            if line.startswith("Umask:"):
-                return int(line.split()[1], 8)
-    except OSError:
-        pass
-    mask = os.umask(0o022)
-    os.umask(mask)
-    return mask
-
-
-def _publish(path: Path, write: Any) -> None:
-    """Write via `write(tmp)` to a unique temporary name, chmod per umask, rename onto `path`."""
-    tmp = path.with_name(f".{path.name}.{uuid.uuid4().hex}.tmp")
-    try:
-        write(tmp)
-        os.chmod(tmp, 0o666 & ~_umask())
-        os.replace(tmp, path)
-    finally:
-        tmp.unlink(missing_ok=True)
-
-
 def _write_json(path: Path, obj: Any) -> None:
-    _publish(path, lambda tmp: tmp.write_text(json.dumps(obj, indent=1) + "\n"))
-
-
-def _sha256(path: Path) -> str:
-    h = hashlib.sha256()
-    with open(path, "rb") as f:
-        for block in iter(lambda: f.read(1 << 22), b""):
-            h.update(block)
-    return h.hexdigest()
+    write_atomic(path, lambda tmp: tmp.write_text(json.dumps(obj, indent=1) + "\n"))
 
 
 def _warn(message: str) -> None:
     print(f"warning: {message}", file=sys.stderr, flush=True)
-
-
-def write_array(path: Path, array: np.ndarray, meta: dict[str, str] | None = None) -> None:
-    """Write one float32 tensor named `activations` as safetensors, atomically."""
-    from safetensors.numpy import save_file  # heavy: loaded on first use
-
-    arr = np.ascontiguousarray(array, dtype=np.float32)
-    _publish(Path(path), lambda tmp: save_file({"activations": arr}, str(tmp), metadata=meta))
-
-
-def _header(path: Path) -> tuple[dict, int]:
-    """A safetensors file's header and the offset of its data; ValueError when malformed."""
-    size = path.stat().st_size
-    with open(path, "rb") as f:
-        raw = f.read(8)
-        if len(raw) != 8:
-            raise ValueError("shorter than a safetensors header")
-        (n,) = struct.unpack("<Q", raw)
-        if n > size - 8:
-            raise ValueError("header length past the end of the file")
-        header = json.loads(f.read(n))
-    if not isinstance(header, dict):
-        raise ValueError("header is not a JSON object")
-    return header, 8 + n
-
-
-def memmap_array(path: Path, name: str = "activations", dtype: str = "F32") -> np.ndarray:
-    """Memory-map one tensor of a safetensors file read-only (no copy); ValueError if malformed."""
-    header, start = _header(Path(path))
-    info = header.get(name)
-    if not isinstance(info, dict) or info.get("dtype") != dtype:
-        raise ValueError(f"{path}: no {dtype} tensor {name!r}")
-    np_dtype = {"F32": "<f4", "U8": "u1"}[dtype]
-    begin, end = info["data_offsets"]
-    shape = tuple(int(s) for s in info["shape"])
-    if end - begin != np.dtype(np_dtype).itemsize * int(np.prod(shape)):
-        raise ValueError(f"{path}: tensor {name!r} size does not match its shape")
-    if start + end > Path(path).stat().st_size:
-        raise ValueError(f"{path}: tensor {name!r} runs past the end of the file")
-    if not shape or 0 in shape:
-        return np.zeros(shape, dtype=np_dtype)
-    return np.memmap(path, dtype=np_dtype, mode="r", offset=start + begin, shape=shape)
 
 
 # --------------------------------------------------------------------------- one store
@@ -301,14 +229,14 @@ class Store:
         name = f"shard-{time.strftime('%Y%m%d%H%M%S')}-{uuid.uuid4().hex[:12]}"
         data = self.dir / f"{name}.safetensors"
         tensors = {"digests": np.ascontiguousarray(raw), "vectors": vectors}
-        _publish(data, lambda tmp: save_file(tensors, str(tmp)))
+        write_atomic(data, lambda tmp: save_file(tensors, str(tmp)))
         _write_json(
             data.with_suffix(".json"),
             {
                 "rows": len(digests),
                 "dim": int(vectors.shape[1]),
                 "bytes": data.stat().st_size,
-                "sha256": _sha256(data),
+                "sha256": sha256_file(data),
             },
         )
         return data
@@ -322,7 +250,7 @@ def _verify(shard: Shard) -> None:
     st = shard.path.stat()
     stamp = (str(shard.path), st.st_size, st.st_mtime_ns)
     if _VERIFIED.get(stamp) != shard.sha256:
-        if _sha256(shard.path) != shard.sha256:
+        if sha256_file(shard.path) != shard.sha256:
             raise ValueError("checksum does not match the manifest")
         _VERIFIED[stamp] = shard.sha256
 

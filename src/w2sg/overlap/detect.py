@@ -184,51 +184,59 @@ def detect_overlap(
     parse_detector(detector)  # fail early on a bad name
     p, x = _pool_inputs(weak_probs, strong_acts)
     old_hard, old_rest = _history_inputs(history_hard_acts, history_nonhard_acts, x.shape[1])
-
     conf = 2.0 * np.abs(p - 0.5)
-    reasons: list[str] = []
     cp1 = changepoint_threshold(conf)
-    if cp1.fallback:
-        reasons.append(f"confidence threshold: {cp1.reason}")
+    reasons = [f"confidence threshold: {cp1.reason}"] if cp1.fallback else []
     is_hard = conf < cp1.threshold if strict_hard else conf <= cp1.threshold
     hard = np.nonzero(is_hard)[0].astype(np.int64)
     rest = np.nonzero(~is_hard)[0].astype(np.int64)
-    scores = np.full(len(p), np.nan, dtype=np.float64)
     common = {
         "hard_only": hard,
         "confidence": conf,
-        "scores": scores,
+        "scores": np.full(len(p), np.nan, dtype=np.float64),
         "confidence_threshold": cp1.threshold,
         "similarity": similarity,
         "detector": detector,
     }
-
     if len(rest) == 0 or len(hard) + len(old_hard) == 0:
-        reasons.append(
-            "all points are equally confident: no hard set to compare with"
-            if np.ptp(conf) == 0
-            else "the confidence threshold put every point on one side"
-        )
-        return OverlapResult(
-            overlap=np.array([], dtype=np.int64),
-            easy_only=rest,
-            overlap_threshold=None,
-            fallback=True,
-            reasons=tuple(reasons),
-            **common,
-        )
-
+        return _unsplit(conf, rest, reasons, common)
     fit = _fit_scores(detector, x, rest, hard, old_hard, old_rest, similarity)
+    return _split(fit, rest, cp1.fallback, reasons, common)
+
+
+def _unsplit(conf: np.ndarray, rest: np.ndarray, reasons: list[str], common: dict) -> OverlapResult:
+    """No hard set to compare with: every confident point is easy-only, and the result says why."""
+    reasons.append(
+        "all points are equally confident: no hard set to compare with"
+        if np.ptp(conf) == 0
+        else "the confidence threshold put every point on one side"
+    )
+    return OverlapResult(
+        overlap=np.array([], dtype=np.int64),
+        easy_only=rest,
+        overlap_threshold=None,
+        fallback=True,
+        reasons=tuple(reasons),
+        **common,
+    )
+
+
+def _split(
+    fit: np.ndarray, rest: np.ndarray, fell_back: bool, reasons: list[str], common: dict
+) -> OverlapResult:
+    """t2 from the scores (this pool's confident points first, then any history's); the
+    confident points at or above it are overlap, the rest easy-only."""
     cp2: ChangePoint = changepoint_threshold(fit)
     if cp2.fallback:
         reasons.append(f"overlap threshold: {cp2.reason}")
+    scores = common["scores"]
     scores[rest] = fit[: len(rest)]
     is_overlap = scores[rest] >= cp2.threshold
     return OverlapResult(
         overlap=rest[is_overlap],
         easy_only=rest[~is_overlap],
         overlap_threshold=cp2.threshold,
-        fallback=cp1.fallback or cp2.fallback,
+        fallback=fell_back or cp2.fallback,
         reasons=tuple(reasons),
         **common,
     )

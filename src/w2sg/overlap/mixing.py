@@ -96,13 +96,7 @@ def mixing_experiment(
     `progress(done, total)` is called after each fitted probe.
     """
     x, p, o_idx, n_idx = _check(pool_acts, pool_weak_probs, overlap_idx, non_overlap_idx)
-    tx = np.asarray(test_acts, dtype=np.float32)
-    ty = np.asarray(test_labels).ravel()
-    if tx.ndim != 2 or tx.shape[1] != x.shape[1] or len(tx) != len(ty) or len(ty) == 0:
-        raise W2SGError(
-            f"test_acts {tx.shape} and test_labels ({len(ty)}) must align and match the pool's "
-            f"{x.shape[1]} dimensions"
-        )
+    tx, ty = _check_test(test_acts, test_labels, x.shape[1])
     seeds = validate.seeds(seeds, "seeds")  # whole numbers >= 0: numpy rejects negatives
     validate.l2(l2, "l2")
     qs = tuple(float(q) for q in qs)
@@ -117,20 +111,12 @@ def mixing_experiment(
     counts = [(_floor(m * q), _floor(m * (1 - q))) for q in qs]
     if any(a + b == 0 for a, b in counts):
         raise W2SGError(f"m = {m} is too small: some q draws no points; use a larger pool")
-
     total, rows = len(qs) * len(seeds) + len(seeds), []
+    ends = (weak_metrics, ceiling_metrics)
 
     def fit_row(train: np.ndarray, n_o: int, kind: str, q: float | None, seed: int) -> None:
-        probe = LogisticProbe(l2=l2).fit(x[train], p[train])
-        row = {"kind": kind, "q": q, "seed": seed, **evaluate(ty, probe.predict(tx))}
-        for metric in ("accuracy", "auc"):
-            row[f"pgr_{metric}"] = (
-                pgr(weak_metrics.get(metric), row[metric], ceiling_metrics.get(metric)).value
-                if weak_metrics is not None and ceiling_metrics is not None
-                else None
-            )
-        row.update(n_overlap=n_o, n_non_overlap=len(train) - n_o)
-        rows.append(row)
+        row = {"kind": kind, "q": q, "seed": seed, **_row(x[train], p[train], tx, ty, l2, ends)}
+        rows.append(row | {"n_overlap": n_o, "n_non_overlap": len(train) - n_o})
         if progress is not None:
             progress(len(rows), total)
 
@@ -142,6 +128,34 @@ def mixing_experiment(
         train = baseline_draw(len(p), m, seed)
         fit_row(train, int(is_overlap[train].sum()), "baseline", None, seed)
     return MixingResult(rows=rows, m=m, qs=qs, seeds=seeds, l2=l2)
+
+
+def _row(
+    x: np.ndarray, p: np.ndarray, tx: np.ndarray, ty: np.ndarray, l2: float, ends: tuple
+) -> dict:
+    """Test metrics (and PGR, when the weak and ceiling metrics are given) of a strong probe
+    trained on the weak soft labels `p` of the rows `x`."""
+    probe = LogisticProbe(l2=l2).fit(x, p)
+    row = evaluate(ty, probe.predict(tx))
+    weak, ceiling = ends
+    for metric in ("accuracy", "auc"):
+        row[f"pgr_{metric}"] = (
+            pgr(weak.get(metric), row[metric], ceiling.get(metric)).value
+            if weak is not None and ceiling is not None
+            else None
+        )
+    return row
+
+
+def _check_test(test_acts: np.ndarray, test_labels: np.ndarray, dim: int):
+    tx = np.asarray(test_acts, dtype=np.float32)
+    ty = np.asarray(test_labels).ravel()
+    if tx.ndim != 2 or tx.shape[1] != dim or len(tx) != len(ty) or len(ty) == 0:
+        raise W2SGError(
+            f"test_acts {tx.shape} and test_labels ({len(ty)}) must align and match the pool's "
+            f"{dim} dimensions"
+        )
+    return tx, ty
 
 
 def mix_draw(

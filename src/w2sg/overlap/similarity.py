@@ -98,31 +98,41 @@ def max_similarity(
         tiers = [t for t in tiers if t is not _FP32]  # its bound assumes true float32 sums
     rows_per = max(64, chunk_elems // len(krows))
     todo = np.arange(len(qrows))
+    keys_of = (xk, krows, knorm, cosine)
     with torch.inference_mode():
         for tier in tiers:  # each tier settles most rows; the rest go on to the next
             if len(todo) == 0:
                 break
-            kr = _round_keys(xk, krows, knorm, cosine, tier)
-            left = [todo[:0]]
-            for start in range(0, len(todo), rows_per):
-                pos = todo[start : start + rows_per]
-                q64 = xq[qrows[pos]].astype(np.float64)
-                qnorm = np.linalg.norm(q64, axis=1)
-                value, unsettled = _screen(q64, qnorm, xk, krows, knorm, kr, cosine, tier)
-                out[pos[~unsettled]] = value[~unsettled]
-                left.append(pos[unsettled])
-                if start == 0 and tier is not tiers[-1] and unsettled.mean() > 0.5:
-                    # Similarities too close together for this precision (concentrated
-                    # activations): hand the remaining rows to the next tier unscreened.
-                    left.append(todo[rows_per:])
-                    break
-            todo = np.concatenate(left)
-            del kr
+            todo = _settle(xq, qrows, todo, keys_of, tier, rows_per, out, tier is tiers[-1])
         for start in range(0, len(todo), rows_per):  # exact ties: plain float64
             pos = todo[start : start + rows_per]
             q64 = xq[qrows[pos]].astype(np.float64)
             out[pos] = _exact_rows(q64, np.linalg.norm(q64, axis=1), xk, krows, knorm, cosine)
     return out
+
+
+def _settle(
+    xq: np.ndarray, qrows: np.ndarray, todo: np.ndarray, keys_of: tuple, tier: object,
+    rows_per: int, out: np.ndarray, last: bool,
+) -> np.ndarray:  # fmt: skip
+    """Screen the `todo` query positions at one precision tier; write the rows it settles
+    into `out` and return the positions it leaves for the next tier."""
+    xk, krows, knorm, cosine = keys_of
+    kr = _round_keys(xk, krows, knorm, cosine, tier)
+    left = [todo[:0]]
+    for start in range(0, len(todo), rows_per):
+        pos = todo[start : start + rows_per]
+        q64 = xq[qrows[pos]].astype(np.float64)
+        qnorm = np.linalg.norm(q64, axis=1)
+        value, unsettled = _screen(q64, qnorm, xk, krows, knorm, kr, cosine, tier)
+        out[pos[~unsettled]] = value[~unsettled]
+        left.append(pos[unsettled])
+        if start == 0 and not last and unsettled.mean() > 0.5:
+            # Similarities too close together for this precision (concentrated
+            # activations): hand the remaining rows to the next tier unscreened.
+            left.append(todo[rows_per:])
+            break
+    return np.concatenate(left)
 
 
 def _rows(x: np.ndarray, rows: np.ndarray | None, name: str) -> tuple[np.ndarray, np.ndarray]:

@@ -1,6 +1,6 @@
-"""The selection stage (SPEC §5): arms from a partition or a source column, every strategy
-over several seeds, summarised per round with spread. Returns a JSON-able dict for
-`results.json["selection"]`; figures are written by `w2sg.report.selection_figures`.
+"""The selection stage (docs/methods.md#selection): arms from a partition or a source column,
+every strategy over several seeds, summarised per round with spread. Returns a JSON-able dict
+for `results.json["selection"]`; figures are written by `w2sg.report.selection_figures`.
 """
 
 from __future__ import annotations
@@ -14,6 +14,7 @@ from w2sg import validate
 from w2sg.errors import W2SGError
 from w2sg.overlap.detect import OverlapResult
 from w2sg.selection.arms import DEFAULT_DENSITIES, Arm, construct_arms, natural_arms
+from w2sg.selection.bandit import default_batch_size
 from w2sg.selection.estimators import (
     DEFAULT_CALIBRATION_SIZE,
     DEFAULT_DETECTION,
@@ -21,13 +22,8 @@ from w2sg.selection.estimators import (
     ESTIMATORS,
     check_names,
 )
-from w2sg.selection.ucb import (
-    DEFAULT_STRATEGY,
-    STRATEGIES,
-    SelectionResult,
-    default_batch_size,
-    run_selection,
-)
+from w2sg.selection.records import SelectionResult
+from w2sg.selection.ucb import DEFAULT_STRATEGY, STRATEGIES, run_selection
 
 SERIES = (
     "estimated_ratio",
@@ -94,6 +90,7 @@ def _arm_kind(kind: str, partition: Any, sources: Any) -> str:
     return kind
 
 
+# Over 60 lines: the public signature lists its 14 keyword options, one per line.
 def run_selection_stage(
     pool_weak_probs: np.ndarray,
     pool_acts: np.ndarray,
@@ -117,7 +114,7 @@ def run_selection_stage(
     l2: float = 1e-3,
     progress: Callable[[str, int, int], None] | None = None,
 ) -> dict:
-    """Every strategy over `seeds` on one pool (SPEC §5); a JSON-able dict.
+    """Every strategy over `seeds` on one pool (docs/methods.md#selection); a JSON-able dict.
 
     `partition`: the detected partition of the pool (constructed arms; the true overlap share
     of collected data). `sources`: a source per pool point (natural arms). `arms`: 'auto'
@@ -138,22 +135,37 @@ def run_selection_stage(
     if kind == "natural" and "oracle" in strategies:
         raise W2SGError("the oracle needs known densities; natural sources have none")
     seeds = validate.seeds(seeds, "seeds")  # whole numbers >= 0, before any arm is drawn
-
     is_overlap = None
     if sets is not None and kind == "constructed":
         is_overlap = np.zeros(n, dtype=bool)
         is_overlap[sets[0]] = True
+    common = {
+        "rounds": rounds,
+        "detection": detection,
+        "estimator": estimator,
+        "calibration_size": calibration_size,
+        "similarity": similarity,
+        "detector": detector,
+        "pool_is_overlap": is_overlap,
+        "eval_every": eval_every,
+        "l2": l2,
+    }
     runs: dict[str, list[SelectionResult]] = {s: [] for s in strategies}
     arms_by_seed: dict[int, tuple[Arm, ...]] = {}
     for seed in seeds:
-        if kind == "constructed":
-            assert sets is not None
-            arm_set = construct_arms(*sets, densities, seed=seed)
-        else:
-            arm_set = natural_arms(np.asarray(sources))
+        arm_set = (
+            construct_arms(*sets, densities, seed=seed)
+            if kind == "constructed" and sets
+            else natural_arms(np.asarray(sources))
+        )
         arms_by_seed[seed] = arm_set
         n_batch = batch_size if batch_size is not None else default_batch_size(arm_set, rounds)
         for strategy in strategies:
+            on_round = (
+                None
+                if progress is None
+                else (lambda log, s=strategy, sd=seed: progress(s, sd, log.round))
+            )
             runs[strategy].append(
                 run_selection(
                     pool_weak_probs,
@@ -162,33 +174,14 @@ def run_selection_stage(
                     test_acts,
                     test_labels,
                     strategy=strategy,
-                    rounds=rounds,
                     batch_size=n_batch,
-                    detection=detection,
-                    estimator=estimator,
-                    calibration_size=calibration_size,
-                    similarity=similarity,
-                    detector=detector,
-                    pool_is_overlap=is_overlap,
-                    eval_every=eval_every,
-                    l2=l2,
                     seed=seed,
-                    on_round=None
-                    if progress is None
-                    else (lambda log, s=strategy, sd=seed: progress(s, sd, log.round)),
+                    on_round=on_round,
+                    **common,
                 )
             )
-    first = arms_by_seed[seeds[0]]
-    stage = {
-        "arms": {
-            "kind": kind,
-            "names": [a.name for a in first],
-            "by_seed": {
-                str(s): [a.to_json() for a in arm_set] for s, arm_set in arms_by_seed.items()
-            },
-            "target_densities": list(densities) if kind == "constructed" else None,
-            "pool_detected_density": _pool_density(first, sets) if kind == "natural" else None,
-        },
+    return {
+        "arms": _arms_json(kind, arms_by_seed, seeds, densities, sets),
         "config": {
             "strategies": list(strategies),
             "default_strategy": DEFAULT_STRATEGY,
@@ -209,7 +202,18 @@ def run_selection_stage(
             for s, rs in runs.items()
         },
     }
-    return stage
+
+
+def _arms_json(kind: str, arms_by_seed: dict, seeds: Sequence[int], densities, sets) -> dict:
+    """The arms of every seed (names, sizes, densities) for results.json."""
+    first = arms_by_seed[seeds[0]]
+    return {
+        "kind": kind,
+        "names": [a.name for a in first],
+        "by_seed": {str(s): [a.to_json() for a in arm_set] for s, arm_set in arms_by_seed.items()},
+        "target_densities": list(densities) if kind == "constructed" else None,
+        "pool_detected_density": _pool_density(first, sets) if kind == "natural" else None,
+    }
 
 
 def _pool_density(arm_set: Sequence[Arm], sets: Any) -> dict[str, float] | None:

@@ -27,148 +27,154 @@ chosen again; when every arm is empty the run stops early and says so.
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
 from typing import Literal
 
 import numpy as np
 
 from w2sg.errors import W2SGError
 from w2sg.overlap.detect import OverlapResult
-from w2sg.probes.logistic import LogisticProbe
 from w2sg.selection.arms import Arm
+from w2sg.selection.bandit import (
+    Arms,
+    Collected,
+    calibrate,
+    choose,
+    collect,
+    default_batch_size,
+    evaluate_round,
+)
 from w2sg.selection.estimators import (
     DEFAULT_CALIBRATION_SIZE,
     DEFAULT_DETECTION,
     DEFAULT_ESTIMATOR,
     ESTIMATORS,
     CalibratedDetector,
-    calibration_sample,
     check_names,
     detect_batch,
 )
-from w2sg.stats.metrics import evaluate
+from w2sg.selection.records import RoundLog, SelectionResult
 
 Strategy = Literal["ucb", "ucb1", "random", "oracle"]
 STRATEGIES: tuple[str, ...] = ("ucb", "ucb1", "random", "oracle")
 DEFAULT_STRATEGY = "ucb"
 
 
-@dataclass(frozen=True)
-class RoundLog:
-    """What one round did and what the collected set looked like after it."""
+@dataclass
+class _Run:
+    """One run's constants and state: the pool, the arms, the rule, what has been gathered."""
 
-    round: int  # 1-based
-    arm: int
-    arm_name: str
-    batch_size: int
-    batch_overlap: int  # overlap points in this batch, by the run's estimator
-    n_collected: int
-    estimated_ratio: float  # overlap / collected over all collected data, by the estimator
-    true_ratio: float | None  # reference-partition overlap share of collected data
-    arm_estimates: tuple[float | None, ...]  # ô_k after this round (None: never pulled)
-    confidence_threshold: float  # t1 of the detection rule on this batch
-    overlap_threshold: float | None  # t2 of the detection rule (None: not split)
-    estimated_ratio_by: dict[str, float]  # the collected ratio under each estimator
-    arm_estimates_by: dict[str, tuple[float | None, ...]]  # ô_k under each estimator
-    ucb_values: tuple[float, ...] | None  # the indices the choice maximised (UCB rounds)
-    regret: float | None  # cumulative (best true density − pulled arm's), where known
-    accuracy: float | None = None  # strong probe on all collected points
-    auc: float | None = None
-    overlap_accuracy: float | None = None  # strong probe on detected overlap points only
-    overlap_auc: float | None = None
-    n_overlap_collected: int = 0
-
-
-@dataclass(frozen=True)
-class SelectionResult:
-    """One run of one strategy with one seed (SPEC §5)."""
-
+    probs: np.ndarray
+    acts: np.ndarray
+    test_acts: np.ndarray
+    test_labels: np.ndarray
+    is_overlap: np.ndarray | None
+    arms: Sequence[Arm]
     strategy: str
-    seed: int
-    rounds_planned: int
-    batch_size: int
+    rounds: int
+    n: int
     detection: str
-    similarity: str
     estimator: str
-    arm_names: tuple[str, ...]
-    true_densities: tuple[float | None, ...]
-    rounds: tuple[RoundLog, ...]
-    pulls: tuple[int, ...]
-    stopped_early: str | None = None
-    detector: str = "reference"
-    calibration: dict | None = None  # the calibrated estimator's thresholds, or why it failed
-    collected: np.ndarray = field(default_factory=lambda: np.zeros(0, np.int64))  # draw order
-    collected_overlap: np.ndarray = field(default_factory=lambda: np.zeros(0, np.int64))
+    similarity: str
+    detector: str
+    eval_every: int
+    l2: float
+    calibrated: CalibratedDetector | None
+    state: Arms
+    choice_rng: np.random.Generator
+    got: Collected = field(default_factory=Collected)
+    regret: float | None = None
+    calibration: dict | None = None  # the calibrated thresholds, or why there are none
 
-    def series(self, key: str) -> list:
-        """One RoundLog field over the rounds."""
-        return [getattr(r, key) for r in self.rounds]
+    @property
+    def densities(self) -> list[float | None]:
+        return [a.true_density for a in self.arms]
 
-    def to_json(self) -> dict:
-        """A JSON-able dict; the collected pool positions are left out (see the fields)."""
-        skip = ("rounds", "collected", "collected_overlap")
-        out = {k: v for k, v in asdict(self).items() if k not in skip}
-        out["rounds"] = [asdict(r) for r in self.rounds]
-        return out
+    def detect(self, batch: np.ndarray) -> dict[str, OverlapResult]:
+        """The batch's partition under the detection rule, and under the calibrated one."""
+        found = {
+            "reference": detect_batch(
+                self.detection,
+                self.probs,
+                self.acts,
+                batch,
+                hard_before=self.got.positions("hard"),
+                nonhard_before=self.got.positions("nonhard"),
+                similarity=self.similarity,
+                detector=self.detector,
+            )
+        }
+        if self.calibrated is not None:
+            found["calibrated"] = self.calibrated.classify(self.probs[batch], self.acts[batch])
+        return found
 
-
-def default_batch_size(arms: Sequence[Arm], rounds: int) -> int:
-    """n = ⌊smallest arm / T⌋ (SPEC §5), so even the oracle never runs dry."""
-    n = min(a.size for a in arms) // rounds
-    if n < 1:
-        smallest = min(a.size for a in arms)
-        raise W2SGError(
-            f"the smallest arm has {smallest} points, fewer than the {rounds} rounds; "
-            "use fewer rounds, a larger pool or give --batch-size"
+    def play(self, t: int) -> RoundLog | None:
+        """Round t: choose an arm, draw and detect a batch, log; None when every arm is dry."""
+        state = self.state
+        available = np.nonzero(state.remaining() > 0)[0]
+        if len(available) == 0:
+            return None
+        arm, ucb_values = choose(
+            self.strategy,
+            state,
+            self.estimator,
+            available,
+            self.densities,
+            t,
+            self.rounds,
+            self.choice_rng,
         )
-    return n
+        batch = state.order[arm][state.taken[arm] : state.taken[arm] + self.n]
+        found = self.detect(batch)
+        state.taken[arm] += len(batch)
+        state.pulls[arm] += 1
+        collect(self.got, state, arm, batch, found)
+        if self.regret is not None:
+            known = [d for d in self.densities if d is not None]
+            self.regret += float(max(known) - (self.densities[arm] or 0.0))
+        return self.log(t, arm, batch, found, ucb_values)
 
-
-def ucb_bonus(kind: str, pulls: np.ndarray, t: int, horizon: int) -> np.ndarray:
-    """c_k: `ucb` = sqrt(2 ln T)/n_k (reference); `ucb1` = sqrt(2 ln t / n_k)."""
-    n = np.maximum(pulls, 1).astype(np.float64)
-    if kind == "ucb":
-        return np.sqrt(2.0 * np.log(horizon)) / n
-    if kind == "ucb1":
-        return np.sqrt(2.0 * np.log(t) / n)
-    raise W2SGError(f"unknown UCB bonus {kind!r}; use 'ucb' or 'ucb1'")
-
-
-@dataclass
-class _Arms:
-    """Mutable bandit state of one run (kept private; the result is frozen)."""
-
-    order: list[np.ndarray]  # each arm's points in draw order
-    taken: np.ndarray  # points drawn per arm
-    pulls: np.ndarray
-    detected: dict[str, np.ndarray]  # overlap points per arm, by estimator
-
-    def remaining(self) -> np.ndarray:
-        return np.array([len(o) for o in self.order]) - self.taken
-
-    def estimates(self, estimator: str) -> tuple[float | None, ...]:
-        return tuple(
-            float(d / n) if n else None
-            for d, n in zip(self.detected[estimator], self.taken, strict=True)
+    def log(self, t: int, arm: int, batch: np.ndarray, found: dict, ucb_values) -> RoundLog:
+        all_idx = self.got.positions("batches")
+        ov_idx = self.got.positions("overlap", self.estimator)
+        last = self.state.remaining().sum() == 0
+        return RoundLog(
+            round=t,
+            arm=int(arm),
+            arm_name=self.arms[arm].name,
+            batch_size=int(len(batch)),
+            batch_overlap=int(len(found[self.estimator].overlap)),
+            n_collected=int(len(all_idx)),
+            estimated_ratio=float(len(ov_idx) / len(all_idx)),
+            true_ratio=None if self.is_overlap is None else float(self.is_overlap[all_idx].mean()),
+            arm_estimates=self.state.estimates(self.estimator),
+            confidence_threshold=float(found["reference"].confidence_threshold),
+            overlap_threshold=found["reference"].overlap_threshold,
+            estimated_ratio_by={
+                e: float(len(self.got.positions("overlap", e)) / len(all_idx)) for e in found
+            },
+            arm_estimates_by={e: self.state.estimates(e) for e in found},
+            ucb_values=ucb_values,
+            regret=self.regret,
+            n_overlap_collected=int(len(ov_idx)),
+            **evaluate_round(
+                t,
+                self.rounds,
+                self.eval_every,
+                all_idx,
+                ov_idx,
+                self.probs,
+                self.acts,
+                self.test_acts,
+                self.test_labels,
+                self.l2,
+                last,
+            ),
         )
 
 
-@dataclass
-class _Collected:
-    """What a run has gathered: batches, the rule's labels, overlap under each estimator."""
-
-    batches: list[np.ndarray] = field(default_factory=list)
-    hard: list[np.ndarray] = field(default_factory=list)  # as the detection rule labelled
-    nonhard: list[np.ndarray] = field(default_factory=list)
-    overlap: dict[str, list[np.ndarray]] = field(
-        default_factory=lambda: {e: [] for e in ESTIMATORS}
-    )
-
-    def positions(self, key: str, estimator: str = "") -> np.ndarray:
-        parts = self.overlap[estimator] if key == "overlap" else getattr(self, key)
-        return np.concatenate([np.zeros(0, np.int64), *parts]).astype(np.int64)
-
-
+# Over 60 lines: the public signature lists its 15 keyword options, one per line, and the
+# docstring says what each does; the body itself is 20 lines.
 def run_selection(
     pool_weak_probs: np.ndarray,
     pool_acts: np.ndarray,
@@ -190,7 +196,7 @@ def run_selection(
     seed: int = 0,
     on_round: Callable[[RoundLog], None] | None = None,
 ) -> SelectionResult:
-    """Run one strategy of the data-source bandit (SPEC §5, Algorithm 2).
+    """Run one strategy of the data-source bandit (Algorithm 2, docs/methods.md#selection).
 
     `pool_weak_probs` (n,) and `pool_acts` (n, d): the weak model's P(y=1) and the strong
     activations of the unlabelled pool; `arms` index into it. `pool_is_overlap` (n,) bool,
@@ -200,105 +206,37 @@ def run_selection(
     ('dot' for history and pooled, 'abs_cosine' for batch). The calibrated estimator runs
     variant A (|cosine|, the offline detection that defines constructed arms) once, on the
     whole pool or, when it has more than `calibration_size` points, a random sample of it.
-    `detector`: the overlap score of `detect_overlap` ('reference' = SPEC §3).
+    `detector`: the overlap score of `detect_overlap`.
     `eval_every`: evaluate the strong probe every k rounds (and at the last); 0 never.
     The arms' draw order and the calibration sample depend only on `seed`, so strategies
     given the same seed draw the same points from an arm in the same order.
     """
-    probs, acts, test_acts, test_labels = _check_inputs(
-        pool_weak_probs, pool_acts, arms, test_acts, test_labels, pool_is_overlap
+    run = _start(
+        pool_weak_probs,
+        pool_acts,
+        arms,
+        test_acts,
+        test_labels,
+        strategy,
+        rounds,
+        batch_size,
+        detection,
+        estimator,
+        similarity,
+        calibration_size,
+        detector,
+        pool_is_overlap,
+        eval_every,
+        l2,
+        seed,
     )
-    is_overlap = None if pool_is_overlap is None else np.asarray(pool_is_overlap, dtype=bool)
-    _check_options(strategy, rounds, eval_every, detection, estimator)
-    sim = similarity or ("abs_cosine" if detection == "batch" else "dot")
-    densities = [a.true_density for a in arms]
-    known = all(d is not None for d in densities)
-    if strategy == "oracle" and not known:
-        raise W2SGError("the oracle needs arms with known densities; use constructed arms")
-    n = batch_size if batch_size is not None else default_batch_size(arms, rounds)
-    if n < 1:
-        raise W2SGError(f"batch_size must be at least 1, got {n}")
-    calibrated, calibration = _calibrate(
-        probs, acts, calibration_size, "abs_cosine", False, detector, seed
-    )
-    if calibrated is None and estimator == "calibrated":
-        raise W2SGError(calibration["error"])
-
-    arm_rng = np.random.default_rng([seed, 0])
-    choice_rng = np.random.default_rng([seed, 1])
-    state = _Arms(
-        order=[arm_rng.permutation(a.indices) for a in arms],
-        taken=np.zeros(len(arms), dtype=np.int64),
-        pulls=np.zeros(len(arms), dtype=np.int64),
-        detected={e: np.zeros(len(arms), dtype=np.int64) for e in ESTIMATORS},
-    )
-    got = _Collected()
-    regret = 0.0 if known else None
     logs: list[RoundLog] = []
     stopped = None
     for t in range(1, rounds + 1):
-        available = np.nonzero(state.remaining() > 0)[0]
-        if len(available) == 0:
+        log = run.play(t)
+        if log is None:
             stopped = f"every arm ran dry after {t - 1} rounds"
             break
-        arm, ucb_values = _choose(
-            strategy, state, estimator, available, densities, t, rounds, choice_rng
-        )
-        batch = state.order[arm][state.taken[arm] : state.taken[arm] + n]
-        found = {
-            "reference": detect_batch(
-                detection,
-                probs,
-                acts,
-                batch,
-                hard_before=got.positions("hard"),
-                nonhard_before=got.positions("nonhard"),
-                similarity=sim,
-                detector=detector,
-            )
-        }
-        if calibrated is not None:
-            found["calibrated"] = calibrated.classify(probs[batch], acts[batch])
-        state.taken[arm] += len(batch)
-        state.pulls[arm] += 1
-        _collect(got, state, arm, batch, found)
-        if regret is not None:
-            regret += float(max(densities) - densities[arm])  # type: ignore[operator, type-var]
-        all_idx = got.positions("batches")
-        ov_idx = got.positions("overlap", estimator)
-        log = RoundLog(
-            round=t,
-            arm=int(arm),
-            arm_name=arms[arm].name,
-            batch_size=int(len(batch)),
-            batch_overlap=int(len(found[estimator].overlap)),
-            n_collected=int(len(all_idx)),
-            estimated_ratio=float(len(ov_idx) / len(all_idx)),
-            true_ratio=None if is_overlap is None else float(is_overlap[all_idx].mean()),
-            arm_estimates=state.estimates(estimator),
-            confidence_threshold=float(found["reference"].confidence_threshold),
-            overlap_threshold=found["reference"].overlap_threshold,
-            estimated_ratio_by={
-                e: float(len(got.positions("overlap", e)) / len(all_idx)) for e in found
-            },
-            arm_estimates_by={e: state.estimates(e) for e in found},
-            ucb_values=ucb_values,
-            regret=regret,
-            n_overlap_collected=int(len(ov_idx)),
-            **_evaluate_round(
-                t,
-                rounds,
-                eval_every,
-                all_idx,
-                ov_idx,
-                probs,
-                acts,
-                test_acts,
-                test_labels,
-                l2,
-                state.remaining().sum() == 0,
-            ),
-        )
         logs.append(log)
         if on_round is not None:
             on_round(log)
@@ -306,20 +244,89 @@ def run_selection(
         strategy=strategy,
         seed=seed,
         rounds_planned=rounds,
-        batch_size=n,
+        batch_size=run.n,
         detection=detection,
-        similarity=sim,
+        similarity=run.similarity,
         estimator=estimator,
         arm_names=tuple(a.name for a in arms),
-        true_densities=tuple(densities),
+        true_densities=tuple(run.densities),
         rounds=tuple(logs),
-        pulls=tuple(int(p) for p in state.pulls),
+        pulls=tuple(int(p) for p in run.state.pulls),
         stopped_early=stopped,
         detector=detector,
-        calibration=calibration,
-        collected=got.positions("batches"),
-        collected_overlap=got.positions("overlap", estimator),
+        calibration=run.calibration,
+        collected=run.got.positions("batches"),
+        collected_overlap=run.got.positions("overlap", estimator),
     )
+
+
+# Over 60 lines: one line per option it checks and wires into the run.
+def _start(
+    pool_weak_probs,
+    pool_acts,
+    arms,
+    test_acts,
+    test_labels,
+    strategy,
+    rounds,
+    batch_size,
+    detection,
+    estimator,
+    similarity,
+    calibration_size,
+    detector,
+    pool_is_overlap,
+    eval_every,
+    l2,
+    seed,
+) -> _Run:
+    """Check every input and set up a run (its arms' draw order fixed by `seed`)."""
+    probs, acts, test_acts, test_labels = _check_inputs(
+        pool_weak_probs, pool_acts, arms, test_acts, test_labels, pool_is_overlap
+    )
+    _check_options(strategy, rounds, eval_every, detection, estimator)
+    densities = [a.true_density for a in arms]
+    known = all(d is not None for d in densities)
+    if strategy == "oracle" and not known:
+        raise W2SGError("the oracle needs arms with known densities; use constructed arms")
+    n = batch_size if batch_size is not None else default_batch_size(arms, rounds)
+    if n < 1:
+        raise W2SGError(f"batch_size must be at least 1, got {n}")
+    calibrated, calibration = calibrate(
+        probs, acts, calibration_size, "abs_cosine", False, detector, seed
+    )
+    if calibrated is None and estimator == "calibrated":
+        raise W2SGError(calibration["error"])
+    arm_rng = np.random.default_rng([seed, 0])
+    state = Arms(
+        order=[arm_rng.permutation(a.indices) for a in arms],
+        taken=np.zeros(len(arms), dtype=np.int64),
+        pulls=np.zeros(len(arms), dtype=np.int64),
+        detected={e: np.zeros(len(arms), dtype=np.int64) for e in ESTIMATORS},
+    )
+    run = _Run(
+        probs,
+        acts,
+        test_acts,
+        test_labels,
+        None if pool_is_overlap is None else np.asarray(pool_is_overlap, dtype=bool),
+        arms,
+        strategy,
+        rounds,
+        n,
+        detection,
+        estimator,
+        similarity or ("abs_cosine" if detection == "batch" else "dot"),
+        detector,
+        eval_every,
+        l2,
+        calibrated,
+        state,
+        np.random.default_rng([seed, 1]),
+        regret=0.0 if known else None,
+        calibration=calibration,
+    )
+    return run
 
 
 def _check_options(
@@ -332,101 +339,6 @@ def _check_options(
     if eval_every < 0:
         raise W2SGError(f"eval_every must be 0 (never) or a positive number, got {eval_every}")
     check_names(detection, estimator)
-
-
-def _calibrate(
-    probs: np.ndarray,
-    acts: np.ndarray,
-    size: int,
-    similarity: str,
-    strict_hard: bool,
-    detector: str,
-    seed: int,
-) -> tuple[CalibratedDetector | None, dict]:
-    """The calibrated estimator's fixed thresholds from the pool (or a sample of it), or why not."""
-    sample = calibration_sample(len(probs), size, seed)
-    try:
-        cal = CalibratedDetector.fit(
-            probs[sample],
-            acts[sample],
-            similarity=similarity,
-            strict_hard=strict_hard,
-            detector=detector,
-        )
-    except W2SGError as err:
-        return None, {"error": str(err)}
-    return cal, cal.to_json()
-
-
-def _collect(
-    got: _Collected,
-    state: _Arms,
-    arm: int,
-    batch: np.ndarray,
-    found: dict[str, OverlapResult],
-) -> None:
-    """Add a detected batch to the collected set and to the arm's counts."""
-    ref = found["reference"]
-    got.batches.append(batch)
-    got.hard.append(batch[ref.hard_only])
-    got.nonhard.append(batch[np.concatenate([ref.overlap, ref.easy_only])])
-    for e, res in found.items():
-        state.detected[e][arm] += len(res.overlap)
-        got.overlap[e].append(batch[res.overlap])
-
-
-def _choose(
-    strategy: str,
-    state: _Arms,
-    estimator: str,
-    available: np.ndarray,
-    densities: list[float | None],
-    t: int,
-    horizon: int,
-    rng: np.random.Generator,
-) -> tuple[int, tuple[float, ...] | None]:
-    """The arm to pull this round, and the UCB indices when a UCB rule chose it."""
-    if strategy == "random":
-        return int(rng.choice(available)), None
-    if strategy == "oracle":
-        dens = np.array([densities[k] for k in available], dtype=np.float64)
-        return int(available[int(np.argmax(dens))]), None
-    unpulled = [k for k in available if state.pulls[k] == 0]
-    if unpulled:  # the first K rounds: each arm once, in order
-        return int(unpulled[0]), None
-    est = state.detected[estimator] / np.maximum(state.taken, 1)
-    index = est + ucb_bonus(strategy, state.pulls, t, horizon)
-    masked = np.full(len(index), -np.inf)
-    masked[available] = index[available]
-    return int(np.argmax(masked)), tuple(float(v) for v in index)
-
-
-def _evaluate_round(
-    t: int,
-    rounds: int,
-    eval_every: int,
-    all_idx: np.ndarray,
-    ov_idx: np.ndarray,
-    probs: np.ndarray,
-    acts: np.ndarray,
-    test_acts: np.ndarray,
-    test_labels: np.ndarray,
-    l2: float,
-    last: bool,
-) -> dict:
-    """Test metrics of strong probes on the collected weak labels, when this round is due."""
-    due = eval_every > 0 and (t % eval_every == 0 or t == rounds or last)
-    out: dict = {}
-    if not due:
-        return out
-    for prefix, idx in (("", all_idx), ("overlap_", ov_idx)):
-        if len(idx) == 0:
-            continue
-        probe = LogisticProbe(l2=l2).fit(acts[idx], probs[idx])
-        metrics = evaluate(test_labels, probe.predict(test_acts))
-        out[f"{prefix}accuracy"] = metrics["accuracy"]
-        out[f"{prefix}auc"] = metrics["auc"]
-    return out
 
 
 def _check_inputs(
