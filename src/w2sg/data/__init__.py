@@ -70,7 +70,12 @@ def _describe_task(name: str, spec: object) -> str:
 
 
 def list_datasets() -> list[DatasetInfo]:
-    """Every named dataset: the offline ones, then the literature's tasks."""
+    """Every named dataset: the offline ones, then the literature's tasks.
+
+    Example::
+
+        [d.name for d in w2sg.list_datasets() if d.installed]
+    """
     infos = [
         DatasetInfo(
             spec.name,
@@ -144,6 +149,11 @@ def load_dataset(
     or WRENCH-format folder (`wrench:DIR`, SPEC §9).
 
     Column options apply to files only; `data_dir` and `seed` go to the literature loader.
+
+    Example::
+
+        ds = w2sg.load_dataset("rotten_tomatoes")                  # an offline dataset
+        mine = w2sg.load_dataset("reviews.csv", text_column="body", label_map="pos=1,neg=0")
     """
     if isinstance(label_map, str):
         label_map = parse_label_map(label_map)

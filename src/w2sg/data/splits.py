@@ -138,6 +138,11 @@ def make_splits(
     `test_pool` (a boolean mask over rows) reserves rows for `test`, e.g. a dataset's own test
     split (SPEC §8); the other three splits come from the remaining rows. Without it all four
     come from the whole dataset.
+
+    Example::
+
+        splits = w2sg.make_splits(ds, w2sg.SplitSizes(2000, 2000, 0, 1000), seed=0)
+        splits.weak_train.texts, splits.strong_train.labels
     """
     _check_split_args(ds, sizes, seed)
     sizes = sizes or SplitSizes()

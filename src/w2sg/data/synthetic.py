@@ -96,6 +96,11 @@ def make_synthetic(params: SyntheticParams | None = None, **overrides: object) -
     """Draw a synthetic pool (SPEC §6): labels balanced within each type, rows shuffled.
 
     `make_synthetic(n_overlap=50, seed=3)` overrides fields of the default `SyntheticParams`.
+
+    Example::
+
+        pool = w2sg.make_synthetic(seed=1)
+        pool.weak_x, pool.strong_x, pool.labels, pool.types     # types: easy_only, hard_only, overlap
     """
     base = params or SyntheticParams()
     try:

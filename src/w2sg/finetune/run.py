@@ -136,7 +136,14 @@ def prepare(config: FinetuneConfig, log: Log) -> tuple[TextDataset, list[SeedDat
 
 
 def run_finetune(config: FinetuneConfig, out_dir: str | Path, log: Log = print) -> dict:
-    """Run `config`, write results.json, curves figure and summary.md into `out_dir`."""
+    """Run `config`, write results.json, curves figure and summary.md into `out_dir`.
+
+    Example::
+
+        config = w2sg.FinetuneConfig(losses=("xent", "logconf"), seeds=(0, 1, 2))
+        results = w2sg.run_finetune(config, "runs/ft")
+        results["students"]["logconf"]["pgr"]["accuracy"]["mean"]
+    """
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
     t0 = time.perf_counter()

@@ -183,6 +183,12 @@ def training_set(
 
     `probe:METHOD` trains no separate student: its training set is the whole pool with weak
     labels (what the probe is fitted to); `probe_predictions` gives its test predictions.
+
+    Example::
+
+        spec = parse_intervention("filter:knn")
+        chosen = w2sg.training_set(spec, pool_acts, weak_probs, InterventionOptions(k=50))
+        student = w2sg.LogisticProbe().fit(pool_acts[chosen.indices], chosen.labels)
     """
     spec = (
         intervention if isinstance(intervention, Intervention) else parse_intervention(intervention)

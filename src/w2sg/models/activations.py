@@ -48,6 +48,11 @@ def get_activations(
     Rows are aligned with the dataset; texts are found in the store by their token ids, so
     `split` is accepted for old callers and ignored. `pooling="auto"` is the model's default
     (mean for encoders, last for decoders).
+
+    Example::
+
+        acts = w2sg.get_activations("mpnet-base", splits.strong_train, layers=(6, -1))
+        acts[-1].shape                                              # (2000, 768), float32
     """
     if not isinstance(dataset, TextDataset):
         raise W2SGError(f"dataset must be a TextDataset, not {type(dataset).__name__}")

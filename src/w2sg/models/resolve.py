@@ -202,7 +202,12 @@ def alias_installed(alias: Alias) -> bool:
 
 
 def resolve_model(name: str) -> ResolvedModel:
-    """Resolve an alias, a local folder (or `.gguf` file) or a Hub id (`org/name[@revision]`)."""
+    """Resolve an alias, a local folder (or `.gguf` file) or a Hub id (`org/name[@revision]`).
+
+    Example::
+
+        w2sg.resolve_model("mpnet-base").identity               # the weights' SHA-256
+    """
     if not isinstance(name, str) or not name.strip():
         raise W2SGError(f"model name must be a non-empty string; aliases: {', '.join(ALIASES)}")
     name = name.strip()

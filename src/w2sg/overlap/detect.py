@@ -180,6 +180,12 @@ def detect_overlap(
     partitioned and the history is never re-labelled.
     `detector`: how a confident point is scored against the hard set: 'reference' (max
     similarity, SPEC §3), 'knn' / 'knn:K' or 'mean' (see `w2sg.overlap.detectors`).
+
+    Example::
+
+        partition = w2sg.detect_overlap(weak_probs, strong_acts)
+        partition.overlap, partition.easy_only, partition.hard_only  # positions in the pool
+        partition.counts()                # {'n_overlap': ..., 'n_easy_only': ..., 'n_hard_only': ...}
     """
     parse_detector(detector)  # fail early on a bad name
     p, x = _pool_inputs(weak_probs, strong_acts)

@@ -94,6 +94,13 @@ def mixing_experiment(
 
     `weak_metrics` / `ceiling_metrics` ({'accuracy', 'auc'} on test) turn on PGR columns.
     `progress(done, total)` is called after each fitted probe.
+
+    Example::
+
+        non_overlap = np.sort(np.concatenate([partition.easy_only, partition.hard_only]))
+        mix = w2sg.mixing_experiment(pool_acts, weak_probs, partition.overlap, non_overlap,
+                                     test_acts, test_labels, qs=(0.0, 0.5, 1.0), seeds=(0, 1))
+        mix.summary(), mix.slope()
     """
     x, p, o_idx, n_idx = _check(pool_acts, pool_weak_probs, overlap_idx, non_overlap_idx)
     tx, ty = _check_test(test_acts, test_labels, x.shape[1])

@@ -62,6 +62,12 @@ def weak_to_strong(
     (SPEC §9); the weak arguments are then unused. `strong_model` makes the student and the
     ceiling (anything with fit / predict, e.g. the MLP of the tabular WRENCH runs); default
     the logistic probe.
+
+    Example::
+
+        out = w2sg.weak_to_strong(weak_train_x, weak_train_y, pool_weak_x, pool_strong_x, pool_y,
+                                  test_weak_x, test_strong_x, test_y)
+        out.weak, out.w2s, out.ceiling, out.pgr                  # {'accuracy': ..., 'auc': ...}
     """
     make_strong = strong_model or (lambda: LogisticProbe(l2=l2))
     if weak_probs is None:

@@ -125,6 +125,12 @@ def run_selection_stage(
     `estimator` (reference | calibrated) drives the UCB index (see `selection/estimators.py`).
     `progress(strategy, seed, round)` is called after each round. The figures are
     `w2sg.report.selection_figures.write_selection_figures(stage, folder)`.
+
+    Example::
+
+        stage = w2sg.run_selection_stage(weak_probs, pool_acts, partition, None, test_acts,
+                                          test_labels, seeds=(0, 1, 2), rounds=25)
+        stage["strategies"]["ucb"]["summary"]["final"]["true_ratio"]
     """
     n = len(np.asarray(pool_weak_probs).ravel())
     kind = _arm_kind(arms, partition, sources)

@@ -29,7 +29,13 @@ class PGR:
 
 
 def pgr(weak: float | None, w2s: float | None, ceiling: float | None) -> PGR:
-    """(w2s - weak) / (ceiling - weak); undefined when ceiling <= weak."""
+    """(w2s - weak) / (ceiling - weak); undefined when ceiling <= weak.
+
+    Example::
+
+        w2sg.pgr(0.75, 0.83, 0.85).value                          # 0.8
+        w2sg.pgr(0.75, 0.76, 0.74).reason                         # why there is none
+    """
     if weak is None or w2s is None or ceiling is None:
         return PGR(None, "a metric is undefined (one class in the test labels?)")
     if ceiling <= weak:

@@ -70,7 +70,14 @@ class InterventionsConfig(ProbeSetup):
 
 
 def run_interventions(config: InterventionsConfig, out_dir: str | Path, log: Log = print) -> dict:
-    """Every chosen intervention on the same splits and weak labels, per seed; write results."""
+    """Every chosen intervention on the same splits and weak labels, per seed; write results.
+
+    Example::
+
+        config = w2sg.InterventionsConfig(interventions=("none", "filter:topo", "overlap"))
+        results = w2sg.run_interventions(config, "runs/iv")
+        results["interventions"]["filter:topo"]["pgr_accuracy"]["mean"]
+    """
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
     t0 = time.perf_counter()

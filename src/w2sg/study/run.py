@@ -38,6 +38,13 @@ def run_study(config: StudyConfig, out_dir: str | Path, log: Log = print) -> dic
 
     Each seed's stages (probes, detection, mixing, selection) are saved as they finish under
     `out_dir/stages`; a rerun of the same config resumes from them with identical results.
+
+    Example::
+
+        config = w2sg.StudyConfig(dataset="rotten_tomatoes", weak_train=1000, strong_train=1000,
+                                  test=1000, seeds=(0, 1, 2))
+        results = w2sg.run_study(config, "runs/rt")              # also runs/rt/summary.md, report.html
+        results["pgr"]["accuracy"], results["overlap"]
     """
     t0 = time.perf_counter()
     prepared = prepare_study(config, log)

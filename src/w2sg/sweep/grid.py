@@ -155,7 +155,14 @@ def _methods(raw: Any) -> tuple[MethodEntry, ...]:
 
 
 def parse_sweep(raw: Mapping[str, Any], default_name: str = "sweep") -> SweepConfig:
-    """A SweepConfig from the YAML's mapping; every unknown key or name is one clear error."""
+    """A SweepConfig from the YAML's mapping; every unknown key or name is one clear error.
+
+    Example::
+
+        sweep = w2sg.parse_sweep({"name": "mine", "datasets": ["rotten_tomatoes"],
+                                  "pairs": [["minilm-l6", "mpnet-base"]], "methods": ["study"],
+                                  "seeds": [0, 1, 2]})
+    """
     if not isinstance(raw, Mapping):
         raise W2SGError("a sweep file must hold a mapping (name, datasets, pairs, methods, seeds)")
     unknown = sorted(set(raw) - set(TOP_KEYS))
@@ -207,7 +214,12 @@ def _unique(values: list[str], what: str) -> None:
 
 
 def load_sweep(path: str | Path) -> SweepConfig:
-    """Read and validate a sweep YAML file."""
+    """Read and validate a sweep YAML file.
+
+    Example::
+
+        sweep = w2sg.load_sweep("configs/offline.yaml")
+    """
     import yaml  # heavy: loaded on first use
 
     path = Path(path)

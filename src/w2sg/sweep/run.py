@@ -72,7 +72,13 @@ def run_sweep(
     log: Callable[[str], None] = print,
     check: bool = True,
 ) -> SweepRun:
-    """Run every unfinished cell of `config` into `out_dir`, then aggregate and report."""
+    """Run every unfinished cell of `config` into `out_dir`, then aggregate and report.
+
+    Example::
+
+        run = w2sg.run_sweep(w2sg.load_sweep("configs/offline.yaml"), "runs/sweeps/offline")
+        run.counts                          # cells done / failed; the folder holds table and report
+    """
     t0 = time.perf_counter()
     out = Path(out_dir)
     if check:
