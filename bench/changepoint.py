@@ -1,4 +1,5 @@
-"""The change-point threshold (SPEC §3) against ruptures: same index, and how much faster.
+"""The change-point threshold (docs/methods.md#detection) against ruptures: same index, and how much
+faster.
 
 Target: the same breakpoint as `ruptures.Binseg(model="l2", min_size=2, jump=5)` and at
 least 100x faster at n = 100,000.

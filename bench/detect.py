@@ -1,4 +1,5 @@
-"""Speed and memory of overlap detection at scale (SPEC §3); targets: <= 10 s, <= 1 GB.
+"""Speed and memory of overlap detection at scale (docs/methods.md#detection); targets: <= 10 s, <=
+1 GB.
 
 A pool of N = 100,000 points with D = 768 float32 activations (random normal) and weak
 probabilities built so that a random 25 % of the pool falls below the confidence change

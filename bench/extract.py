@@ -1,4 +1,4 @@
-"""Activation extraction speed on the compass of performance (SPEC §2).
+"""Activation extraction speed on the compass of performance (docs/methods.md#activations).
 
 On the same texts (Rotten Tomatoes) and model (default mpnet-base) it prints:
   (a) w2sg's extractor: texts/s and achieved GFLOP/s;

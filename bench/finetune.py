@@ -1,19 +1,20 @@
-"""Fine-tuning speed: w2sg's lean trainer against the published configuration (SPEC §7).
+"""Fine-tuning speed: w2sg's lean trainer against the published configuration
+(docs/methods.md#fine-tune-mode).
 
 On the same model, texts (Rotten Tomatoes), dtype, LoRA setup and number of examples it trains
   (a) w2sg's trainer: effective batch 32 by accumulation over length-bucketed minibatches;
   (b) a Hugging Face `Trainer` with per-device batch 1 and 32 accumulation steps (the
       EleutherAI / OpenAI configuration), the same optimiser, schedule and soft-label loss;
-and prints training examples/s of both, the speed-up, and the final val AUC of both side by
-side (target: ≥ 5× and AUC no worse than 0.01). The two are interleaved (`--repeats` rounds
-of w2sg then HF, round r with seed r on both sides: initialisation, order, dropout) and each
-one's best speed is compared: the first round of either pays for oneDNN's kernel set-up per
-input shape, and this machine's speed drifts between minutes. The AUC is each side's mean
-over the rounds, after SPEC §7's 3 epochs: one ordering of the examples against another moves
-a single run's AUC by about ±0.01, more so before the models converge.
-The HF side gets the classifier as the published code had it (fp32 weights, autocast by the
-Trainer, torch's dropout); w2sg's is `w2sg finetune`'s: LoRA's frozen projections in bf16 (same
-numbers, tested), the cheaper CPU dropout masks, and its default minibatch and length groups.
+and prints training examples/s of both, the speed-up, and the final val AUC of both side by side
+(target: ≥ 5× and AUC no worse than 0.01). The two are interleaved (`--repeats` rounds of w2sg
+then HF, round r with seed r on both sides: initialisation, order, dropout) and each one's best
+speed is compared: the first round of either pays for oneDNN's kernel set-up per input shape, and
+this machine's speed drifts between minutes. The AUC is each side's mean over the rounds, after
+docs/methods.md#fine-tune-mode's 3 epochs: one ordering of the examples against another moves a
+single run's AUC by about ±0.01, more so before the models converge. The HF side gets the
+classifier as the published code had it (fp32 weights, autocast by the Trainer, torch's dropout);
+w2sg's is `w2sg finetune`'s: LoRA's frozen projections in bf16 (same numbers, tested), the
+cheaper CPU dropout masks, and its default minibatch and length groups.
 
     python bench/finetune.py [--model minilm-l6] [--n 512] [--val 256] [--epochs 3]
 """

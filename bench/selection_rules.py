@@ -1,6 +1,7 @@
-"""The bandit's detection rule and estimators (SPEC §3 variant B with history, §5) on the
-default study: the selection table under both estimators, how often the reference rule and
-w2sg's earlier pooled rule agree, and how well the calibrated estimate tracks the truth.
+"""The bandit's detection rule and estimators (docs/methods.md#detection variant B with history,
+docs/methods.md#selection) on the default study: the selection table under both estimators, how
+often the reference rule and w2sg's earlier pooled rule agree, and how well the calibrated
+estimate tracks the truth.
 
 Not a speed benchmark: a measurement, on the study's own (cached) activations, of the figures
 the selection stage reports. Targets (constructed arms 0.1 / 0.9, every seed): after the first

@@ -1,4 +1,4 @@
-"""The activation store across studies (SPEC §2): only new texts are embedded.
+"""The activation store across studies (docs/methods.md#activations): only new texts are embedded.
 
 Three studies on one empty store (its own folder, W2SG_CACHE is set to a temporary one):
   (1) cold: split seed 0;

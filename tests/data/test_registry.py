@@ -1,5 +1,5 @@
-"""The literature registry (SPEC §8): every task's formatter on rows in its source's own schema,
-and each task's Hub source (issue 15: what `datasets.load_dataset` 5.x receives).
+"""The literature registry (docs/tasks.md): every task's formatter on rows in its source's own
+schema, and each task's Hub source (issue 15: what `datasets.load_dataset` 5.x receives).
 
 Each case writes a handful of rows per Hub split, in that dataset's column layout, into a temp
 folder and loads it with `load_task(name, data_dir=...)`. Nothing reaches the Hub: for the Hub

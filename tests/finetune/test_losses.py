@@ -1,4 +1,5 @@
-"""Each loss of SPEC §7 against its hand computation; the logconf ramp and buffer; midweak."""
+"""Each loss of docs/methods.md#fine-tune-mode against its hand computation; the logconf ramp and
+buffer; midweak."""
 
 from __future__ import annotations
 

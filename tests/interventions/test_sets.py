@@ -1,4 +1,5 @@
-"""Interventions (SPEC §7): pure functions from (activations, weak labels) to a training set."""
+"""Interventions (docs/methods.md#interventions): pure functions from (activations, weak labels) to
+a training set."""
 
 from __future__ import annotations
 

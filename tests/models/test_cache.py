@@ -1,4 +1,5 @@
-"""The activation store (SPEC §2): addressed per text, shared, company-independent, safe.
+"""The activation store (docs/methods.md#activations): addressed per text, shared,
+company-independent, safe.
 
 Tiny random models (conftest) run in milliseconds, so every property is checked on values.
 """

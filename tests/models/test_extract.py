@@ -1,4 +1,5 @@
-"""Extraction (SPEC §2): pooled vectors equal a one-text-at-a-time reference, any padding."""
+"""Extraction (docs/methods.md#activations): pooled vectors equal a one-text-at-a-time reference,
+any padding."""
 
 from __future__ import annotations
 

@@ -48,7 +48,7 @@ def test_extract_then_ls_then_rm(tiny_bert, texts, tmp_path):
 
 
 def test_extract_split_cuts_the_splits_of_w2sg_run(tiny_bert, texts, monkeypatch):
-    """A literature task's own test pool reaches `test`, as in `w2sg run` (SPEC §8)."""
+    """A literature task's own test pool reaches `test`, as in `w2sg run` (docs/tasks.md)."""
     import w2sg.cli.models
     import w2sg.data
     from w2sg.data.splits import SplitSizes, make_splits

@@ -1,5 +1,6 @@
 """A study gives the same results.json from an empty store and from one filled beforehand by a
-study with other seeds and sizes (SPEC §2): a text's vector does not depend on its company."""
+study with other seeds and sizes (docs/methods.md#activations): a text's vector does not depend
+on its company."""
 
 from __future__ import annotations
 

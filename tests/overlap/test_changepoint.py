@@ -1,4 +1,5 @@
-"""The change-point threshold (SPEC §3) matches ruptures' Binseg exactly, and falls back openly."""
+"""The change-point threshold (docs/methods.md#detection) matches ruptures' Binseg exactly, and
+falls back openly."""
 
 from __future__ import annotations
 

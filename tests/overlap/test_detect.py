@@ -1,4 +1,5 @@
-"""Overlap detection, Algorithm 1 (SPEC §3), on data with a planted easy/hard/overlap structure."""
+"""Overlap detection, Algorithm 1 (docs/methods.md#detection), on data with a planted
+easy/hard/overlap structure."""
 
 from __future__ import annotations
 

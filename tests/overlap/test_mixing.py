@@ -1,4 +1,5 @@
-"""The mixing experiment (SPEC §4) on generated data where overlap points teach the hard pattern."""
+"""The mixing experiment (docs/methods.md#mixing) on generated data where overlap points teach the
+hard pattern."""
 
 from __future__ import annotations
 

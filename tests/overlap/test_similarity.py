@@ -1,4 +1,4 @@
-"""The fast overlap score equals the plain float64 computation (SPEC §3)."""
+"""The fast overlap score equals the plain float64 computation (docs/methods.md#detection)."""
 
 from __future__ import annotations
 

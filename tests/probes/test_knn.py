@@ -1,4 +1,5 @@
-"""The kNN probe (SPEC §7): mean neighbour soft label; no self-neighbour on the training set."""
+"""The kNN probe (docs/methods.md#interventions): mean neighbour soft label; no self-neighbour on
+the training set."""
 
 from __future__ import annotations
 

@@ -1,4 +1,5 @@
-"""The logistic probe of SPEC §2: mean BCE on soft targets + l2 ||w||^2, L-BFGS, zero init."""
+"""The logistic probe of docs/methods.md#probes: mean BCE on soft targets + l2 ||w||^2, L-BFGS, zero
+init."""
 
 from __future__ import annotations
 

@@ -1,4 +1,5 @@
-"""TopoFilter (SPEC §7): TopoCC per class, then the zeta filter up to the contamination budget."""
+"""TopoFilter (docs/methods.md#interventions): TopoCC per class, then the zeta filter up to the
+contamination budget."""
 
 from __future__ import annotations
 

@@ -1,4 +1,5 @@
-"""Synthetic pools with known overlap (SPEC §6 style) for the selection tests."""
+"""Synthetic pools with known overlap (docs/methods.md#synthetic-data style) for the selection
+tests."""
 
 from __future__ import annotations
 

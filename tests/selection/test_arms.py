@@ -1,4 +1,4 @@
-"""Arms of SPEC §5: constructed with known densities, and natural sources."""
+"""Arms of docs/methods.md#selection: constructed with known densities, and natural sources."""
 
 from __future__ import annotations
 

@@ -1,4 +1,5 @@
-"""The bandit's detection rules and its calibrated estimator (SPEC §3 variant B, §5)."""
+"""The bandit's detection rules and its calibrated estimator (docs/methods.md#detection variant B,
+docs/methods.md#selection)."""
 
 from __future__ import annotations
 

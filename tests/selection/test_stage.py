@@ -1,4 +1,4 @@
-"""The selection stage and its figures (SPEC §5) on a synthetic pool."""
+"""The selection stage and its figures (docs/methods.md#selection) on a synthetic pool."""
 
 from __future__ import annotations
 

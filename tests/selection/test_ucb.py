@@ -1,4 +1,4 @@
-"""The data-source bandit of SPEC §5 on synthetic arms with known densities."""
+"""The data-source bandit of docs/methods.md#selection on synthetic arms with known densities."""
 
 from __future__ import annotations
 

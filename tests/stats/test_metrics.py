@@ -1,4 +1,4 @@
-"""Accuracy, ROC AUC and PGR (SPEC §1)."""
+"""Accuracy, ROC AUC and PGR (docs/methods.md#pgr)."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Generated label matrices with known function accuracies (SPEC §9)."""
+"""Generated label matrices with known function accuracies (docs/methods.md#weak-supervision)."""
 
 from __future__ import annotations
 

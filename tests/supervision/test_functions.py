@@ -1,4 +1,4 @@
-"""Built-in label functions and label-function files (SPEC §9)."""
+"""Built-in label functions and label-function files (docs/methods.md#weak-supervision)."""
 
 from __future__ import annotations
 

@@ -1,4 +1,5 @@
-"""Majority vote and the learned label model on generated label matrices (SPEC §9)."""
+"""Majority vote and the learned label model on generated label matrices
+(docs/methods.md#weak-supervision)."""
 
 from __future__ import annotations
 

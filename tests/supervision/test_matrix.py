@@ -1,4 +1,5 @@
-"""The label matrix and its per-function summary (SPEC §9), on hand-made functions."""
+"""The label matrix and its per-function summary (docs/methods.md#weak-supervision), on hand-made
+functions."""
 
 from __future__ import annotations
 

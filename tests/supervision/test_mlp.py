@@ -1,4 +1,5 @@
-"""The MLP strong model of the tabular WRENCH runs, on generated features (SPEC §9)."""
+"""The MLP strong model of the tabular WRENCH runs, on generated features
+(docs/methods.md#weak-supervision)."""
 
 from __future__ import annotations
 

@@ -1,4 +1,5 @@
-"""A label model as the study's weak supervisor (SPEC §9): options, and the study end to end."""
+"""A label model as the study's weak supervisor (docs/methods.md#weak-supervision): options, and the
+study end to end."""
 
 from __future__ import annotations
 

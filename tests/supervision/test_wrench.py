@@ -1,4 +1,4 @@
-"""The WRENCH-format reader on small written folders (SPEC §9)."""
+"""The WRENCH-format reader on small written folders (docs/methods.md#weak-supervision)."""
 
 from __future__ import annotations
 

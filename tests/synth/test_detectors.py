@@ -1,4 +1,4 @@
-"""Alternative overlap scores chosen by name in detect_overlap (SPEC §3)."""
+"""Alternative overlap scores chosen by name in detect_overlap (docs/methods.md#detection)."""
 
 from __future__ import annotations
 

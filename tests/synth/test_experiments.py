@@ -1,4 +1,5 @@
-"""The mechanism experiment and detection quality on synthetic data (SPEC §6)."""
+"""The mechanism experiment and detection quality on synthetic data
+(docs/methods.md#synthetic-data)."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Synthetic data with known overlap (SPEC §6)."""
+"""Synthetic data with known overlap (docs/methods.md#synthetic-data)."""
 
 from __future__ import annotations
 

@@ -26,7 +26,7 @@ data_app = typer.Typer(
 
 @data_app.command("list")
 def list_command() -> None:
-    """List the named datasets: offline (from a package), literature (SPEC §8, from the hub)."""
+    """List the named datasets: offline (from a package) and literature tasks (from the hub)."""
 
     table = Table(title="w2sg datasets (or give a .csv/.tsv/.jsonl/.parquet file)")
     for col in ("name", "kind", "installed", "rows", "description"):

@@ -1,4 +1,5 @@
-"""Datasets by name or path: offline packages, literature tasks, user files (SPEC §1, §8).
+"""Datasets by name or path: offline packages, literature tasks, user files (docs/methods.md#splits,
+docs/tasks.md).
 
 `load_dataset(name_or_path)` is the one entry point; `list_datasets()` says what exists and
 what is installed; `make_splits` cuts a dataset into the four splits of the W2S setting.
@@ -64,7 +65,7 @@ def _has_datasets_library() -> bool:
 
 
 def _describe_task(name: str, spec: object) -> str:
-    description = getattr(spec, "description", None) or f"{name} (SPEC §8)"
+    description = getattr(spec, "description", None) or f"{name} (docs/tasks.md)"
     hub_id = getattr(spec, "hub_id", None)
     return f"{description} [{hub_id}]" if hub_id else str(description)
 
@@ -146,7 +147,7 @@ def load_dataset(
     seed: int = 0,
 ) -> TextDataset:
     """Load a dataset by offline name, literature task name, file path (CSV/JSONL/Parquet),
-    or WRENCH-format folder (`wrench:DIR`, SPEC §9).
+    or WRENCH-format folder (`wrench:DIR`, docs/methods.md#weak-supervision).
 
     Column options apply to files only; `data_dir` and `seed` go to the literature loader.
 
@@ -182,7 +183,7 @@ def load_dataset(
     if name in tasks:
         from w2sg.data.registry import load_task  # lazy: imports `datasets`
 
-        # Both parts: the task's own test pool must reach `test` (SPEC §8); see own_test_pool.
+        # Both parts: the task's own test pool must reach `test` (docs/tasks.md); see own_test_pool.
         ds = load_task(name, split="all", data_dir=data_dir, seed=seed)
         return dataclasses.replace(ds, meta={**ds.meta, POOL_META_KEY: "sources"})
     if Path(name).is_file():

@@ -1,4 +1,5 @@
-"""The user's own data: CSV, TSV, JSONL and Parquet files turned into a `TextDataset` (SPEC §1).
+"""The user's own data: CSV, TSV, JSONL and Parquet files turned into a `TextDataset`
+(docs/methods.md#splits).
 
 The user names the text and label columns (defaults `text` and `label`), may map string labels
 to 0/1 (`pos=1,neg=0`), and may name a source column (e.g. a domain, for §5's natural sources)

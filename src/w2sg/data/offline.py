@@ -1,8 +1,8 @@
-"""Binary text datasets that install from a package registry, no hub needed (OFFLINE.md).
+"""Binary text datasets that install from a package registry, no hub needed (`w2sg data get`).
 
-Each dataset is one small loader reading one shipped file into a `TextDataset` (SPEC §1):
-ids are short hashes of the texts, labels are 0/1, and `meta` names the package, the file and
-its licence. `OFFLINE` maps each name to its spec.
+Each dataset is one small loader reading one shipped file into a `TextDataset`
+(docs/methods.md#splits): ids are short hashes of the texts, labels are 0/1, and `meta` names the
+package, the file and its licence. `OFFLINE` maps each name to its spec.
 """
 
 from __future__ import annotations

@@ -35,7 +35,7 @@ _STREAM = {"test": 0, "train": 1}  # each split draws from its own seeded stream
 def load_task(
     name: str, *, split: Split = "train", data_dir: str | Path | None = None, seed: int = 0
 ) -> TextDataset:
-    """Load task `name` as a binary TextDataset (SPEC §8).
+    """Load task `name` as a binary TextDataset (docs/tasks.md).
 
     `split`: "train", "test" (the task's test pool) or "all" (both, with a source column
     saying which). Rows come from the Hub (the task's `HubSource`), or from `data_dir`, a local

@@ -1,4 +1,4 @@
-"""The four disjoint, class-balanced splits of the weak-to-strong setting (SPEC §1).
+"""The four disjoint, class-balanced splits of the weak-to-strong setting (docs/methods.md#splits).
 
 Reproducible on any machine: rows are first sorted by id (never by load order or a hash seed),
 then each class is permuted with `np.random.default_rng(seed)` and cut into consecutive chunks,
@@ -136,7 +136,7 @@ def make_splits(
     """Four disjoint class-balanced splits of `ds`, the same for the same ids and seed.
 
     `test_pool` (a boolean mask over rows) reserves rows for `test`, e.g. a dataset's own test
-    split (SPEC §8); the other three splits come from the remaining rows. Without it all four
+    split (docs/tasks.md); the other three splits come from the remaining rows. Without it all four
     come from the whole dataset.
 
     Example::

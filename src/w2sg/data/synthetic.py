@@ -1,4 +1,5 @@
-"""Synthetic data with known overlap structure: the paper's theory setting (SPEC §6).
+"""Synthetic data with known overlap structure: the paper's theory setting
+(docs/methods.md#synthetic-data).
 
 Features split into an easy block and a hard block. Every point has one true type:
 
@@ -28,7 +29,8 @@ TYPES: tuple[str, ...] = ("easy_only", "hard_only", "overlap")
 
 @dataclass(frozen=True)
 class SyntheticParams:
-    """Everything that determines a synthetic dataset (SPEC §6; reference values as defaults)."""
+    """Everything that determines a synthetic dataset (docs/methods.md#synthetic-data; reference
+    values as defaults)."""
 
     n_easy_only: int = 100
     n_hard_only: int = 100
@@ -48,7 +50,7 @@ class SyntheticParams:
 
 @dataclass(frozen=True)
 class SyntheticData:
-    """A synthetic pool whose every point's true type is known (SPEC §6)."""
+    """A synthetic pool whose every point's true type is known (docs/methods.md#synthetic-data)."""
 
     labels: np.ndarray  # int64 in {0, 1}
     types: np.ndarray  # str: 'easy_only', 'hard_only' or 'overlap'
@@ -93,14 +95,15 @@ def class_means(d_easy: int, d_hard: int, mean_seed: int) -> np.ndarray:
 
 
 def make_synthetic(params: SyntheticParams | None = None, **overrides: object) -> SyntheticData:
-    """Draw a synthetic pool (SPEC §6): labels balanced within each type, rows shuffled.
+    """Draw a synthetic pool (docs/methods.md#synthetic-data): labels balanced within each type,
+    rows shuffled.
 
     `make_synthetic(n_overlap=50, seed=3)` overrides fields of the default `SyntheticParams`.
 
     Example::
 
-        pool = w2sg.make_synthetic(seed=1)
-        pool.weak_x, pool.strong_x, pool.labels, pool.types     # types: easy_only, hard_only, overlap
+        pool = w2sg.make_synthetic(seed=1) pool.weak_x, pool.strong_x, pool.labels, pool.types
+        # types: easy_only, hard_only, overlap
     """
     base = params or SyntheticParams()
     try:

@@ -1,7 +1,7 @@
 """The one shape every dataset takes: rows of (id, text, label in {0, 1}) and an optional source.
 
-SPEC §1 and §8. Ids are stable strings (a short hash of the text where the source has none), so
-splits and cached activations can be addressed by them on any machine.
+docs/methods.md#splits and docs/tasks.md. Ids are stable strings (a short hash of the text where
+the source has none), so splits and cached activations can be addressed by them on any machine.
 """
 
 from __future__ import annotations

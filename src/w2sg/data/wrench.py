@@ -1,4 +1,5 @@
-"""WRENCH-format weak-supervision datasets: a folder of train/valid/test JSON files (SPEC §9).
+"""WRENCH-format weak-supervision datasets: a folder of train/valid/test JSON files
+(docs/methods.md#weak-supervision).
 
 Each file maps a row id to {"label": y, "weak_labels": [l_1, ..., l_m], "data": {...}}, with
 -1 for an abstaining function; text tasks carry data.text, tabular ones data.feature (a list

@@ -1,4 +1,5 @@
-"""The student losses of fine-tune mode (SPEC §7), each a pure function with explicit state.
+"""The student losses of fine-tune mode (docs/methods.md#fine-tune-mode), each a pure function with
+explicit state.
 
 Every loss takes 2-class `logits` (n, 2) and soft targets `w` (n,) = P(y=1) in [0, 1] and
 returns `(loss, state)`; only `logconf` carries state (a bounded buffer of recent predictions),
@@ -27,7 +28,8 @@ class LossState:
 
 
 def midweak_radius(weak_labels: np.ndarray) -> float:
-    """Median weak confidence |w − 0.5| of one run's weak labels (SPEC §7 `window` midweak)."""
+    """Median weak confidence |w − 0.5| of one run's weak labels (docs/methods.md#fine-tune-mode
+    `window` midweak)."""
     w = np.asarray(weak_labels, dtype=np.float64)
     if w.ndim != 1 or w.size == 0:
         raise W2SGError("weak_labels must be a non-empty 1-d array")
@@ -86,7 +88,8 @@ def logconf_threshold(spec: LossSpec, state: LossState, w: torch.Tensor) -> floa
 def logconf(
     logits: torch.Tensor, w: torch.Tensor, spec: LossSpec, step: int, state: LossState
 ) -> tuple[torch.Tensor, LossState]:
-    """Auxiliary log-confidence: CE against (1−α)·w + α·1[f(x) > t] (SPEC §7)."""
+    """Auxiliary log-confidence: CE against (1−α)·w + α·1[f(x) > t]
+    (docs/methods.md#fine-tune-mode)."""
     p1 = torch.softmax(logits.float(), dim=-1)[:, 1]
     state = push_buffer(state, p1, spec.buffer_size)
     t = logconf_threshold(spec, state, w)
@@ -97,7 +100,8 @@ def logconf(
 
 
 def entropy(logits: torch.Tensor, w: torch.Tensor, spec: LossSpec, step: int) -> torch.Tensor:
-    """As logconf, with the student's own soft prediction as the auxiliary target (SPEC §7)."""
+    """As logconf, with the student's own soft prediction as the auxiliary target
+    (docs/methods.md#fine-tune-mode)."""
     p1 = torch.softmax(logits.float(), dim=-1)[:, 1].detach()
     a = ramp(spec, step)
     return xent(logits, (1.0 - a) * w.float() + a * p1)

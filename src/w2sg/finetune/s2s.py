@@ -1,5 +1,5 @@
-"""Strong-to-strong (SPEC §7): each iteration trains a fresh student on the previous one's
-soft predictions of strong_train and val."""
+"""Strong-to-strong (docs/methods.md#fine-tune-mode): each iteration trains a fresh student on the
+previous one's soft predictions of strong_train and val."""
 
 from __future__ import annotations
 

@@ -1,4 +1,5 @@
-"""W2S interventions in probe mode (SPEC §7, §3): each one picks the student's training set.
+"""W2S interventions in probe mode (docs/methods.md#interventions, docs/methods.md#detection): each
+one picks the student's training set.
 
 Every intervention is a pure function of the strong model's activations of the pool, the weak
 soft labels, and options, returning a `TrainingSet` (pool positions and the labels to train
@@ -11,7 +12,7 @@ Names:
   filter:METHOD     drop the fraction [0.1] where the probe disagrees most with the weak label
   relabel:METHOD    every point, labelled with the probe's soft prediction
   confident         keep the most confident fraction [0.5] of weak labels, 2|p - 0.5|
-  overlap           only the detected overlap points (SPEC §3)
+  overlap           only the detected overlap points (docs/methods.md#detection)
   overlap+hard      the overlap and the hard-only points (the easy-only ones dropped)
 METHOD: knn, logistic or topo.
 """
@@ -44,7 +45,7 @@ DEFAULT_INTERVENTIONS = (
 
 @dataclass(frozen=True)
 class InterventionOptions:
-    """The probes' and interventions' knobs (defaults: SPEC §7)."""
+    """The probes' and interventions' knobs (defaults: docs/methods.md#interventions)."""
 
     k: int = option(50, "Neighbours of the kNN and TopoFilter probes.")
     metric: str = option("euclidean", "Distance of kNN and TopoFilter: euclidean or cosine.")
@@ -216,7 +217,8 @@ def training_set(
 def _overlap_training_set(
     spec: Intervention, x: np.ndarray, p: np.ndarray, options: InterventionOptions
 ) -> TrainingSet:
-    """`overlap` / `overlap+hard`: the points overlap detection (SPEC §3) keeps."""
+    """`overlap` / `overlap+hard`: the points overlap detection keeps
+    (docs/methods.md#detection)."""
     detection = detect_overlap(
         p,
         x,

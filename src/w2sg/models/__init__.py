@@ -1,4 +1,5 @@
-"""Models: resolving a name or alias, extracting activations, and caching them (SPEC §2)."""
+"""Models: resolving a name or alias, extracting activations, and caching them
+(docs/methods.md#activations)."""
 
 from w2sg.models.activations import get_activations
 from w2sg.models.extract import POOLINGS, extract_activations, pool

@@ -1,4 +1,5 @@
-"""`get_activations`: activations of a dataset's rows, through the activation store (SPEC §2).
+"""`get_activations`: activations of a dataset's rows, through the activation store
+(docs/methods.md#activations).
 
 Glue between the resolver, the extractor and the store (`cache.py`): it tokenizes the rows,
 addresses each by the digest of its token ids, embeds only the distinct texts no store of the

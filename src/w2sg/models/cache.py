@@ -1,4 +1,5 @@
-"""The activation store: pooled vectors addressed by the exact tokens a model read (SPEC §2).
+"""The activation store: pooled vectors addressed by the exact tokens a model read
+(docs/methods.md#activations).
 
 One store per (model identity, layer, pooling, compute dtype, max length, batch shape rule,
 extraction code version), in `<cache>/store/<key digest>/`. Inside, each text is addressed

@@ -1,4 +1,5 @@
-"""Per-text activation vectors from a frozen model, several layers in one pass (SPEC §2).
+"""Per-text activation vectors from a frozen model, several layers in one pass
+(docs/methods.md#activations).
 
 For each text: `hidden_states[k]` of the chosen layers (k = 0 is the embedding output, negative
 k counts from the end), pooled over tokens — `last` non-pad token, `mean` over non-pad tokens,

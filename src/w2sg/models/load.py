@@ -1,4 +1,5 @@
-"""Turning a resolved model into a (model, tokenizer) pair in the right precision (SPEC §2).
+"""Turning a resolved model into a (model, tokenizer) pair in the right precision
+(docs/methods.md#activations).
 
 `dtype="auto"` picks the fastest precision the hardware computes natively: bfloat16 on a GPU
 that supports it (float16 otherwise) and on CPUs with native bf16 kernels (AVX512-BF16 / AMX,

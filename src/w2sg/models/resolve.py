@@ -1,8 +1,9 @@
-"""Naming a model: an alias of an offline package, a local folder, or a Hub id (SPEC §2).
+"""Naming a model: an alias of an offline package, a local folder, or a Hub id
+(docs/methods.md#activations).
 
 `resolve_model(name)` answers *where* the weights are and *which* weights they are (the
 `identity` that addresses the activation cache); `load_model` turns that into a model and a
-tokenizer. The offline aliases come from registry packages (see OFFLINE.md); their weights are
+tokenizer. The offline aliases come from registry packages (`w2sg models list`); their weights are
 checked against the publishers' SHA-256 digests, because the packages are third-party.
 """
 
@@ -30,9 +31,10 @@ Kind = Literal["encoder", "decoder"]
 class ResolvedModel:
     """A model located on disk and identified by the weights it holds.
 
-    `identity` is a weights digest (`sha256:...`) or a Hub revision (`hub:org/name@commit`);
-    it is what addresses cached activations. `pooling` is the default pooling of SPEC §2:
-    mean over non-pad tokens for encoders, the last non-pad token for decoders.
+    `identity` is a weights digest (`sha256:...`) or a Hub revision (`hub:org/name@commit`); it
+    is what addresses cached activations. `pooling` is the default pooling of
+    docs/methods.md#activations: mean over non-pad tokens for encoders, the last non-pad token
+    for decoders.
     """
 
     name: str
@@ -43,7 +45,7 @@ class ResolvedModel:
 
     @property
     def pooling(self) -> str:
-        """Default pooling: `mean` for encoders, `last` for decoders (SPEC §2)."""
+        """Default pooling: `mean` for encoders, `last` for decoders (docs/methods.md)."""
         return "mean" if self.kind == "encoder" else "last"
 
 

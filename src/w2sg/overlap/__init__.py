@@ -1,4 +1,4 @@
-"""Overlap detection (SPEC §3) and the mixing experiment (SPEC §4)."""
+"""Overlap detection and the mixing experiment (docs/methods.md#detection, #mixing)."""
 
 from w2sg.overlap.changepoint import ChangePoint, changepoint_threshold
 from w2sg.overlap.detect import OverlapResult, detect_overlap

@@ -1,4 +1,4 @@
-"""The change-point threshold of SPEC §3, in O(n) with prefix sums.
+"""The change-point threshold of docs/methods.md#detection, in O(n) with prefix sums.
 
 It finds the same breakpoint as the reference
 `ruptures.Binseg(model="l2", min_size=2, jump=5).fit(s).predict(n_bkps=1)[0]` on sorted
@@ -75,7 +75,8 @@ def _l2_error(s: np.ndarray, start: int, end: int) -> float:
 
 
 def changepoint_threshold(scores: np.ndarray) -> ChangePoint:
-    """The threshold separating low from high scores (SPEC §3); `scores` need not be sorted."""
+    """The threshold separating low from high scores (docs/methods.md#detection); `scores` need not
+    be sorted."""
     s = _as_scores(scores, "scores").ravel()
     if len(s) == 0:
         raise W2SGError("changepoint_threshold: no scores given")

@@ -1,4 +1,4 @@
-"""Overlap detection, the paper's Algorithm 1 (SPEC §3).
+"""Overlap detection, the paper's Algorithm 1 (docs/methods.md#detection).
 
 `detect_overlap(weak_probs, strong_acts)` takes plain arrays (numpy or torch) and returns a
 frozen `OverlapResult` whose three index arrays partition the pool exactly:
@@ -34,7 +34,8 @@ Similarity = Literal["abs_cosine", "dot"]
 
 @dataclass(frozen=True)
 class OverlapResult:
-    """A partition of the pool into overlap, easy-only and hard-only points (SPEC §3)."""
+    """A partition of the pool into overlap, easy-only and hard-only points
+    (docs/methods.md#detection)."""
 
     overlap: np.ndarray  # positions in the pool
     easy_only: np.ndarray
@@ -128,7 +129,8 @@ def _scores(
     k_rows: np.ndarray | None,
     similarity: str,
 ) -> np.ndarray:
-    """Overlap score of each selected query row against the selected key rows (SPEC §3)."""
+    """Overlap score of each selected query row against the selected key rows
+    (docs/methods.md#detection)."""
     if detector == "reference":
         # rows selected in place: no copies of a large activation matrix
         scores = max_similarity(queries, keys, similarity, query_rows=q_rows, key_rows=k_rows)  # type: ignore[arg-type]
@@ -167,25 +169,25 @@ def detect_overlap(
     history_nonhard_acts: object | None = None,
     detector: str = "reference",
 ) -> OverlapResult:
-    """Partition a pool into overlap / easy-only / hard-only points (SPEC §3, Algorithm 1).
+    """Partition a pool into overlap / easy-only / hard-only points (docs/methods.md#detection,
+    Algorithm 1).
 
-    `weak_probs`: the weak model's P(y=1) per pool point, in [0, 1].
-    `strong_acts`: the strong model's activations of the pool, shape (n, d).
-    `similarity`: 'abs_cosine' (variant A, default) or 'dot' (variant B).
-    `strict_hard`: hard = conf < t1 (variant B) instead of conf <= t1.
-    `history_hard_acts`, `history_nonhard_acts` (m, d): the strong activations of earlier
+    `weak_probs`: the weak model's P(y=1) per pool point, in [0, 1]. `strong_acts`: the strong
+    model's activations of the pool, shape (n, d). `similarity`: 'abs_cosine' (variant A,
+    default) or 'dot' (variant B). `strict_hard`: hard = conf < t1 (variant B) instead of conf <=
+    t1. `history_hard_acts`, `history_nonhard_acts` (m, d): the strong activations of earlier
     batches' hard and non-hard points, as their own rounds labelled them (the bandit loop,
-    SPEC §3 variant B with history). t1 stays this pool's own; the earlier hard points join
-    the keys and the earlier non-hard points join the scores that fit t2; only this pool is
-    partitioned and the history is never re-labelled.
-    `detector`: how a confident point is scored against the hard set: 'reference' (max
-    similarity, SPEC §3), 'knn' / 'knn:K' or 'mean' (see `w2sg.overlap.detectors`).
+    docs/methods.md#detection variant B with history). t1 stays this pool's own; the earlier hard
+    points join the keys and the earlier non-hard points join the scores that fit t2; only this
+    pool is partitioned and the history is never re-labelled. `detector`: how a confident point
+    is scored against the hard set: 'reference' (max similarity, docs/methods.md#detection),
+    'knn' / 'knn:K' or 'mean' (see `w2sg.overlap.detectors`).
 
     Example::
 
         partition = w2sg.detect_overlap(weak_probs, strong_acts)
         partition.overlap, partition.easy_only, partition.hard_only  # positions in the pool
-        partition.counts()                # {'n_overlap': ..., 'n_easy_only': ..., 'n_hard_only': ...}
+        partition.counts()  # {'n_overlap': ..., 'n_easy_only': ..., 'n_hard_only': ...}
     """
     parse_detector(detector)  # fail early on a bad name
     p, x = _pool_inputs(weak_probs, strong_acts)

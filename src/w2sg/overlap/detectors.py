@@ -1,17 +1,19 @@
-"""Overlap scores other than the reference maximum similarity (SPEC §3, alternatives).
+"""Overlap scores other than the reference maximum similarity (docs/methods.md#detection,
+alternatives).
 
 `detect_overlap(..., detector=NAME)` picks how a confident point is scored against the hard
 set; the thresholds and partition around the score are Algorithm 1's, unchanged.
 
-- `reference`: score_i = max_j sim(X_i, X_j) over the hard set (SPEC §3; in detect.py).
+- `reference`: score_i = max_j sim(X_i, X_j) over the hard set (docs/methods.md#detection; in
+detect.py).
 - `knn` / `knn:K`: score_i = mean of the K largest sim(X_i, X_j) over the hard set [K = 10,
   capped at |hard|]. Idea: the hard set is found by thresholding weak confidence, so it always
   holds a few strays (easy points the weak model happened to be unsure of). One stray makes
   every easy point near it score high under a single max; an average over K neighbours needs
   K strays to do the same, and it also averages away block noise. K = 1 is the reference.
 - `mean`: the mean similarity to the whole hard set (K = |hard|): the strongest smoothing,
-  best when the hard pattern is one cluster (as in the synthetic setting of SPEC §6) and
-  weakest when hard points form many small clusters.
+  best when the hard pattern is one cluster (as in the synthetic setting of
+  docs/methods.md#synthetic-data) and weakest when hard points form many small clusters.
 
 Cost: the same N·|hard|·D matrix products as the reference, chunked so that memory stays at
 `chunk_elems` similarities; `torch.topk` adds O(N·|hard|) per chunk (log K factor at most).

@@ -1,4 +1,5 @@
-"""The mixing experiment of SPEC §4: how the share of overlap points drives weak-to-strong.
+"""The mixing experiment of docs/methods.md#mixing: how the share of overlap points drives
+weak-to-strong.
 
 From a detected partition of the pool: overlap pool O, non-overlap pool N (easy-only plus
 hard-only), m = min(|O|, |N|). For each q and seed, draw floor(m q) points from O and
@@ -28,7 +29,7 @@ Progress = Callable[[int, int], None]  # progress(rows done, rows in all)
 
 @dataclass(frozen=True)
 class MixingResult:
-    """One row per (q, seed) and one baseline row per seed (SPEC §4)."""
+    """One row per (q, seed) and one baseline row per seed (docs/methods.md#mixing)."""
 
     rows: list[dict] = field(default_factory=list)
     m: int = 0
@@ -90,7 +91,7 @@ def mixing_experiment(
     ceiling_metrics: dict[str, float | None] | None = None,
     progress: Progress | None = None,
 ) -> MixingResult:
-    """Train the strong probe on mixes of overlap / non-overlap points (SPEC §4).
+    """Train the strong probe on mixes of overlap / non-overlap points (docs/methods.md#mixing).
 
     `weak_metrics` / `ceiling_metrics` ({'accuracy', 'auc'} on test) turn on PGR columns.
     `progress(done, total)` is called after each fitted probe.

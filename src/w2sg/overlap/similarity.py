@@ -1,4 +1,5 @@
-"""The overlap score of SPEC §3: each query's maximum similarity to any key, exact and fast.
+"""The overlap score of docs/methods.md#detection: each query's maximum similarity to any key, exact
+and fast.
 
 `max_similarity(queries, keys)` returns, per query row, the maximum over key rows of |cosine|
 (variant A) or of the raw dot product (variant B), equal to the plain float64 computation.
@@ -67,7 +68,8 @@ def max_similarity(
     chunk_elems: int = 1 << 23,
     screen: Literal["bfloat16", "float32"] = "bfloat16",
 ) -> np.ndarray:
-    """Per query row, the maximum similarity to any key row (SPEC §3), exact in float64.
+    """Per query row, the maximum similarity to any key row (docs/methods.md#detection), exact in
+    float64.
 
     `query_rows` / `key_rows` select rows of `queries` / `keys` without copying them.
     `chunk_elems` bounds the similarity block held at once (2 bytes each in bfloat16);

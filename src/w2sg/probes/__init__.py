@@ -1,4 +1,4 @@
-"""Probes on frozen activations (SPEC §2, §7)."""
+"""Probes on frozen activations (docs/methods.md#probes, docs/methods.md#interventions)."""
 
 from w2sg.probes.logistic import LogisticProbe
 

@@ -1,4 +1,5 @@
-"""The kNN probe of SPEC §7: a point's prediction is the mean soft label of its k neighbours.
+"""The kNN probe of docs/methods.md#interventions: a point's prediction is the mean soft label of
+its k neighbours.
 
 Built on scikit-learn's `NearestNeighbors`. On its own training set a point is NOT its own
 neighbour (`predict_train`): the published EleutherAI code lets it be, which leaks each

@@ -1,4 +1,4 @@
-"""The logistic probe of SPEC §2: "the model" in probe mode.
+"""The logistic probe of docs/methods.md#probes: "the model" in probe mode.
 
 A zero-initialised linear layer with a sigmoid, binary cross-entropy against soft targets in
 [0, 1], an L2 penalty on the weights only (not the bias), fitted to convergence with L-BFGS

@@ -1,4 +1,5 @@
-"""TopoFilter (SPEC §7): TopoCC, then remove the points furthest from their neighbours' label.
+"""TopoFilter (docs/methods.md#interventions): TopoCC, then remove the points furthest from their
+neighbours' label.
 
 1. TopoCC: the kNN graph of all points (k [50], i -> each of its k nearest neighbours, a
    point not its own neighbour); per class (weak label > 0.5 or not), the edges between points
@@ -89,7 +90,8 @@ def topofilter(
     k: int = 50,
     metric: str = "euclidean",
 ) -> TopoFilterResult:
-    """TopoFilter of SPEC §7 on activations `x` and soft labels; see the module docstring."""
+    """TopoFilter of docs/methods.md#interventions on activations `x` and soft labels; see the
+    module docstring."""
     if not 0 <= contamination < 1:
         raise W2SGError(f"topofilter: contamination must lie in [0, 1), got {contamination}")
     x, y = check_probe_inputs(x, labels, "topofilter")

@@ -1,4 +1,5 @@
-"""Weak, student and ceiling probes on frozen activations, and their PGR (SPEC §1, §2).
+"""Weak, student and ceiling probes on frozen activations, and their PGR (docs/methods.md#pgr,
+docs/methods.md#probes).
 
 Pure: arrays in, a frozen outcome out. The study wires it to data and files.
 """
@@ -56,12 +57,12 @@ def weak_to_strong(
 ) -> W2SOutcome:
     """Train weak (ground truth), student (weak soft labels) and ceiling (ground truth).
 
-    The weak probe sees the weak model's activations of weak_train; the student and the
-    ceiling see the strong model's activations of strong_train (the pool). `weak_probs`
-    (pool, test) replaces the weak probe by another weak supervisor, e.g. a label model
-    (SPEC §9); the weak arguments are then unused. `strong_model` makes the student and the
-    ceiling (anything with fit / predict, e.g. the MLP of the tabular WRENCH runs); default
-    the logistic probe.
+    The weak probe sees the weak model's activations of weak_train; the student and the ceiling
+    see the strong model's activations of strong_train (the pool). `weak_probs` (pool, test)
+    replaces the weak probe by another weak supervisor, e.g. a label model
+    (docs/methods.md#weak-supervision); the weak arguments are then unused. `strong_model` makes
+    the student and the ceiling (anything with fit / predict, e.g. the MLP of the tabular WRENCH
+    runs); default the logistic probe.
 
     Example::
 

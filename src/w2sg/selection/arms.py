@@ -1,4 +1,4 @@
-"""Data sources (arms) for the selection bandit of SPEC §5.
+"""Data sources (arms) for the selection bandit of docs/methods.md#selection.
 
 Two kinds of arm:
 
@@ -8,7 +8,7 @@ Two kinds of arm:
 - **natural**: one arm per value of a dataset's source column (a domain); the true density is
   unknown.
 
-Interpretation of the SPEC formula, documented here because SPEC leaves it implicit:
+Interpretation of the formula, documented here because the literature leaves it implicit:
 x in ⌊x(1−p)/(2p)⌋ is the arm's own overlap count x_k, and N_o is the overlap pool. When the
 requested densities need more points than the partition holds (Σ x_k > N_o because Σ p_k > 1,
 or Σ e_k > |easy_only|, or Σ h_k > |hard_only|), N_o is replaced by the largest effective
@@ -69,7 +69,8 @@ def construct_arms(
     *,
     seed: int = 0,
 ) -> tuple[Arm, ...]:
-    """Arms with known overlap densities built from a detected partition (SPEC §5).
+    """Arms with known overlap densities built from a detected partition
+    (docs/methods.md#selection).
 
     `overlap`, `easy_only`, `hard_only`: disjoint pool positions (an `OverlapResult`'s sets).
     `densities`: target density p_k in (0, 1] per arm [reference 0.1, 0.9].
@@ -135,7 +136,8 @@ def _largest_budget(n_overlap: int, n_easy: int, n_hard: int, p: np.ndarray) -> 
 
 
 def natural_arms(sources: Sequence[str] | np.ndarray, *, min_size: int = 1) -> tuple[Arm, ...]:
-    """One arm per distinct source value (SPEC §5, natural sources); true density unknown.
+    """One arm per distinct source value (docs/methods.md#selection, natural sources); true density
+    unknown.
 
     Arms are ordered by source name, so results are reproducible across runs.
     """

@@ -17,7 +17,7 @@ from w2sg.stats.metrics import evaluate
 
 
 def default_batch_size(arms: Sequence[Arm], rounds: int) -> int:
-    """n = ⌊smallest arm / T⌋ (SPEC §5), so even the oracle never runs dry."""
+    """n = ⌊smallest arm / T⌋ (docs/methods.md#selection), so even the oracle never runs dry."""
     n = min(a.size for a in arms) // rounds
     if n < 1:
         smallest = min(a.size for a in arms)

@@ -1,6 +1,7 @@
-"""How the bandit of SPEC §5 detects overlap in a batch and estimates an arm's density.
+"""How the bandit of docs/methods.md#selection detects overlap in a batch and estimates an arm's
+density.
 
-Detection rules (how a pulled batch is partitioned, SPEC §3):
+Detection rules (how a pulled batch is partitioned, docs/methods.md#detection):
 - `history` (the default, the reference loop): variant B; t1 from this batch's confidences
   alone, keys = this batch's hard points ∪ every earlier batch's hard points, t2 fitted on the
   scores of this batch's non-hard points ∪ every earlier non-hard point; earlier batches keep
@@ -70,7 +71,8 @@ def detect_batch(
     similarity: str,
     detector: str = "reference",
 ) -> OverlapResult:
-    """Partition one pulled batch by a detection rule (SPEC §3 variant B with history, §5).
+    """Partition one pulled batch by a detection rule (docs/methods.md#detection variant B with
+    history, docs/methods.md#selection).
 
     `batch`, `hard_before`, `nonhard_before`: pool positions of this batch and of the earlier
     batches' points as their own rounds labelled them. The result indexes the batch.
@@ -129,7 +131,8 @@ def calibration_sample(n_pool: int, size: int, seed: int) -> np.ndarray:
 @dataclass(frozen=True)
 class CalibratedDetector:
     """Algorithm 1's two thresholds and its hard points, fixed once from a calibration sample
-    so that every later batch is classified on the same scale (SPEC §5, w2sg's estimator)."""
+    so that every later batch is classified on the same scale (docs/methods.md#selection, w2sg's
+    estimator)."""
 
     confidence_threshold: float
     overlap_threshold: float

@@ -35,7 +35,7 @@ class RoundLog:
 
 @dataclass(frozen=True)
 class SelectionResult:
-    """One run of one strategy with one seed (SPEC §5)."""
+    """One run of one strategy with one seed (docs/methods.md#selection)."""
 
     strategy: str
     seed: int

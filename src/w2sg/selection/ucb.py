@@ -1,4 +1,5 @@
-"""The data-source bandit, the paper's Algorithm 2 (SPEC §5), as a pure function on arrays.
+"""The data-source bandit, the paper's Algorithm 2 (docs/methods.md#selection), as a pure function
+on arrays.
 
 ```
 rounds 1..K: pull each arm once                  (UCB strategies)

@@ -1,4 +1,4 @@
-"""Paired comparisons across datasets (SPEC §7, last bullet).
+"""Paired comparisons across datasets (docs/methods.md#statistics, last bullet).
 
 A method against a baseline: per dataset, the mean PGR over seeds of each; wins and losses,
 a one-sided paired t-test and a Wilcoxon signed-rank test that the method's PGR is greater

@@ -1,4 +1,5 @@
-"""A WRENCH feature task (data.feature) as a W2S run: label model weak, MLP strong (SPEC §9).
+"""A WRENCH feature task (data.feature) as a W2S run: label model weak, MLP strong
+(docs/methods.md#weak-supervision).
 
 The paper's tabular runs: WRENCH's train split is halved by seed; the label model is fitted
 on the weak half's label matrix (no ground truth) and labels the other half, where the MLP
@@ -40,7 +41,8 @@ class FeatureTaskRun:
 def run_feature_task(
     task: WrenchTask, label_model: str = "labelmodel", seed: int = 0, epochs: int = 10
 ) -> FeatureTaskRun:
-    """Label model on half of train, MLP student on the other half's soft labels (SPEC §9)."""
+    """Label model on half of train, MLP student on the other half's soft labels
+    (docs/methods.md#weak-supervision)."""
     if task.kind != "feature":
         raise W2SGError(f"{task.path}: a text task; run it with `w2sg run --dataset wrench:DIR`")
     train, test = task.splits["train"], task.splits["test"]

@@ -43,7 +43,7 @@ def run_study(config: StudyConfig, out_dir: str | Path, log: Log = print) -> dic
 
         config = w2sg.StudyConfig(dataset="rotten_tomatoes", weak_train=1000, strong_train=1000,
                                   test=1000, seeds=(0, 1, 2))
-        results = w2sg.run_study(config, "runs/rt")              # also runs/rt/summary.md, report.html
+        results = w2sg.run_study(config, "runs/rt")  # also runs/rt/summary.md, report.html
         results["pgr"]["accuracy"], results["overlap"]
     """
     t0 = time.perf_counter()
@@ -180,9 +180,11 @@ def _run_seed(
 
 
 def _probes(config: StudyConfig, seed: int, a: StudyArrays, log: Log):
-    """Weak, student and ceiling probes (SPEC §1, §2): metrics, PGR and the weak labels.
+    """Weak, student and ceiling probes (docs/methods.md#splits, docs/methods.md#activations):
+    metrics, PGR and the weak labels.
 
-    With a label-model supervisor (SPEC §9) the label model replaces the weak probe.
+    With a label-model supervisor (docs/methods.md#weak-supervision) the label model replaces the
+    weak probe.
     """
     supervision = None
     if a.pool_votes is not None:
@@ -223,7 +225,8 @@ def _probes(config: StudyConfig, seed: int, a: StudyArrays, log: Log):
 
 
 def _detect(config: StudyConfig, a: StudyArrays, weak_probs: np.ndarray):
-    """Detect overlap in the pool (SPEC §3): the summary and the partition's arrays."""
+    """Detect overlap in the pool (docs/methods.md#detection): the summary and the partition's
+    arrays."""
     detection = detect_overlap(
         weak_probs, a.pool_strong_x, similarity=config.similarity, detector=config.detector
     )
@@ -278,7 +281,7 @@ def _write_partition(config, seed, a: StudyArrays, probes, detection, out: Path,
 
 
 def _mixing(config: StudyConfig, seed: int, a: StudyArrays, probes, partition, log: Log):
-    """The mixing experiment (SPEC §4) on the detected partition."""
+    """The mixing experiment (docs/methods.md#mixing) on the detected partition."""
     p = probes.value
     non_overlap = np.sort(np.concatenate([partition.easy_only, partition.hard_only]))
     mixing = mixing_experiment(
@@ -299,7 +302,7 @@ def _mixing(config: StudyConfig, seed: int, a: StudyArrays, probes, partition, l
 
 
 def _selection(config, seed, a: StudyArrays, probes, partition, out: Path, log: Log):
-    """The data-source selection stage (SPEC §5) on this seed's pool."""
+    """The data-source selection stage (docs/methods.md#selection) on this seed's pool."""
     kind = "natural" if a.pool_sources is not None else "constructed"
     log(f"seed {seed}: choosing data sources ({kind} arms)")
     value = run_selection_stage(

@@ -1,4 +1,5 @@
-"""Weak supervisors that are not a model: label functions and label models (SPEC §9)."""
+"""Weak supervisors that are not a model: label functions and label models
+(docs/methods.md#weak-supervision)."""
 
 from w2sg.supervision.functions import (
     ABSTAIN,

@@ -1,4 +1,5 @@
-"""Label functions: each maps one example (a text, or a row) to 1, 0 or abstain -1 (SPEC §9).
+"""Label functions: each maps one example (a text, or a row) to 1, 0 or abstain -1
+(docs/methods.md#weak-supervision).
 
 Built-ins: keyword lists, regular expressions, VADER's rule-based sentiment scorer with
 thresholds, keyword lists drawn from VADER's lexicon, and any Python callable. A set of them

@@ -1,10 +1,11 @@
-"""Label models: a label matrix in, a soft label P(y = 1) per row out (SPEC §9).
+"""Label models: a label matrix in, a soft label P(y = 1) per row out
+(docs/methods.md#weak-supervision).
 
 - `majority`: the smoothed share of votes that say 1, (ones + 1) / (votes + 2); its argmax
   is the majority vote, ties and all-abstain rows give 0.5. A soft share (not a 0/1 vote)
   gives overlap detection a graded confidence 2|p - 0.5| that grows with the margin and with
   the number of agreeing functions; a hard vote, or the raw share (a handful of levels, most
-  rows at 1), leaves the change point nothing to separate (SPEC §3).
+  rows at 1), leaves the change point nothing to separate (docs/methods.md#detection).
 - `labelmodel`: Snorkel's `LabelModel` (optional extra `weak-supervision`), a generative model
   of the functions' accuracies fitted without ground truth on the weak half.
 

@@ -1,4 +1,4 @@
-"""The label matrix and its per-function summary (SPEC §9).
+"""The label matrix and its per-function summary (docs/methods.md#weak-supervision).
 
 `apply_label_functions` gives the n x m int8 matrix (-1 = abstain). `summarize` gives, per
 function, the statistics of Snorkel's `LFAnalysis.lf_summary`, with its definitions:

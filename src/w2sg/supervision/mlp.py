@@ -1,4 +1,5 @@
-"""The strong model of the paper's tabular WRENCH runs: an MLP on standardised features (SPEC §9).
+"""The strong model of the paper's tabular WRENCH runs: an MLP on standardised features
+(docs/methods.md#weak-supervision).
 
 Three hidden layers of 32 ReLU units, Adam, a fixed number of epochs [10], standardised
 features. Soft targets p in [0, 1] are exact through duplication: each row enters once as

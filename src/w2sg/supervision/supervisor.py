@@ -1,4 +1,4 @@
-"""A label model as the weak supervisor of a W2S study (SPEC §9).
+"""A label model as the weak supervisor of a W2S study (docs/methods.md#weak-supervision).
 
 The label model is fitted on the weak half's label matrix without its ground truth and plays
 the weak model: its soft labels on strong_train teach the student, its soft labels on test

@@ -51,7 +51,8 @@ VARIES = ("overlap", "easy_only", "hard_only")
 
 @dataclass(frozen=True)
 class MechanismConfig:
-    """One mechanism experiment (SPEC §6; reference: overlap 0, 5, ..., 95; 100 + 100; 20 + 20)."""
+    """One mechanism experiment (docs/methods.md#synthetic-data; reference: overlap 0, 5, ..., 95;
+    100 + 100; 20 + 20)."""
 
     vary: str = option("overlap", "The count on the x axis: overlap, easy_only or hard_only.")
     counts: tuple[int, ...] = option(
@@ -130,7 +131,8 @@ def _check_common(cfg: MechanismConfig | DetectionGridConfig) -> None:
 
 @dataclass(frozen=True)
 class DetectionGridConfig:
-    """A grid of synthetic settings to score overlap detectors on (SPEC §3 and §6).
+    """A grid of synthetic settings to score overlap detectors on (docs/methods.md#detection and
+    docs/methods.md#synthetic-data).
 
     `proportions` are (easy-only, hard-only, overlap) shares of the pool; the weak model learns
     from a ground-truth-labelled draw of the same setting and size.

@@ -114,7 +114,7 @@ class DetectionGridResult:
 
     def to_json(self) -> dict:
         return {
-            "experiment": "synthetic overlap detection (SPEC §3, §6)",
+            "experiment": "synthetic overlap detection (docs/methods.md#synthetic-data)",
             "config": self.config.to_json(),
             "metrics": list(METRICS),
             "overall": self.overall(),
@@ -134,7 +134,8 @@ def _flat(setting: dict) -> dict:
 def run_detection_grid(
     cfg: DetectionGridConfig, progress: Callable[[int, int], None] | None = None
 ) -> DetectionGridResult:
-    """Score every detector on every setting and seed of the grid (SPEC §3, §6)."""
+    """Score every detector on every setting and seed of the grid (docs/methods.md#detection,
+    docs/methods.md#synthetic-data)."""
     settings = cfg.settings()
     values = np.empty((len(settings), cfg.repeats, len(cfg.detectors), len(METRICS)))
     for s, setting in enumerate(settings):

@@ -1,4 +1,5 @@
-"""Figures of the synthetic experiments (SPEC §6): the mechanism curve and detection heat-maps.
+"""Figures of the synthetic experiments (docs/methods.md#synthetic-data): the mechanism curve and
+detection heat-maps.
 
 Each function takes a result from `w2sg.synth` and writes PNG + SVG (matplotlib,
 Agg backend) atomically; it returns the paths written.
@@ -115,7 +116,7 @@ def detection_markdown(result: DetectionGridResult) -> str:
 
     dets = result.config.detectors
     lines = [
-        "# Overlap detection on synthetic data (SPEC §3, §6)",
+        "# Overlap detection on synthetic data (docs/methods.md#synthetic-data)",
         "",
         f"{len(result.settings)} settings x {result.config.repeats} repeats.",
         "",

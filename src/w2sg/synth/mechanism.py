@@ -53,7 +53,7 @@ class MechanismResult:
 
     def to_json(self) -> dict:
         return {
-            "experiment": "synthetic mechanism (SPEC §6)",
+            "experiment": "synthetic mechanism (docs/methods.md#synthetic-data)",
             "config": self.config.to_json(),
             "x": f"n_{self.config.vary}",
             "counts": self.counts.tolist(),
@@ -93,7 +93,8 @@ def mechanism_cell(
 def run_mechanism(
     cfg: MechanismConfig, progress: Callable[[int, int], None] | None = None
 ) -> MechanismResult:
-    """The theory experiment (SPEC §6) over `cfg.runs` runs; `progress(done, total)` per run."""
+    """The theory experiment (docs/methods.md#synthetic-data) over `cfg.runs` runs; `progress(done,
+    total)` per run."""
     c = len(cfg.counts)
     student = np.empty((cfg.runs, c, len(TYPES)))
     weak = np.empty_like(student)
