@@ -1,7 +1,7 @@
-"""A sequence classifier on any model w2sg can load, trained fully or with LoRA (SPEC §2, §7).
+"""A sequence classifier on any model w2sg can load, trained fully or with LoRA.
 
-The representation is the one of SPEC §2: mean of the last hidden state over non-pad tokens
-for encoders, the last non-pad token for decoders (padding is on the right). A linear head
+The representation: mean of the last hidden state over non-pad tokens for encoders, the last
+non-pad token for decoders (padding is on the right). A linear head
 (2 classes) on top, initialised to zero or scaled small. LoRA (`peft`) targets the attention
 and MLP projections found by name per architecture.
 
@@ -60,7 +60,7 @@ def amp_dtype(device: str) -> torch.dtype | None:
 
 
 class SequenceClassifier(nn.Module):
-    """Base model → pooled representation (SPEC §2) → linear head → 2 logits.
+    """Base model → pooled representation → linear head → 2 logits.
 
     `amp`: the autocast dtype of the forward pass (None: fp32), on `device_type`."""
 

@@ -18,7 +18,7 @@ THRESHOLDS = ("quantile", "median")
 
 @dataclass(frozen=True)
 class LossSpec:
-    """A loss by name with its options (SPEC §7 defaults).
+    """A loss by name with its options (fine-tune mode's defaults).
 
     `alpha`, `warmup_steps`: weight of the auxiliary target, ramped linearly from 0 over the
     first `warmup_steps` optimizer steps (`logconf`, `entropy`); None = the trainer's warm-up.
@@ -125,7 +125,8 @@ REVISION = 3
 
 @dataclass(frozen=True)
 class TrainConfig:
-    """Optimisation options; defaults follow SPEC §7 (3 epochs, effective batch 32)."""
+    """Optimisation options; the defaults are the reference recipe's (3 epochs, effective
+    batch 32)."""
 
     epochs: int = 3
     batch_size: int = 32

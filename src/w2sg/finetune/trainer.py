@@ -1,4 +1,4 @@
-"""A lean training loop for the sequence classifier (SPEC §7 reference defaults).
+"""A lean training loop for the sequence classifier (fine-tune mode's reference recipe).
 
 Why not `transformers.Trainer`: the published code subclassed it and broke when
 `compute_loss`'s signature changed; its minibatch of 1 with 32 accumulation steps also wastes
