@@ -26,6 +26,32 @@ def test_keep_mask_drops_with_probability_p(p: float) -> None:
     assert abs((~mask).float().mean(0).std().item() - (p * (1 - p) / 1000) ** 0.5) < 3e-3
 
 
+@pytest.mark.parametrize("p", [1 - 2**-17, 1 - 2**-18, 1 - 1e-9, 1.0, 1.5])
+def test_keep_mask_near_one_keeps_nothing(p: float) -> None:
+    """p rounds to all 65536 levels: the 16-bit threshold would overflow and keep everything;
+    nothing is kept instead, and dropout's output is zeros (finite, not NaN)."""
+    torch.manual_seed(0)
+    assert not keep_mask((400, 500), p).any()
+    if p < 1.0:
+        out = dropout(torch.ones(400, 500), p, training=True)
+        assert torch.equal(out, torch.zeros(400, 500))
+
+
+def test_keep_mask_at_its_resolution_near_zero_and_one() -> None:
+    """One level below the top keeps 1 in 65536 elements; p below half a level keeps all; the
+    generator advances by the same amount for any p."""
+    torch.manual_seed(0)
+    kept = int(keep_mask((1000, 1000), 1 - 2**-16).sum())
+    assert 0 < kept < 50  # 1e6 / 65536 ≈ 15 expected
+    assert keep_mask((1000, 1000), 2**-18).all() and keep_mask((10, 10), -0.5).all()
+    after = []
+    for p in (0.3, 1.0):
+        torch.manual_seed(4)
+        keep_mask((7, 11), p)
+        after.append(torch.rand(3))
+    assert torch.equal(after[0], after[1])
+
+
 def test_a_seed_fixes_the_mask_and_other_seeds_change_it() -> None:
     masks = []
     for seed in (0, 0, 1):

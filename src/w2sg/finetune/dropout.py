@@ -37,12 +37,18 @@ def keep_mask(shape: tuple[int, ...], p: float, device: torch.device | str = "cp
     """A bool tensor of `shape`, True (keep) with probability 1 − round(p·65536)/65536.
 
     Each 64-bit draw of torch's generator (`random_` on int64 gives 63 uniform bits) yields
-    three 16-bit uniform integers: its low 48 bits."""
+    three 16-bit uniform integers: its low 48 bits. The number of dropped levels is clamped to
+    [0, 65536]; when p rounds to 65536 levels (p ≥ 1 − 2⁻¹⁷) nothing is kept, as the
+    threshold would no longer fit the 16-bit values. The generator advances the same for any p.
+    """
     n = math.prod(shape)
     draws = torch.empty(-(-n // 3), dtype=torch.int64, device=device).random_()
     low = slice(0, 3) if sys.byteorder == "little" else slice(1, 4)
     values = draws.view(torch.int16).view(-1, 4)[:, low].reshape(-1)[:n]  # uniform 16-bit
-    threshold = -(_LEVELS // 2) + round(p * _LEVELS)
+    dropped = min(max(round(p * _LEVELS), 0), _LEVELS)  # a Python int: no 16-bit overflow
+    if dropped == _LEVELS:
+        return torch.zeros(shape, dtype=torch.bool, device=device)
+    threshold = dropped - _LEVELS // 2  # in [-32768, 32767]: representable as int16
     return (values >= threshold).view(shape)
 
 
