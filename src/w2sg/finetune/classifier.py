@@ -37,6 +37,18 @@ LORA_TARGETS = {
     "gpt2": ("c_attn", "c_proj", "c_fc"),
 }
 _SKIP = ("pooler", "lm_head", "relative_attention_bias")
+# What `_lean_lora_forward` reads of a peft LoRA layer.
+LORA_ATTRIBUTES = (
+    "base_layer",
+    "lora_A",
+    "lora_B",
+    "scaling",
+    "lora_dropout",
+    "active_adapters",
+    "disable_adapters",
+    "merged",
+    "lora_variant",
+)
 
 
 def lora_target_modules(model: nn.Module) -> list[str]:
@@ -100,22 +112,27 @@ class SequenceClassifier(nn.Module):
             return self.head(pooled.float()).float()
 
     def store_frozen_in_amp_dtype(self) -> int:
-        """Keep frozen Linear layers in the autocast dtype, stop peft upcasting adapter inputs
-        and fold LoRA's scale into its B weight (`_lean_lora_forward`); the numbers do not
-        change (autocast would cast both anyway). Returns the number of layers stored in the
-        lower precision."""
+        """Keep frozen Linear layers in the autocast dtype and stop peft upcasting adapter
+        inputs; the numbers do not change (autocast would cast both anyway). Returns the
+        number of layers stored in the lower precision (0 without autocast)."""
         if self.amp is None:
             return 0
         n = 0
         for module in self.modules():
             if hasattr(module, "lora_A"):
                 module.cast_input_dtype_enabled = False
-                _use_lean_lora_forward(module)
             params = list(module.parameters(recurse=False))
             if isinstance(module, nn.Linear) and not any(p.requires_grad for p in params):
                 module.to(self.amp)
                 n += 1
         return n
+
+    def use_lean_lora_forward(self) -> int:
+        """Fold LoRA's scale into its B weight (`_lean_lora_forward`) in every LoRA layer whose
+        scales are powers of two, with or without autocast: multiplying by a power of two is
+        exact in any floating-point format, so the numbers are peft's. Returns the number of
+        layers changed."""
+        return sum(_use_lean_lora_forward(m) for m in self.modules() if hasattr(m, "lora_A"))
 
     def trainable_state(self) -> dict[str, torch.Tensor]:
         """Copies (on CPU) of the trainable parameters: the in-memory checkpoint."""
@@ -130,11 +147,11 @@ class SequenceClassifier(nn.Module):
                 params[n].copy_(value)
 
 
-def _lean_lora_forward(self, x: torch.Tensor, *args: Any, **kwargs: Any) -> torch.Tensor:
+def _lean_lora_forward(self: nn.Module, x: torch.Tensor, *args: Any, **kwargs: Any) -> torch.Tensor:
     """peft's LoRA forward for one plain adapter, with the scale alpha / rank applied to B, a
     (d, r) weight, instead of to the (rows, d) output: one pass over the activations fewer,
     forward and backward. Patched only where the scale is a power of two (16 / 8 by default),
-    where multiplying before or after the bf16 product gives the same bits. Anything else
+    where multiplying before or after the product gives the same bits (bf16 or fp32). Anything else
     (adapters off or merged, several adapters, DoRA, a bias on B, extra arguments) runs peft's
     own forward."""
     names = self.active_adapters
@@ -156,15 +173,20 @@ def _lean_lora_forward(self, x: torch.Tensor, *args: Any, **kwargs: Any) -> torc
 
 
 def _power_of_two(value: float) -> bool:
-
+    """Whether `value` is 2^k for a whole k (scaling by it is exact)."""
     return value > 0 and math.frexp(value)[0] == 0.5
 
 
-def _use_lean_lora_forward(module: nn.Module) -> None:
-
-    needs = ("base_layer", "lora_B", "scaling", "lora_variant")
-    if all(hasattr(module, a) for a in needs) and all(map(_power_of_two, module.scaling.values())):
-        module.forward = types.MethodType(_lean_lora_forward, module)
+def _use_lean_lora_forward(module: nn.Module) -> bool:
+    """Install `_lean_lora_forward` on one LoRA layer if it has what that reads and its
+    scales are powers of two; whether it did."""
+    scaling = getattr(module, "scaling", None)
+    if not all(hasattr(module, a) for a in LORA_ATTRIBUTES) or not isinstance(scaling, dict):
+        return False
+    if not scaling or not all(map(_power_of_two, scaling.values())):
+        return False
+    module.forward = types.MethodType(_lean_lora_forward, module)
+    return True
 
 
 def build_classifier(
@@ -180,7 +202,8 @@ def build_classifier(
 
     Weights are float32 and trainable parameters stay so; the forward pass runs under bf16
     autocast where the hardware has it. With LoRA and `compact`, frozen projections are kept
-    in bf16 (same numbers, less casting). With `fast_dropout`, dropout on CPU draws its masks
+    in bf16 (same numbers, less casting). With LoRA, its scale is folded into B where it is a
+    power of two (same numbers). With `fast_dropout`, dropout on CPU draws its masks
     as `w2sg.finetune.dropout` does (same distribution, a third of the cost). The seed fixes
     the head and LoRA initialisation.
     """
@@ -200,6 +223,8 @@ def build_classifier(
     ).to(device)
     if config.lora and compact:
         clf.store_frozen_in_amp_dtype()
+    if config.lora:
+        clf.use_lean_lora_forward()
     if fast_dropout:
         use_fast_dropout(clf)
     return clf.train(), tokenizer
