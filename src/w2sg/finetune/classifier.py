@@ -10,10 +10,18 @@ hardware computes bf16 natively (CUDA with bf16, CPUs with AVX512-BF16 or AMX). 
 frozen projections are stored in bf16 once, instead of being cast from fp32 on every forward
 pass, and peft's upcast of each adapter's input to fp32 (which autocast undoes at once) is
 turned off. Both give the very numbers autocast gives on fp32 weights (tested), faster.
+
+Fast kernels (`ClassifierConfig.fast_kernels`, on by default): the cheaper CPU dropout and
+attention of `w2sg.finetune.dropout`, and LoRA's scale folded into B where it is a power of
+two (`_lean_lora_forward`). They reach into transformers' and peft's internals, so
+`fast_kernels_available()` checks those once per process; when something is off the
+libraries' own code runs instead and one warning says why.
 """
 
 from __future__ import annotations
 
+import functools
+import logging
 import math
 import types
 import warnings
@@ -24,7 +32,7 @@ import torch
 from torch import nn
 
 from w2sg.errors import W2SGError
-from w2sg.finetune.dropout import use_fast_dropout
+from w2sg.finetune.dropout import attention_problem, use_fast_dropout
 from w2sg.finetune.specs import ClassifierConfig
 from w2sg.models import load_model, resolve_model
 from w2sg.models.load import load_config, resolve_dtype
@@ -49,6 +57,7 @@ LORA_ATTRIBUTES = (
     "merged",
     "lora_variant",
 )
+_log = logging.getLogger(__name__)
 
 
 def lora_target_modules(model: nn.Module) -> list[str]:
@@ -189,6 +198,64 @@ def _use_lean_lora_forward(module: nn.Module) -> bool:
     return True
 
 
+def lora_problem() -> str | None:
+    """None when peft's LoRA layer has what `_lean_lora_forward` reads and the lean forward
+    gives its numbers on a tiny layer; otherwise one line saying what is off."""
+    try:
+        from peft import LoraConfig, inject_adapter_in_model  # heavy: loaded on first use
+    except ImportError as err:
+        return f"peft's LoraConfig / inject_adapter_in_model did not import ({err})"
+    with torch.random.fork_rng(devices=[]):  # peft initialises A from the global generator
+        torch.manual_seed(0)
+        tiny = inject_adapter_in_model(
+            LoraConfig(r=2, lora_alpha=4, target_modules=["proj"]), _OneLinear()
+        )
+        layer = tiny.proj
+        missing = [a for a in LORA_ATTRIBUTES if not hasattr(layer, a)]
+        if missing:
+            return f"peft's LoRA layer has no {', '.join(missing)}"
+        with torch.no_grad():
+            layer.lora_B["default"].weight.normal_()
+            x = torch.randn(3, 4)
+            lean, own = _lean_lora_forward(layer, x), type(layer).forward(layer, x)
+    if lean.shape != own.shape or not torch.equal(lean, own):
+        return "the LoRA forward with the scale folded into B no longer gives peft's numbers"
+    return None
+
+
+class _OneLinear(nn.Module):
+    """One 4 → 4 projection named `proj`: what `lora_problem` adapts."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.proj = nn.Linear(4, 4)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return self.proj(x)
+
+
+@functools.cache
+def fast_kernels_available() -> str | None:
+    """None when the fast kernels can run here; otherwise the reason, logged once as a
+    warning (the slower path then runs). Checked once per process."""
+    try:
+        reason = attention_problem() or lora_problem()
+    except Exception as err:  # an internal that changed in a way no check foresaw
+        reason = f"the check of library internals failed ({type(err).__name__}: {err})"
+    if reason is not None:
+        _log.warning(
+            "fast kernels off: %s; running the slower path (torch's dropout, transformers' "
+            "own attention, peft's own LoRA forward)",
+            reason,
+        )
+    return reason
+
+
+def fast_kernels_on(requested: bool) -> bool:
+    """Whether the fast kernels run: asked for and available (the check runs only if asked)."""
+    return requested and fast_kernels_available() is None
+
+
 def build_classifier(
     model: str,
     config: ClassifierConfig,
@@ -202,12 +269,13 @@ def build_classifier(
 
     Weights are float32 and trainable parameters stay so; the forward pass runs under bf16
     autocast where the hardware has it. With LoRA and `compact`, frozen projections are kept
-    in bf16 (same numbers, less casting). With LoRA, its scale is folded into B where it is a
-    power of two (same numbers). With `fast_dropout`, dropout on CPU draws its masks
-    as `w2sg.finetune.dropout` does (same distribution, a third of the cost). The seed fixes
-    the head and LoRA initialisation.
+    in bf16 (same numbers, less casting). With `config.fast_kernels` (and the library
+    internals they need in place): LoRA's scale is folded into B where it is a power of two
+    (same numbers) and, unless `fast_dropout` is False, dropout on CPU draws its masks as
+    `w2sg.finetune.dropout` does (same distribution, a third of the cost). The seed fixes the
+    head and LoRA initialisation.
     """
-
+    fast = fast_kernels_on(config.fast_kernels)  # before seeding: the check runs once
     resolved = resolve_model(model)
     base, tokenizer = load_model(resolved, dtype="float32", device=device)
     torch.manual_seed(seed)
@@ -223,9 +291,9 @@ def build_classifier(
     ).to(device)
     if config.lora and compact:
         clf.store_frozen_in_amp_dtype()
-    if config.lora:
+    if fast and config.lora:
         clf.use_lean_lora_forward()
-    if fast_dropout:
+    if fast and fast_dropout:
         use_fast_dropout(clf)
     return clf.train(), tokenizer
 
