@@ -3,6 +3,8 @@ and the attention it routes through gives sdpa's numbers and honours the padding
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import numpy as np
 import pytest
 import torch
@@ -11,6 +13,9 @@ import torch.nn.functional as F
 from w2sg.finetune.classifier import build_classifier
 from w2sg.finetune.dropout import Dropout, attention, dropout, keep_mask, use_fast_dropout
 from w2sg.finetune.specs import ClassifierConfig
+
+Texts = Callable[[int, int], tuple[list[str], np.ndarray]]
+QKV = tuple[torch.Tensor, torch.Tensor, torch.Tensor, torch.Tensor]
 
 
 @pytest.mark.parametrize("p", [0.1, 0.5, 0.9])
@@ -90,7 +95,7 @@ class _Module(torch.nn.Module):
     is_causal = False
 
 
-def _qkv(lengths: list[int], heads: int = 3, dim: int = 8):
+def _qkv(lengths: list[int], heads: int = 3, dim: int = 8) -> QKV:
     torch.manual_seed(0)
     b, n = len(lengths), max(lengths)
     q, k, v = (torch.randn(b, heads, n, dim) for _ in range(3))
@@ -137,7 +142,9 @@ def test_attention_drops_probabilities_and_defers_to_sdpa_otherwise() -> None:
     torch.testing.assert_close(out, plain, rtol=1e-5, atol=1e-6)
 
 
-def test_fast_dropout_leaves_predictions_alone_and_fixes_training_by_seed(tiny, texts_of):
+def test_fast_dropout_leaves_predictions_alone_and_fixes_training_by_seed(
+    tiny: dict[str, str], texts_of: Texts
+) -> None:
     """Swapped into a model: every dropout module replaced, eval logits bit-identical to the
     stock model's, and two training-mode passes under one seed identical."""
     texts, _ = texts_of(6, 0)
@@ -163,7 +170,7 @@ def test_fast_dropout_leaves_predictions_alone_and_fixes_training_by_seed(tiny, 
         assert not torch.equal(runs[0], stock(enc.input_ids, enc.attention_mask))
 
 
-def test_use_fast_dropout_counts_what_it_swaps(tiny) -> None:
+def test_use_fast_dropout_counts_what_it_swaps(tiny: dict[str, str]) -> None:
     from transformers import AutoModel
 
     model = AutoModel.from_pretrained(tiny["mpnet"])
