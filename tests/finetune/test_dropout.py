@@ -3,6 +3,8 @@ and the attention it routes through gives sdpa's numbers and honours the padding
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import numpy as np
 import pytest
 import torch
@@ -11,6 +13,9 @@ import torch.nn.functional as F
 from w2sg.finetune.classifier import build_classifier
 from w2sg.finetune.dropout import Dropout, attention, dropout, keep_mask, use_fast_dropout
 from w2sg.finetune.specs import ClassifierConfig
+
+Texts = Callable[[int, int], tuple[list[str], np.ndarray]]
+QKV = tuple[torch.Tensor, torch.Tensor, torch.Tensor, torch.Tensor]
 
 
 @pytest.mark.parametrize("p", [0.1, 0.5, 0.9])
@@ -24,6 +29,32 @@ def test_keep_mask_drops_with_probability_p(p: float) -> None:
     flat = (~mask).reshape(-1)[:999999].reshape(-1, 3).float().mean(0)
     assert torch.allclose(flat, torch.full((3,), p), atol=4e-3)
     assert abs((~mask).float().mean(0).std().item() - (p * (1 - p) / 1000) ** 0.5) < 3e-3
+
+
+@pytest.mark.parametrize("p", [1 - 2**-17, 1 - 2**-18, 1 - 1e-9, 1.0, 1.5])
+def test_keep_mask_near_one_keeps_nothing(p: float) -> None:
+    """p rounds to all 65536 levels: the 16-bit threshold would overflow and keep everything;
+    nothing is kept instead, and dropout's output is zeros (finite, not NaN)."""
+    torch.manual_seed(0)
+    assert not keep_mask((400, 500), p).any()
+    if p < 1.0:
+        out = dropout(torch.ones(400, 500), p, training=True)
+        assert torch.equal(out, torch.zeros(400, 500))
+
+
+def test_keep_mask_at_its_resolution_near_zero_and_one() -> None:
+    """One level below the top keeps 1 in 65536 elements; p below half a level keeps all; the
+    generator advances by the same amount for any p."""
+    torch.manual_seed(0)
+    kept = int(keep_mask((1000, 1000), 1 - 2**-16).sum())
+    assert 0 < kept < 50  # 1e6 / 65536 ≈ 15 expected
+    assert keep_mask((1000, 1000), 2**-18).all() and keep_mask((10, 10), -0.5).all()
+    after = []
+    for p in (0.3, 1.0):
+        torch.manual_seed(4)
+        keep_mask((7, 11), p)
+        after.append(torch.rand(3))
+    assert torch.equal(after[0], after[1])
 
 
 def test_a_seed_fixes_the_mask_and_other_seeds_change_it() -> None:
@@ -64,7 +95,7 @@ class _Module(torch.nn.Module):
     is_causal = False
 
 
-def _qkv(lengths: list[int], heads: int = 3, dim: int = 8):
+def _qkv(lengths: list[int], heads: int = 3, dim: int = 8) -> QKV:
     torch.manual_seed(0)
     b, n = len(lengths), max(lengths)
     q, k, v = (torch.randn(b, heads, n, dim) for _ in range(3))
@@ -111,7 +142,9 @@ def test_attention_drops_probabilities_and_defers_to_sdpa_otherwise() -> None:
     torch.testing.assert_close(out, plain, rtol=1e-5, atol=1e-6)
 
 
-def test_fast_dropout_leaves_predictions_alone_and_fixes_training_by_seed(tiny, texts_of):
+def test_fast_dropout_leaves_predictions_alone_and_fixes_training_by_seed(
+    tiny: dict[str, str], texts_of: Texts
+) -> None:
     """Swapped into a model: every dropout module replaced, eval logits bit-identical to the
     stock model's, and two training-mode passes under one seed identical."""
     texts, _ = texts_of(6, 0)
@@ -137,7 +170,7 @@ def test_fast_dropout_leaves_predictions_alone_and_fixes_training_by_seed(tiny, 
         assert not torch.equal(runs[0], stock(enc.input_ids, enc.attention_mask))
 
 
-def test_use_fast_dropout_counts_what_it_swaps(tiny) -> None:
+def test_use_fast_dropout_counts_what_it_swaps(tiny: dict[str, str]) -> None:
     from transformers import AutoModel
 
     model = AutoModel.from_pretrained(tiny["mpnet"])

@@ -3,20 +3,27 @@ checkpoint is the best val AUC one, LoRA touches only adapters and head, one see
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from typing import Any
+
 import numpy as np
 import pytest
 import torch
 
 from w2sg.errors import W2SGError
-from w2sg.finetune.classifier import build_classifier, lora_target_modules
+from w2sg.finetune.classifier import SequenceClassifier, build_classifier, lora_target_modules
 from w2sg.finetune.specs import ClassifierConfig, LossSpec, TrainConfig
-from w2sg.finetune.trainer import predict, tokenize, train
+from w2sg.finetune.trainer import TrainResult, predict, tokenize, train
 from w2sg.stats.metrics import roc_auc
+
+Texts = Callable[[int, int], tuple[list[str], np.ndarray]]
 
 FAST = {"epochs": 4, "batch_size": 16, "minibatch": 8, "eval_every": 2, "max_length": 32}
 
 
-def _fit(make_texts, model: str, lora: bool, lr: float, seed: int = 0, **over):
+def _fit(
+    make_texts: Texts, model: str, lora: bool, lr: float, seed: int = 0, **over: Any
+) -> tuple[SequenceClassifier, Any, TrainResult, tuple[list[str], np.ndarray]]:
     texts, y = make_texts(64, 0)
     val_texts, val_y = make_texts(32, 1)
     clf, tok = build_classifier(model, ClassifierConfig(lora=lora, rank=4), "cpu", seed=seed)
@@ -26,7 +33,7 @@ def _fit(make_texts, model: str, lora: bool, lr: float, seed: int = 0, **over):
     return clf, tok, result, (val_texts, val_y)
 
 
-def test_loss_falls_and_best_checkpoint_is_restored(tiny, texts_of) -> None:
+def test_loss_falls_and_best_checkpoint_is_restored(tiny: dict[str, str], texts_of: Texts) -> None:
     clf, tok, result, (val_texts, val_y) = _fit(texts_of, tiny["bert"], lora=False, lr=5e-3)
     losses = [c["loss"] for c in result.curve]
     assert losses[-1] < losses[0] - 0.03
@@ -37,7 +44,7 @@ def test_loss_falls_and_best_checkpoint_is_restored(tiny, texts_of) -> None:
     assert roc_auc(val_y, probs) == pytest.approx(result.best_val_auc, abs=1e-9)
 
 
-def test_lora_changes_only_adapters_and_head(tiny, texts_of) -> None:
+def test_lora_changes_only_adapters_and_head(tiny: dict[str, str], texts_of: Texts) -> None:
     clf, _tok = build_classifier(tiny["bert"], ClassifierConfig(lora=True, rank=4), "cpu")
     before = {n: p.detach().clone() for n, p in clf.named_parameters()}
     texts, y = texts_of(32, 0)
@@ -49,7 +56,7 @@ def test_lora_changes_only_adapters_and_head(tiny, texts_of) -> None:
     assert any("lora_B" in n for n in changed) and {"head.weight", "head.bias"} <= changed
 
 
-def test_one_seed_gives_identical_weights(tiny, texts_of) -> None:
+def test_one_seed_gives_identical_weights(tiny: dict[str, str], texts_of: Texts) -> None:
     a = _fit(texts_of, tiny["bert"], lora=True, lr=5e-3, seed=3, epochs=1)[0].trainable_state()
     b = _fit(texts_of, tiny["bert"], lora=True, lr=5e-3, seed=3, epochs=1)[0].trainable_state()
     c = _fit(texts_of, tiny["bert"], lora=True, lr=5e-3, seed=4, epochs=1)[0].trainable_state()
@@ -58,7 +65,7 @@ def test_one_seed_gives_identical_weights(tiny, texts_of) -> None:
     assert not all(torch.equal(a[k], c[k]) for k in a)
 
 
-def test_lora_targets_per_architecture(tiny, texts_of) -> None:
+def test_lora_targets_per_architecture(tiny: dict[str, str], texts_of: Texts) -> None:
     from transformers import AutoModel
 
     leaves = {
@@ -74,12 +81,12 @@ def test_lora_targets_per_architecture(tiny, texts_of) -> None:
     assert not any("pooler" in m for m in bert)
 
 
-def test_decoder_classifier_trains(tiny, texts_of) -> None:
+def test_decoder_classifier_trains(tiny: dict[str, str], texts_of: Texts) -> None:
     _clf, _tok, result, _ = _fit(texts_of, tiny["llama"], lora=True, lr=5e-3, epochs=2)
     assert result.steps == 8 and len(result.curve) == 4
 
 
-def test_bad_training_inputs(tiny, texts_of) -> None:
+def test_bad_training_inputs(tiny: dict[str, str], texts_of: Texts) -> None:
     with pytest.raises(W2SGError, match="no module LoRA knows"):
         build_classifier(tiny["distilbert"], ClassifierConfig(lora=True), "cpu")
     with pytest.raises(W2SGError, match="learning rate must be > 0"):
@@ -89,7 +96,7 @@ def test_bad_training_inputs(tiny, texts_of) -> None:
 
 
 @pytest.mark.slow
-def test_minilm_lora_few_steps(texts_of) -> None:
+def test_minilm_lora_few_steps(texts_of: Texts) -> None:
     """The offline MiniLM: LoRA on its 36 projections, two steps, only adapters and head move."""
     clf, tok = build_classifier("minilm-l6", ClassifierConfig(lora=True), "cpu")
     assert sum("lora_A" in n for n, _ in clf.named_parameters()) == 36
@@ -104,7 +111,9 @@ def test_minilm_lora_few_steps(texts_of) -> None:
     assert changed and all("lora_" in n or n.startswith("head.") for n in changed)
 
 
-def test_frozen_layers_in_bf16_give_the_same_weights_as_autocast(tiny, texts_of) -> None:
+def test_frozen_layers_in_bf16_give_the_same_weights_as_autocast(
+    tiny: dict[str, str], texts_of: Texts
+) -> None:
     """Storing LoRA's frozen projections in bf16 (and not upcasting adapter inputs) is only a
     speed-up: training gives bit-identical adapters and head to autocast on fp32 weights."""
     texts, y = texts_of(32, 0)
@@ -125,7 +134,7 @@ def test_frozen_layers_in_bf16_give_the_same_weights_as_autocast(tiny, texts_of)
         assert frozen and set(frozen) == {expect}
         lora = [m for m in clf.modules() if hasattr(m, "lora_A")]
         lean = [m for m in lora if "forward" in vars(m)]  # LoRA's scale folded into B
-        assert lora and len(lean) == (len(lora) if compact and clf.amp is not None else 0)
+        assert lora and len(lean) == len(lora)  # with or without autocast, compact or not
         train(clf, tok, texts, y.astype(float), texts, y.astype(float), config, LossSpec(), "cpu")
         states.append(clf.trainable_state())
     assert states[0].keys() == states[1].keys()
@@ -180,7 +189,9 @@ def test_epoch_batches_group_rows_of_similar_length() -> None:
 
 
 @pytest.mark.parametrize("alpha", [16.0, 12.0])
-def test_lean_lora_forward_gives_peft_numbers(tiny, texts_of, alpha: float) -> None:
+def test_lean_lora_forward_gives_peft_numbers(
+    tiny: dict[str, str], texts_of: Texts, alpha: float
+) -> None:
     """Folding the scale into B is used where alpha / rank is a power of two and gives
     peft's outputs and gradients bit for bit; elsewhere peft's own forward runs."""
     clf, _ = build_classifier(tiny["bert"], ClassifierConfig(rank=4, alpha=alpha), "cpu", seed=0)

@@ -1,7 +1,7 @@
-"""A sequence classifier on any model w2sg can load, trained fully or with LoRA (SPEC §2, §7).
+"""A sequence classifier on any model w2sg can load, trained fully or with LoRA.
 
-The representation is the one of SPEC §2: mean of the last hidden state over non-pad tokens
-for encoders, the last non-pad token for decoders (padding is on the right). A linear head
+The representation: mean of the last hidden state over non-pad tokens for encoders, the last
+non-pad token for decoders (padding is on the right). A linear head
 (2 classes) on top, initialised to zero or scaled small. LoRA (`peft`) targets the attention
 and MLP projections found by name per architecture.
 
@@ -10,10 +10,18 @@ hardware computes bf16 natively (CUDA with bf16, CPUs with AVX512-BF16 or AMX). 
 frozen projections are stored in bf16 once, instead of being cast from fp32 on every forward
 pass, and peft's upcast of each adapter's input to fp32 (which autocast undoes at once) is
 turned off. Both give the very numbers autocast gives on fp32 weights (tested), faster.
+
+Fast kernels (`ClassifierConfig.fast_kernels`, on by default): the cheaper CPU dropout and
+attention of `w2sg.finetune.dropout`, and LoRA's scale folded into B where it is a power of
+two (`_lean_lora_forward`). They reach into transformers' and peft's internals, so
+`fast_kernels_available()` checks those once per process; when something is off the
+libraries' own code runs instead and one warning says why.
 """
 
 from __future__ import annotations
 
+import functools
+import logging
 import math
 import types
 import warnings
@@ -24,7 +32,7 @@ import torch
 from torch import nn
 
 from w2sg.errors import W2SGError
-from w2sg.finetune.dropout import use_fast_dropout
+from w2sg.finetune.dropout import attention_problem, use_fast_dropout
 from w2sg.finetune.specs import ClassifierConfig
 from w2sg.models import load_model, resolve_model
 from w2sg.models.load import load_config, resolve_dtype
@@ -37,6 +45,19 @@ LORA_TARGETS = {
     "gpt2": ("c_attn", "c_proj", "c_fc"),
 }
 _SKIP = ("pooler", "lm_head", "relative_attention_bias")
+# What `_lean_lora_forward` reads of a peft LoRA layer.
+LORA_ATTRIBUTES = (
+    "base_layer",
+    "lora_A",
+    "lora_B",
+    "scaling",
+    "lora_dropout",
+    "active_adapters",
+    "disable_adapters",
+    "merged",
+    "lora_variant",
+)
+_log = logging.getLogger(__name__)
 
 
 def lora_target_modules(model: nn.Module) -> list[str]:
@@ -60,7 +81,7 @@ def amp_dtype(device: str) -> torch.dtype | None:
 
 
 class SequenceClassifier(nn.Module):
-    """Base model → pooled representation (SPEC §2) → linear head → 2 logits.
+    """Base model → pooled representation → linear head → 2 logits.
 
     `amp`: the autocast dtype of the forward pass (None: fp32), on `device_type`."""
 
@@ -100,22 +121,27 @@ class SequenceClassifier(nn.Module):
             return self.head(pooled.float()).float()
 
     def store_frozen_in_amp_dtype(self) -> int:
-        """Keep frozen Linear layers in the autocast dtype, stop peft upcasting adapter inputs
-        and fold LoRA's scale into its B weight (`_lean_lora_forward`); the numbers do not
-        change (autocast would cast both anyway). Returns the number of layers stored in the
-        lower precision."""
+        """Keep frozen Linear layers in the autocast dtype and stop peft upcasting adapter
+        inputs; the numbers do not change (autocast would cast both anyway). Returns the
+        number of layers stored in the lower precision (0 without autocast)."""
         if self.amp is None:
             return 0
         n = 0
         for module in self.modules():
             if hasattr(module, "lora_A"):
                 module.cast_input_dtype_enabled = False
-                _use_lean_lora_forward(module)
             params = list(module.parameters(recurse=False))
             if isinstance(module, nn.Linear) and not any(p.requires_grad for p in params):
                 module.to(self.amp)
                 n += 1
         return n
+
+    def use_lean_lora_forward(self) -> int:
+        """Fold LoRA's scale into its B weight (`_lean_lora_forward`) in every LoRA layer whose
+        scales are powers of two, with or without autocast: multiplying by a power of two is
+        exact in any floating-point format, so the numbers are peft's. Returns the number of
+        layers changed."""
+        return sum(_use_lean_lora_forward(m) for m in self.modules() if hasattr(m, "lora_A"))
 
     def trainable_state(self) -> dict[str, torch.Tensor]:
         """Copies (on CPU) of the trainable parameters: the in-memory checkpoint."""
@@ -130,11 +156,11 @@ class SequenceClassifier(nn.Module):
                 params[n].copy_(value)
 
 
-def _lean_lora_forward(self, x: torch.Tensor, *args: Any, **kwargs: Any) -> torch.Tensor:
+def _lean_lora_forward(self: nn.Module, x: torch.Tensor, *args: Any, **kwargs: Any) -> torch.Tensor:
     """peft's LoRA forward for one plain adapter, with the scale alpha / rank applied to B, a
     (d, r) weight, instead of to the (rows, d) output: one pass over the activations fewer,
     forward and backward. Patched only where the scale is a power of two (16 / 8 by default),
-    where multiplying before or after the bf16 product gives the same bits. Anything else
+    where multiplying before or after the product gives the same bits (bf16 or fp32). Anything else
     (adapters off or merged, several adapters, DoRA, a bias on B, extra arguments) runs peft's
     own forward."""
     names = self.active_adapters
@@ -156,15 +182,78 @@ def _lean_lora_forward(self, x: torch.Tensor, *args: Any, **kwargs: Any) -> torc
 
 
 def _power_of_two(value: float) -> bool:
-
+    """Whether `value` is 2^k for a whole k (scaling by it is exact)."""
     return value > 0 and math.frexp(value)[0] == 0.5
 
 
-def _use_lean_lora_forward(module: nn.Module) -> None:
+def _use_lean_lora_forward(module: nn.Module) -> bool:
+    """Install `_lean_lora_forward` on one LoRA layer if it has what that reads and its
+    scales are powers of two; whether it did."""
+    scaling = getattr(module, "scaling", None)
+    if not all(hasattr(module, a) for a in LORA_ATTRIBUTES) or not isinstance(scaling, dict):
+        return False
+    if not scaling or not all(map(_power_of_two, scaling.values())):
+        return False
+    module.forward = types.MethodType(_lean_lora_forward, module)
+    return True
 
-    needs = ("base_layer", "lora_B", "scaling", "lora_variant")
-    if all(hasattr(module, a) for a in needs) and all(map(_power_of_two, module.scaling.values())):
-        module.forward = types.MethodType(_lean_lora_forward, module)
+
+def lora_problem() -> str | None:
+    """None when peft's LoRA layer has what `_lean_lora_forward` reads and the lean forward
+    gives its numbers on a tiny layer; otherwise one line saying what is off."""
+    try:
+        from peft import LoraConfig, inject_adapter_in_model  # heavy: loaded on first use
+    except ImportError as err:
+        return f"peft's LoraConfig / inject_adapter_in_model did not import ({err})"
+    with torch.random.fork_rng(devices=[]):  # peft initialises A from the global generator
+        torch.manual_seed(0)
+        tiny = inject_adapter_in_model(
+            LoraConfig(r=2, lora_alpha=4, target_modules=["proj"]), _OneLinear()
+        )
+        layer = tiny.proj
+        missing = [a for a in LORA_ATTRIBUTES if not hasattr(layer, a)]
+        if missing:
+            return f"peft's LoRA layer has no {', '.join(missing)}"
+        with torch.no_grad():
+            layer.lora_B["default"].weight.normal_()
+            x = torch.randn(3, 4)
+            lean, own = _lean_lora_forward(layer, x), type(layer).forward(layer, x)
+    if lean.shape != own.shape or not torch.equal(lean, own):
+        return "the LoRA forward with the scale folded into B no longer gives peft's numbers"
+    return None
+
+
+class _OneLinear(nn.Module):
+    """One 4 → 4 projection named `proj`: what `lora_problem` adapts."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.proj = nn.Linear(4, 4)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return self.proj(x)
+
+
+@functools.cache
+def fast_kernels_available() -> str | None:
+    """None when the fast kernels can run here; otherwise the reason, logged once as a
+    warning (the slower path then runs). Checked once per process."""
+    try:
+        reason = attention_problem() or lora_problem()
+    except Exception as err:  # an internal that changed in a way no check foresaw
+        reason = f"the check of library internals failed ({type(err).__name__}: {err})"
+    if reason is not None:
+        _log.warning(
+            "fast kernels off: %s; running the slower path (torch's dropout, transformers' "
+            "own attention, peft's own LoRA forward)",
+            reason,
+        )
+    return reason
+
+
+def fast_kernels_on(requested: bool) -> bool:
+    """Whether the fast kernels run: asked for and available (the check runs only if asked)."""
+    return requested and fast_kernels_available() is None
 
 
 def build_classifier(
@@ -180,11 +269,13 @@ def build_classifier(
 
     Weights are float32 and trainable parameters stay so; the forward pass runs under bf16
     autocast where the hardware has it. With LoRA and `compact`, frozen projections are kept
-    in bf16 (same numbers, less casting). With `fast_dropout`, dropout on CPU draws its masks
-    as `w2sg.finetune.dropout` does (same distribution, a third of the cost). The seed fixes
-    the head and LoRA initialisation.
+    in bf16 (same numbers, less casting). With `config.fast_kernels` (and the library
+    internals they need in place): LoRA's scale is folded into B where it is a power of two
+    (same numbers) and, unless `fast_dropout` is False, dropout on CPU draws its masks as
+    `w2sg.finetune.dropout` does (same distribution, a third of the cost). The seed fixes the
+    head and LoRA initialisation.
     """
-
+    fast = fast_kernels_on(config.fast_kernels)  # before seeding: the check runs once
     resolved = resolve_model(model)
     base, tokenizer = load_model(resolved, dtype="float32", device=device)
     torch.manual_seed(seed)
@@ -200,7 +291,9 @@ def build_classifier(
     ).to(device)
     if config.lora and compact:
         clf.store_frozen_in_amp_dtype()
-    if fast_dropout:
+    if fast and config.lora:
+        clf.use_lean_lora_forward()
+    if fast and fast_dropout:
         use_fast_dropout(clf)
     return clf.train(), tokenizer
 

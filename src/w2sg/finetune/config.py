@@ -39,6 +39,12 @@ class FinetuneConfig(RunSetup):
     lora_rank: int = option(8, "LoRA rank.")
     lora_alpha: float = option(16.0, "LoRA alpha (the adapter's scale is alpha / rank).")
     lora_dropout: float = option(0.0, "LoRA dropout.")
+    fast_kernels: bool = option(
+        True,
+        "Faster CPU dropout and attention and a leaner LoRA forward, built on library "
+        "internals checked at start-up (off: the libraries' own, slower code).",
+        flag="--fast-kernels/--no-fast-kernels",
+    )
     epochs: int = option(3, "Epochs.")
     batch_size: int = option(32, "Effective batch (gradient accumulation over minibatches).")
     minibatch: int = option(16, "Rows per forward pass.")
@@ -116,7 +122,11 @@ class FinetuneConfig(RunSetup):
 
     def classifier(self) -> ClassifierConfig:
         return ClassifierConfig(
-            lora=self.lora, rank=self.lora_rank, alpha=self.lora_alpha, dropout=self.lora_dropout
+            lora=self.lora,
+            rank=self.lora_rank,
+            alpha=self.lora_alpha,
+            dropout=self.lora_dropout,
+            fast_kernels=self.fast_kernels,
         )
 
     def train_config(self, role: str, seed: int) -> TrainConfig:

@@ -18,12 +18,20 @@ training step than sdpa's fallback for dropout, which upcasts to float32 (measur
 step, interleaved). Whatever it does not handle (causal or grouped-query attention, position
 biases, caches, dropout off, any device but CPU) goes to transformers' `sdpa` function
 unchanged, so predictions are sdpa's.
+
+These paths lean on transformers internals (the sdpa attention function, the attention and
+mask registries, the (batch, heads, seq, head_dim) layout of what reaches an attention
+function). `attention_problem()` checks them at start-up; `w2sg.finetune.classifier` falls
+back to torch's dropout and transformers' own attention when something is off.
 """
 
 from __future__ import annotations
 
+import importlib
+import inspect
 import math
 import sys
+from typing import Any
 
 import torch
 import torch.nn.functional as F
@@ -37,12 +45,18 @@ def keep_mask(shape: tuple[int, ...], p: float, device: torch.device | str = "cp
     """A bool tensor of `shape`, True (keep) with probability 1 − round(p·65536)/65536.
 
     Each 64-bit draw of torch's generator (`random_` on int64 gives 63 uniform bits) yields
-    three 16-bit uniform integers: its low 48 bits."""
+    three 16-bit uniform integers: its low 48 bits. The number of dropped levels is clamped to
+    [0, 65536]; when p rounds to 65536 levels (p ≥ 1 − 2⁻¹⁷) nothing is kept, as the
+    threshold would no longer fit the 16-bit values. The generator advances the same for any p.
+    """
     n = math.prod(shape)
     draws = torch.empty(-(-n // 3), dtype=torch.int64, device=device).random_()
     low = slice(0, 3) if sys.byteorder == "little" else slice(1, 4)
     values = draws.view(torch.int16).view(-1, 4)[:, low].reshape(-1)[:n]  # uniform 16-bit
-    threshold = -(_LEVELS // 2) + round(p * _LEVELS)
+    dropped = min(max(round(p * _LEVELS), 0), _LEVELS)  # a Python int: no 16-bit overflow
+    if dropped == _LEVELS:
+        return torch.zeros(shape, dtype=torch.bool, device=device)
+    threshold = dropped - _LEVELS // 2  # in [-32768, 32767]: representable as int16
     return (values >= threshold).view(shape)
 
 
@@ -52,9 +66,6 @@ def dropout(x: torch.Tensor, p: float, training: bool = True) -> torch.Tensor:
         return F.dropout(x, p, training)
     scale = keep_mask(tuple(x.shape), p, x.device).to(x.dtype).mul_(1.0 / (1.0 - p))
     return x * scale
-
-
-_drop = dropout  # `attention` takes a keyword argument named `dropout`
 
 
 class Dropout(nn.Dropout):
@@ -73,10 +84,13 @@ def attention(
     dropout: float = 0.0,
     scaling: float | None = None,
     is_causal: bool | None = None,
-    **kwargs,
-):
+    **kwargs: Any,
+) -> tuple[torch.Tensor, None]:
     """transformers' `sdpa` attention, except training-time dropout of plain bidirectional
-    attention on CPU, computed as transformers' eager attention does, with `dropout`'s mask."""
+    attention on CPU, computed as transformers' eager attention does, with `dropout`'s mask.
+
+    Inputs are (batch, heads, seq, head_dim); the output is (batch, seq, heads, head_dim), as
+    transformers' attention functions return it."""
     from transformers.integrations.sdpa_attention import (
         sdpa_attention_forward,  # heavy: loaded on first use
     )
@@ -103,12 +117,26 @@ def attention(
             is_causal=is_causal,
             **kwargs,
         )
+    return eager(query, key, value, attention_mask, dropout, scaling), None
+
+
+def eager(
+    query: torch.Tensor,
+    key: torch.Tensor,
+    value: torch.Tensor,
+    mask: torch.Tensor | None,
+    p: float,
+    scaling: float | None,
+) -> torch.Tensor:
+    """Scores, softmax, `dropout` with probability `p` (training), product with the values;
+    (batch, heads, seq, head_dim) in, (batch, seq, heads, head_dim) out. `mask` is a bool
+    mask (True: attend) broadcastable to the scores, or None."""
     scale = query.shape[-1] ** -0.5 if scaling is None else scaling
     scores = (query * scale) @ key.transpose(-2, -1)
-    if attention_mask is not None:
-        scores = scores.masked_fill(~attention_mask, torch.finfo(scores.dtype).min)
-    weights = _drop(torch.softmax(scores, dim=-1), dropout, True)
-    return (weights @ value).transpose(1, 2).contiguous(), None
+    if mask is not None:
+        scores = scores.masked_fill(~mask, torch.finfo(scores.dtype).min)
+    weights = dropout(torch.softmax(scores, dim=-1), p, True)
+    return (weights @ value).transpose(1, 2).contiguous()
 
 
 def use_fast_dropout(model: nn.Module) -> int:
@@ -137,3 +165,72 @@ def _register() -> None:
 
     AttentionInterface.register(ATTENTION, attention)
     AttentionMaskInterface.register(ATTENTION, sdpa_mask)
+
+
+# What the fast attention needs of transformers' sdpa function: these leading parameters, in
+# this order, and a **kwargs catch-all for the rest.
+SDPA_PARAMETERS = (
+    "module",
+    "query",
+    "key",
+    "value",
+    "attention_mask",
+    "dropout",
+    "scaling",
+    "is_causal",
+)
+
+
+def attention_problem() -> str | None:
+    """None when the transformers internals `attention` and `use_fast_dropout` rely on are
+    there as expected; otherwise one line naming what is missing or changed."""
+    try:
+        transformers = importlib.import_module("transformers")
+        sdpa = importlib.import_module("transformers.integrations.sdpa_attention")
+        masking = importlib.import_module("transformers.masking_utils")
+    except ImportError as err:
+        return f"a transformers module did not import ({err})"
+    forward = getattr(sdpa, "sdpa_attention_forward", None)
+    if not callable(forward):
+        return "transformers.integrations.sdpa_attention.sdpa_attention_forward is missing"
+    params = list(inspect.signature(forward).parameters.values())
+    names = tuple(p.name for p in params[: len(SDPA_PARAMETERS)])
+    keywords = bool(params) and params[-1].kind is inspect.Parameter.VAR_KEYWORD
+    if names != SDPA_PARAMETERS or not keywords:
+        stars = {inspect.Parameter.VAR_POSITIONAL: "*", inspect.Parameter.VAR_KEYWORD: "**"}
+        shown = ", ".join(stars.get(p.kind, "") + p.name for p in params)
+        return f"transformers' sdpa_attention_forward takes ({shown}), not the expected form"
+    for registry in ("AttentionInterface", "AttentionMaskInterface"):
+        if not callable(getattr(getattr(transformers, registry, None), "register", None)):
+            return f"transformers.{registry}.register is missing"
+    if not callable(getattr(masking, "sdpa_mask", None)):
+        return "transformers.masking_utils.sdpa_mask is missing"
+    return _layout_problem(forward)
+
+
+class _Bidirectional(nn.Module):
+    """A stand-in attention module: not causal, no grouped heads."""
+
+    is_causal = False
+
+
+def _layout_problem(forward: Any) -> str | None:
+    """Run random (batch, heads, seq, head_dim) inputs with padding through transformers' sdpa
+    function and through `eager` (no dropout): same output layout and numbers, or a reason."""
+    generator = torch.Generator().manual_seed(0)  # leaves torch's global generator alone
+    b, h, n, d = 2, 3, 5, 4  # all different: a swapped axis changes the shape
+    q, k, v = (torch.randn(b, h, n, d, generator=generator) for _ in range(3))
+    mask = (torch.arange(n)[None, :] < torch.tensor([[n], [n - 2]]))[:, None, None, :]
+    mask = mask.expand(b, 1, n, n)
+    module = _Bidirectional().eval()
+    theirs, _ = forward(module, q, k, v, mask, dropout=0.0, scaling=0.5, is_causal=False)
+    ours = eager(q, k, v, mask, 0.0, 0.5)
+    if tuple(theirs.shape) != tuple(ours.shape):
+        return (
+            f"transformers' sdpa_attention_forward returns shape {tuple(theirs.shape)} for "
+            f"(batch, heads, seq, head_dim) = {(b, h, n, d)} inputs; the fast attention "
+            f"returns {tuple(ours.shape)}"
+        )
+    if not torch.allclose(theirs, ours, rtol=1e-5, atol=1e-6):
+        return "transformers' sdpa_attention_forward and the eager attention disagree"
+    return None

@@ -18,7 +18,7 @@ THRESHOLDS = ("quantile", "median")
 
 @dataclass(frozen=True)
 class LossSpec:
-    """A loss by name with its options (SPEC §7 defaults).
+    """A loss by name with its options (fine-tune mode's defaults).
 
     `alpha`, `warmup_steps`: weight of the auxiliary target, ramped linearly from 0 over the
     first `warmup_steps` optimizer steps (`logconf`, `entropy`); None = the trainer's warm-up.
@@ -90,13 +90,16 @@ def parse_loss(text: str) -> LossSpec:
 
 @dataclass(frozen=True)
 class ClassifierConfig:
-    """How the classifier is built: LoRA or full, LoRA's rank/alpha/dropout, head init."""
+    """How the classifier is built: LoRA or full, LoRA's rank/alpha/dropout, head init, and
+    whether the fast kernels (cheaper CPU dropout and attention, LoRA's scale folded into B)
+    may run (`w2sg.finetune.classifier`)."""
 
     lora: bool = True
     rank: int = 8
     alpha: float = 16.0
     dropout: float = 0.0
     head_init: str = "zero"  # "zero" | "small"
+    fast_kernels: bool = True
 
     def __post_init__(self) -> None:
         if self.rank < 1:
@@ -109,10 +112,13 @@ class ClassifierConfig:
             raise W2SGError(f"head_init must be 'zero' or 'small', not {self.head_init!r}")
 
     def to_json(self) -> dict:
-        """The options that change the trained weights."""
-        base = {"lora": self.lora, "head_init": self.head_init}
+        """The options that change the trained weights. `fast_kernels` appears only when off:
+        on is what every stage stored before the switch existed, so their keys still hold."""
+        base: dict = {"lora": self.lora, "head_init": self.head_init}
         if self.lora:
             base |= {"rank": self.rank, "alpha": self.alpha, "dropout": self.dropout}
+        if not self.fast_kernels:
+            base["fast_kernels"] = False
         return base
 
 
@@ -125,7 +131,8 @@ REVISION = 3
 
 @dataclass(frozen=True)
 class TrainConfig:
-    """Optimisation options; defaults follow SPEC §7 (3 epochs, effective batch 32)."""
+    """Optimisation options; the defaults are the reference recipe's (3 epochs, effective
+    batch 32)."""
 
     epochs: int = 3
     batch_size: int = 32

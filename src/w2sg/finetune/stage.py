@@ -8,14 +8,14 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 import torch
 from tqdm.auto import tqdm
 
 from w2sg.data.splits import Splits
-from w2sg.finetune.classifier import build_classifier
+from w2sg.finetune.classifier import build_classifier, fast_kernels_on
 from w2sg.finetune.config import FinetuneConfig
 from w2sg.finetune.specs import REVISION, LossSpec
 from w2sg.finetune.store import SPLITS, load_stage, save_stage, stage_key, store
@@ -50,7 +50,11 @@ class Target:
 
 
 def _key(config: FinetuneConfig, data: SeedData, role: str, loss: LossSpec, t: Target) -> str:
+    """The stage's address. The classifier part records whether the fast kernels actually run
+    (asked for and available), so stages from the two paths never stand in for each other."""
     kind = "weak" if role == "weak" else "strong"
+    classifier = config.classifier()
+    classifier = replace(classifier, fast_kernels=fast_kernels_on(classifier.fast_kernels))
     return stage_key(
         role=kind,
         model=resolve_model(config.weak_model if kind == "weak" else config.strong_model).identity,
@@ -59,7 +63,7 @@ def _key(config: FinetuneConfig, data: SeedData, role: str, loss: LossSpec, t: T
         sizes=[config.weak_train, config.strong_train, config.val, config.test],
         train=config.train_config(kind, data.seed).to_json(),
         trainer=REVISION,
-        classifier=config.classifier().to_json(),
+        classifier=classifier.to_json(),
         loss=loss.to_json(),
         train_part=t.part,
         targets=t.parent,

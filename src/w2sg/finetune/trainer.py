@@ -1,4 +1,4 @@
-"""A lean training loop for the sequence classifier (SPEC §7 reference defaults).
+"""A lean training loop for the sequence classifier (fine-tune mode's reference recipe).
 
 Why not `transformers.Trainer`: the published code subclassed it and broke when
 `compute_loss`'s signature changed; its minibatch of 1 with 32 accumulation steps also wastes
@@ -11,8 +11,9 @@ model trains on, and restoring the best checkpoint (kept in memory) at the end.
 from __future__ import annotations
 
 import math
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import torch
@@ -21,6 +22,11 @@ from w2sg.errors import W2SGError
 from w2sg.finetune.losses import LossState, compute_loss, resolve_spec
 from w2sg.finetune.specs import LossSpec, TrainConfig
 from w2sg.stats.metrics import roc_auc
+
+if TYPE_CHECKING:
+    from w2sg.finetune.classifier import SequenceClassifier
+
+Progress = Callable[[dict], None]
 
 
 @dataclass
@@ -34,13 +40,15 @@ class TrainResult:
     examples: int = 0
 
 
-def tokenize(tokenizer, texts, max_length: int) -> list[list[int]]:
+def tokenize(tokenizer: Any, texts: Sequence[Any], max_length: int) -> list[list[int]]:
     """Token ids per text, truncated, unpadded (batches pad to their own longest row)."""
     enc = tokenizer([str(t) for t in texts], truncation=True, max_length=max_length)
     return [list(ids) for ids in enc["input_ids"]]
 
 
-def _collate(ids: list[list[int]], rows: np.ndarray, pad: int, device: str):
+def _collate(
+    ids: list[list[int]], rows: np.ndarray, pad: int, device: str
+) -> tuple[torch.Tensor, torch.Tensor]:
     longest = max(len(ids[i]) for i in rows)
     x = torch.full((len(rows), longest), pad, dtype=torch.long)
     mask = torch.zeros((len(rows), longest), dtype=torch.long)
@@ -92,7 +100,9 @@ def _minibatches(
 
 
 @torch.no_grad()
-def predict(model, ids: list[list[int]], pad: int, device: str, batch: int = 64) -> np.ndarray:
+def predict(
+    model: SequenceClassifier, ids: list[list[int]], pad: int, device: str, batch: int = 64
+) -> np.ndarray:
     """P(y=1) per text, in the input order (evaluation runs longest-first in buckets)."""
     was_training = model.training
     model.eval()
@@ -107,7 +117,9 @@ def predict(model, ids: list[list[int]], pad: int, device: str, batch: int = 64)
     return out
 
 
-def _schedule(opt, warmup: int, total: int):
+def _schedule(
+    opt: torch.optim.Optimizer, warmup: int, total: int
+) -> torch.optim.lr_scheduler.LambdaLR:
     def factor(step: int) -> float:
         if step < warmup:
             return (step + 1) / (warmup + 1)
@@ -117,7 +129,7 @@ def _schedule(opt, warmup: int, total: int):
     return torch.optim.lr_scheduler.LambdaLR(opt, factor)
 
 
-def _optimizer(model, config: TrainConfig) -> torch.optim.Optimizer:
+def _optimizer(model: SequenceClassifier, config: TrainConfig) -> torch.optim.Optimizer:
     decay, no_decay = [], []
     for name, p in model.named_parameters():
         if p.requires_grad:
@@ -131,17 +143,43 @@ def _optimizer(model, config: TrainConfig) -> torch.optim.Optimizer:
     return torch.optim.AdamW(groups, lr=config.lr, betas=(0.9, 0.95), fused=fused)
 
 
+@dataclass
+class _Run:
+    """What one call of `train` carries from step to step."""
+
+    model: SequenceClassifier
+    config: TrainConfig
+    spec: LossSpec
+    device: str
+    pad: int
+    ids: list[list[int]]
+    val_ids: list[list[int]]
+    val_binary: np.ndarray
+    targets: torch.Tensor
+    opt: torch.optim.Optimizer
+    sched: torch.optim.lr_scheduler.LambdaLR
+    rng: np.random.Generator
+    total: int
+    best: dict[str, torch.Tensor]
+    state: LossState = field(default_factory=LossState)
+    result: TrainResult = field(default_factory=TrainResult)
+    best_auc: float = -1.0
+    stale: int = 0
+    losses: list[float] = field(default_factory=list)
+    step: int = 0
+
+
 def train(
-    model,
-    tokenizer,
-    train_texts,
+    model: SequenceClassifier,
+    tokenizer: Any,
+    train_texts: Sequence[Any],
     train_targets: np.ndarray,
-    val_texts,
+    val_texts: Sequence[Any],
     val_targets: np.ndarray,
     config: TrainConfig,
     loss: LossSpec,
     device: str = "cpu",
-    progress: Callable[[dict], None] | None = None,
+    progress: Progress | None = None,
 ) -> TrainResult:
     """Fit `model` to soft `train_targets`; keep and restore the best val-AUC checkpoint.
 
@@ -155,13 +193,35 @@ def train(
     if len(y) != len(train_texts) or len(yv) != len(val_texts):
         raise W2SGError("targets must have one value per text (train and val)")
     config.check_data(len(y))
+    run = _start(model, tokenizer, (train_texts, y), (val_texts, yv), config, loss, device)
+    lengths = np.array([len(x) for x in run.ids])
+    for _epoch in range(config.epochs):
+        for batch in epoch_batches(lengths, config.batch_size, run.rng, config.length_groups):
+            batch_loss = _step(run, batch)
+            auc = _evaluate(run)
+            if progress:
+                info = {"step": run.step, "total": run.total, "loss": batch_loss, "val_auc": auc}
+                progress(info)
+            if config.patience and run.stale >= config.patience:
+                return _finish(run)
+    return _finish(run)
+
+
+def _start(
+    model: SequenceClassifier,
+    tokenizer: Any,
+    train_data: tuple[Sequence[Any], np.ndarray],
+    val_data: tuple[Sequence[Any], np.ndarray],
+    config: TrainConfig,
+    loss: LossSpec,
+    device: str,
+) -> _Run:
+    """Tokenize, seed, build the optimizer and schedule, and take the first checkpoint."""
+    (texts, y), (val_texts, yv) = train_data, val_data
     spec = resolve_spec(loss, y)
-    pad = int(tokenizer.pad_token_id)
-    ids = tokenize(tokenizer, train_texts, config.max_length)
+    ids = tokenize(tokenizer, texts, config.max_length)
     val_ids = tokenize(tokenizer, val_texts, config.max_length)
-    val_binary = (yv > 0.5).astype(int)
-    steps_per_epoch = math.ceil(len(y) / config.batch_size)
-    total = steps_per_epoch * config.epochs
+    total = math.ceil(len(y) / config.batch_size) * config.epochs
     torch.manual_seed(config.seed)
     opt = _optimizer(model, config)
     warmup = int(config.warmup_ratio * total)
@@ -170,48 +230,72 @@ def train(
         spec = replace(spec, warmup_steps=warmup)
     rng = np.random.default_rng(config.seed)
     targets = torch.tensor(y, dtype=torch.float32)
-    state, result = LossState(), TrainResult()
-    best, best_auc, stale, losses = model.trainable_state(), -1.0, 0, []
+    best = model.trainable_state()
     model.train()
-    step = 0
-    lengths = np.array([len(x) for x in ids])
-    for _epoch in range(config.epochs):
-        for batch in epoch_batches(lengths, config.batch_size, rng, config.length_groups):
-            opt.zero_grad(set_to_none=True)
-            batch_loss = 0.0
-            for rows in _minibatches(ids, batch, config.minibatch, config.minibatch_tokens):
-                x, mask = _collate(ids, rows, pad, device)
-                logits = model(x, mask)
-                value, state = compute_loss(spec, logits, targets[rows].to(device), step, state)
-                (value * (len(rows) / len(batch))).backward()
-                batch_loss += float(value.detach()) * len(rows) / len(batch)
-            torch.nn.utils.clip_grad_norm_(
-                [p for p in model.parameters() if p.requires_grad], config.max_grad_norm
-            )
-            opt.step()
-            sched.step()
-            step += 1
-            result.examples += len(batch)
-            losses.append(batch_loss)
-            auc = None
-            if step % config.eval_every == 0 or step == total:
-                auc = roc_auc(val_binary, predict(model, val_ids, pad, device))
-                result.curve.append({"step": step, "loss": float(np.mean(losses)), "val_auc": auc})
-                losses = []
-                if auc is not None and auc > best_auc:
-                    best, best_auc, stale, result.best_step = model.trainable_state(), auc, 0, step
-                elif auc is None and best_auc < 0:  # one class in val's labels: keep the latest
-                    best, result.best_step = model.trainable_state(), step
-                else:
-                    stale += 1
-            if progress:
-                progress({"step": step, "total": total, "loss": batch_loss, "val_auc": auc})
-            if config.patience and stale >= config.patience:
-                break
-        else:
-            continue
-        break
-    model.load_trainable(best)
-    result.steps = step
-    result.best_val_auc = best_auc if best_auc >= 0 else None
-    return result
+    return _Run(
+        model=model,
+        config=config,
+        spec=spec,
+        device=device,
+        pad=int(tokenizer.pad_token_id),
+        ids=ids,
+        val_ids=val_ids,
+        val_binary=(yv > 0.5).astype(int),
+        targets=targets,
+        opt=opt,
+        sched=sched,
+        rng=rng,
+        total=total,
+        best=best,
+    )
+
+
+def _step(run: _Run, batch: np.ndarray) -> float:
+    """One optimizer step over `batch` (gradient accumulated over its minibatches); returns
+    the batch's mean loss."""
+    config, model = run.config, run.model
+    run.opt.zero_grad(set_to_none=True)
+    batch_loss = 0.0
+    for rows in _minibatches(run.ids, batch, config.minibatch, config.minibatch_tokens):
+        x, mask = _collate(run.ids, rows, run.pad, run.device)
+        logits = model(x, mask)
+        target = run.targets[rows].to(run.device)
+        value, run.state = compute_loss(run.spec, logits, target, run.step, run.state)
+        (value * (len(rows) / len(batch))).backward()
+        batch_loss += float(value.detach()) * len(rows) / len(batch)
+    torch.nn.utils.clip_grad_norm_(
+        [p for p in model.parameters() if p.requires_grad], config.max_grad_norm
+    )
+    run.opt.step()
+    run.sched.step()
+    run.step += 1
+    run.result.examples += len(batch)
+    run.losses.append(batch_loss)
+    return batch_loss
+
+
+def _evaluate(run: _Run) -> float | None:
+    """Every `eval_every` steps and at the last: val AUC, a point of the curve, and the best
+    checkpoint kept. Returns the AUC (None when not evaluated or undefined)."""
+    if run.step % run.config.eval_every != 0 and run.step != run.total:
+        return None
+    auc = roc_auc(run.val_binary, predict(run.model, run.val_ids, run.pad, run.device))
+    point = {"step": run.step, "loss": float(np.mean(run.losses)), "val_auc": auc}
+    run.result.curve.append(point)
+    run.losses = []
+    if auc is not None and auc > run.best_auc:
+        run.best, run.best_auc, run.stale = run.model.trainable_state(), auc, 0
+        run.result.best_step = run.step
+    elif auc is None and run.best_auc < 0:  # one class in val's labels: keep the latest
+        run.best, run.result.best_step = run.model.trainable_state(), run.step
+    else:
+        run.stale += 1
+    return auc
+
+
+def _finish(run: _Run) -> TrainResult:
+    """Put the best checkpoint back and complete the result."""
+    run.model.load_trainable(run.best)
+    run.result.steps = run.step
+    run.result.best_val_auc = run.best_auc if run.best_auc >= 0 else None
+    return run.result
