@@ -91,24 +91,18 @@ def test_json_csv_and_safetensors_inputs_with_variant_b(pool) -> None:
         assert json.loads((out / "overlap.json").read_text())["config"]["strict_hard"] is True
 
 
-def test_cached_activation_artifact(pool) -> None:
-    from w2sg.models.tensors import write_array
+def test_a_folder_with_one_safetensors_file(pool) -> None:
+    """`w2sg extract --out vecs.safetensors` output, given by its folder."""
+    from safetensors.numpy import save_file
 
     p, x, tmp = pool
-    write_array(tmp / "acts.safetensors", x)
-    size = (tmp / "acts.safetensors").stat().st_size
-    (tmp / "acts.json").write_text(json.dumps({"bytes": size, "dim": 8}))
+    folder = tmp / "vectors"
+    folder.mkdir()
+    tensors = {"layer_-1": np.ascontiguousarray(x, dtype=np.float32)}
+    save_file(tensors, str(folder / "v.safetensors"))
     np.save(tmp / "p.npy", p)
-    _run(
-        [
-            "--weak-probs",
-            str(tmp / "p.npy"),
-            "--strong-acts",
-            str(tmp / "acts.json"),
-            "--out",
-            str(tmp / "out"),
-        ]
-    )
+    _run(["--weak-probs", str(tmp / "p.npy"), "--strong-acts", str(folder),
+          "--out", str(tmp / "out")])  # fmt: skip
     _check_outputs(tmp / "out", p, x)
 
 

@@ -213,11 +213,3 @@ def config_command(
 def one_paragraph(text: str) -> str:
     """A help text as a terminal shows it best: one paragraph, no hard line breaks."""
     return " ".join(text.split())
-
-
-def config_of(command: Callable[..., None]) -> dict[str, Any]:
-    """The command line's defaults of a command built here, by parameter name (for tests)."""
-    out = {}
-    for name, p in inspect.signature(command).parameters.items():
-        out[name] = getattr(p.default, "default", p.default)
-    return out

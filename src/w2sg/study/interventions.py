@@ -28,7 +28,6 @@ from w2sg.models.layers import resolve_layer
 from w2sg.models.provenance import model_identities, run_provenance
 from w2sg.options import default, option
 from w2sg.probes.logistic import LogisticProbe
-from w2sg.probes.w2s import weak_to_strong
 from w2sg.report.interventions import write_interventions_report
 from w2sg.stats.metrics import evaluate
 from w2sg.stats.pgr import describe, pgr
@@ -124,17 +123,7 @@ def run_interventions(config: InterventionsConfig, out_dir: str | Path, log: Log
 
 def run_seed(config: InterventionsConfig, seed: int, a, probe_pool, probe_test, log: Log) -> dict:
     """One seed: weak / plain student / ceiling, then each intervention's student or probe."""
-    outcome = weak_to_strong(
-        a.weak_train_x,
-        a.weak_train_y,
-        a.pool_weak_x,
-        a.pool_strong_x,
-        a.pool_y,
-        a.test_weak_x,
-        a.test_strong_x,
-        a.test_y,
-        l2=config.l2,
-    )
+    outcome = a.weak_to_strong(config.l2)
     weak_probs = outcome.pool_weak_probs
     rows = {}
     for name in config.interventions:

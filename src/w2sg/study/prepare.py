@@ -16,6 +16,7 @@ from w2sg.data import load_dataset, natural_sources, rows_used, seed_splits
 from w2sg.data.splits import Splits
 from w2sg.data.types import TextDataset
 from w2sg.models import get_activations, resolve_model
+from w2sg.probes.w2s import W2SOutcome, weak_to_strong
 from w2sg.study.config import ProbeSetup, StudyConfig
 from w2sg.supervision.supervisor import study_label_matrix
 
@@ -41,6 +42,23 @@ class StudyArrays:
     pool_votes: np.ndarray | None = None
     test_votes: np.ndarray | None = None
     vote_names: tuple[str, ...] | None = None
+
+    def weak_to_strong(
+        self, l2: float, weak_probs: tuple[np.ndarray, np.ndarray] | None = None
+    ) -> W2SOutcome:
+        """Weak, student and ceiling probes on these arrays (`w2sg.probes.w2s`)."""
+        return weak_to_strong(
+            self.weak_train_x,
+            self.weak_train_y,
+            self.pool_weak_x,
+            self.pool_strong_x,
+            self.pool_y,
+            self.test_weak_x,
+            self.test_strong_x,
+            self.test_y,
+            l2=l2,
+            weak_probs=weak_probs,
+        )
 
 
 @dataclass(frozen=True)

@@ -22,7 +22,6 @@ from w2sg.models.layers import model_layers, normalise_layers
 from w2sg.models.provenance import model_identities, run_provenance
 from w2sg.options import default, option
 from w2sg.probes.knn import METRICS
-from w2sg.probes.w2s import weak_to_strong
 from w2sg.report.interventions import write_sweep_report
 from w2sg.stats.metrics import roc_auc
 from w2sg.stats.pgr import describe
@@ -98,17 +97,7 @@ def _grids(config: ProbeSweepConfig, layers: tuple[int, ...], acts, prepared):
     for si, seed, li, layer in track(jobs, description="probes sweep", transient=True):
         a = prepared.arrays[seed]
         if seed not in outcomes:
-            outcomes[seed] = weak_to_strong(
-                a.weak_train_x,
-                a.weak_train_y,
-                a.pool_weak_x,
-                a.pool_strong_x,
-                a.pool_y,
-                a.test_weak_x,
-                a.test_strong_x,
-                a.test_y,
-                l2=config.l2,
-            )
+            outcomes[seed] = a.weak_to_strong(config.l2)
             weak_aucs.append(outcomes[seed].weak["auc"])
         x = acts.layers[layer]
         for p in config.probes:

@@ -19,7 +19,6 @@ from w2sg.io import write_atomic, write_json
 from w2sg.models.provenance import run_provenance
 from w2sg.overlap.detect import OverlapResult, detect_overlap
 from w2sg.overlap.mixing import mixing_experiment
-from w2sg.probes.w2s import weak_to_strong
 from w2sg.report.html import write_html_report
 from w2sg.report.selection_figures import write_selection_figures
 from w2sg.report.study import write_study_report
@@ -196,20 +195,8 @@ def _probes(config: StudyConfig, seed: int, a: StudyArrays, log: Log):
             {"source": config.label_functions or f"{config.dataset} (its own label matrix)"},
             seed=seed,
         )
-    outcome = weak_to_strong(
-        a.weak_train_x,
-        a.weak_train_y,
-        a.pool_weak_x,
-        a.pool_strong_x,
-        a.pool_y,
-        a.test_weak_x,
-        a.test_strong_x,
-        a.test_y,
-        l2=config.l2,
-        weak_probs=None
-        if supervision is None
-        else (supervision.pool_probs, supervision.test_probs),
-    )
+    weak_probs = None if supervision is None else (supervision.pool_probs, supervision.test_probs)
+    outcome = a.weak_to_strong(config.l2, weak_probs)
     log(
         f"seed {seed}: weak {outcome.weak['accuracy']:.4f}, w2s {outcome.w2s['accuracy']:.4f}, "
         f"ceiling {outcome.ceiling['accuracy']:.4f}, PGR {_fmt(outcome.pgr['accuracy'])}"

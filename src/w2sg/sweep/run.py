@@ -67,6 +67,7 @@ def run_sweep(
     out_dir: str | Path,
     *,
     executor: Any = None,
+    workers: int | None = None,
     retry_failed: bool = False,
     progress: bool = True,
     log: Callable[[str], None] = print,
@@ -74,10 +75,13 @@ def run_sweep(
 ) -> SweepRun:
     """Run every unfinished cell of `config` into `out_dir`, then aggregate and report.
 
+    Cells run in `workers` local processes (default: the sweep's own `workers`, else one per
+    core), or on `executor` (e.g. `RayExecutor`) when one is given.
+
     Example::
 
         run = w2sg.run_sweep(w2sg.load_sweep("configs/offline.yaml"), "runs/sweeps/offline")
-        run.counts                          # cells done / failed; the folder holds table and report
+        run.counts  # cells done / failed; the folder holds the table and the report
     """
     t0 = time.perf_counter()
     out = Path(out_dir)
@@ -87,7 +91,7 @@ def run_sweep(
     out.mkdir(parents=True, exist_ok=True)
     write_json(out / "sweep.json", config.to_json())
     manifest = Manifest.open(out / "manifest.json", config, cells)
-    executor = executor or LocalExecutor(config.workers)
+    executor = executor or LocalExecutor(workers if workers is not None else config.workers)
     todo = cells_to_run(manifest, cells, retry_failed)
     log(
         f"sweep {config.name}: {len(cells)} cells, {len(todo)} to run "
