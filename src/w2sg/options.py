@@ -47,6 +47,11 @@ def option(
     return dataclasses.field(default=default, metadata=metadata)
 
 
+def internal(value: Any = (), *, init: bool = True) -> Any:
+    """A config field that is not a command-line option: set by the config or its builder."""
+    return dataclasses.field(default=value, init=init, metadata={"cli": False})
+
+
 def default(value: Any = MISSING, *, factory: Callable[[], Any] | None = None) -> Any:
     """A new default for a field declared by a base class (its flag and help are kept)."""
     metadata = {"inherit": True}

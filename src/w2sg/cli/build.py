@@ -88,6 +88,8 @@ def specs(config: type, path: tuple[str, ...] = ()) -> Iterator[Spec]:
     """The options of `config`'s fields, nested dataclasses flattened, in declaration order."""
     hints = typing.get_type_hints(config)
     for f in dataclasses.fields(config):
+        if not f.init or f.metadata.get("cli") is False:
+            continue  # set by the config itself (e.g. what a preset changed), not an option
         kind, optional = _unwrap(hints[f.name])
         if dataclasses.is_dataclass(kind):
             yield from specs(kind, (*path, f.name))  # type: ignore[arg-type]
@@ -161,10 +163,22 @@ def value(spec: Spec, raw: Any) -> Any:
     return raw
 
 
-def build_config(config: type, given: dict[str, Any]) -> Any:
-    """`config(...)` from the command line's values (nested dataclasses rebuilt)."""
+def _given(context: Any, name: str) -> bool:
+    """Whether the user gave option `name` (not its default), as click records it."""
+    source = context.get_parameter_source(name)
+    return source is not None and source.name in ("COMMANDLINE", "ENVIRONMENT", "PROMPT")
+
+
+def build_config(config: type, given: dict[str, Any], explicit: list[str] | None = None) -> Any:
+    """`config(...)` from the command line's values (nested dataclasses rebuilt).
+
+    `explicit`: the options the user gave; a config with presets lets them win over its
+    preset, and takes the preset's value for the others."""
     values: dict[str, Any] = {}
     nested: dict[str, dict[str, Any]] = {}
+    names = {f.name for f in dataclasses.fields(config)}
+    if "preset_given" in names:
+        values["preset_given"] = tuple(sorted(explicit or ()))
     for spec in specs(config):
         v = value(spec, given[spec.name])
         if len(spec.path) == 1:
@@ -195,13 +209,19 @@ def config_command(
         raise TypeError(f"{config.__name__}: option names used twice: {sorted(repeated)}")
     extra_names = {e.name for e in extras}
 
-    def command(**given: Any) -> None:
+    def command(w2sg_context: typer.Context, **given: Any) -> None:
+        typed = {k: v for k, v in given.items() if k not in extra_names}
+        explicit = [k for k in typed if _given(w2sg_context, k)]
         with flag_names():
-            cfg = build_config(config, {k: v for k, v in given.items() if k not in extra_names})
+            cfg = build_config(config, typed, explicit)
         body(cfg, **{k: v for k, v in given.items() if k in extra_names})
 
     params = [parameter(s) for s in fields] + [e.parameter() for e in extras]
     params.sort(key=lambda p: p.default.__class__.__name__ != "ArgumentInfo")  # arguments first
+    context = inspect.Parameter(
+        "w2sg_context", inspect.Parameter.POSITIONAL_OR_KEYWORD, annotation=typer.Context
+    )
+    params.insert(0, context)
     command.__signature__ = inspect.Signature(params)  # type: ignore[attr-defined]
     command.__annotations__ = {p.name: p.annotation for p in params}
     command.__doc__ = one_paragraph(doc or body.__doc__ or "")
