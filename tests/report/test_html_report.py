@@ -12,7 +12,8 @@ import pytest
 
 from w2sg.data import load_dataset
 from w2sg.errors import W2SGError
-from w2sg.report.html import markdown_html, table_html, write_html_report
+from w2sg.report.blocks import Code, Heading, Table, to_html
+from w2sg.report.html import write_html_report
 
 from .chromium import chromium, render
 
@@ -56,8 +57,8 @@ def test_the_sweep_page_holds_every_figure_and_table_inline(sweep_folder):
     assert not re.search(r"""(src|href)=["']?(https?:)?//""", page)  # nothing from a network
     stats = json.loads((sweep_folder / "statistics.json").read_text())
     row = stats["per_dataset"][0]
-    assert f"{row['pgr_mean']:.4g}" in page and "Against the baseline (study)" in page
-    assert "PGR per dataset and method" in page and "reviews/minilm-l6__minilm-l6" in page
+    assert f"{row['pgr_mean']:.3f}" in page and "Against the baseline (PGR)" in page
+    assert "Per dataset (means over seeds)" in page and "reviews/minilm-l6__minilm-l6" in page
 
 
 @pytest.mark.slow
@@ -66,17 +67,18 @@ def test_a_run_folder_gets_its_own_page(sweep_folder):
     path = write_html_report(cell)
     page = path.read_text()
     results = json.loads((cell / "results.json").read_text())
-    assert f"{results['w2s']['accuracy']:.4g}" in page
+    assert f"{results['w2s']['accuracy']:.4f}" in page
     assert page.count("data:image/png;base64,") == len(list(cell.rglob("*.png")))
     assert "Config" in page and "Provenance" in page
     with pytest.raises(W2SGError, match="neither results.json"):
         write_html_report(sweep_folder / "cells")
 
 
-def test_markdown_and_tables_are_escaped():
-    html = markdown_html("# T\n\n| a | b |\n| --- | --- |\n| <x> | 1 |\n\n- `c`")
+def test_blocks_are_escaped(tmp_path):
+    table = Table(("a", "b"), [("<x>", Code("c"))], guarded=[True])
+    html = to_html([Heading(2, "T"), table], tmp_path)
     assert "<h2>T</h2>" in html and "<td>&lt;x&gt;</td>" in html and "<code>c</code>" in html
-    assert 'class="guarded"' in table_html([{"a": 1, "g": True}], guard_key="g")
+    assert '<tr class="guarded">' in html
 
 
 @pytest.mark.slow

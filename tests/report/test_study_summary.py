@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 from w2sg.overlap.detect import detect_overlap
-from w2sg.report.study import selection_markdown
+from w2sg.report.study_summary import selection_markdown
 from w2sg.selection.stage import run_selection_stage
 
 

@@ -1,22 +1,38 @@
-"""One self-contained HTML page for a study, a fine-tune run or a sweep folder.
+"""summary.md and one self-contained report.html for a run (study, fine-tune, interventions,
+probe sweep) or a sweep folder, both rendered from one list of blocks.
 
-Everything is inline (CSS, PNG figures as base64), so the page opens without a network and
-can be mailed or archived as one file. What it shows comes from the folder: results.json
-(config, provenance, headline metrics, tables), summary.md, every PNG figure; for a sweep
-also its manifest, per-dataset table and statistics.
+The blocks come from the folder's JSON alone (results.json; for a sweep its sweep.json,
+manifest.json and statistics.json), so the page shows each table once and never re-reads
+summary.md. The page adds what a reader of the HTML needs beside the summary: the figures the
+blocks do not show, the config, the provenance and the timings. Everything is inline (CSS,
+PNG figures as base64), so the page opens without a network and can be mailed as one file.
 """
 
 from __future__ import annotations
 
-import base64
 import html
 import json
-import re
 from pathlib import Path
 from typing import Any
 
 from w2sg.errors import W2SGError
 from w2sg.io import write_atomic
+from w2sg.report.blocks import (
+    Block,
+    Details,
+    Figures,
+    Heading,
+    Paragraph,
+    Preformatted,
+    Table,
+    figure_paths,
+    plain,
+    to_html,
+    to_markdown,
+)
+from w2sg.report.run_summaries import finetune_blocks, interventions_blocks, probe_sweep_blocks
+from w2sg.report.study_summary import study_blocks
+from w2sg.report.sweep_summary import sweep_blocks
 
 CSS = """
 body{font-family:system-ui,-apple-system,Segoe UI,Roboto,sans-serif;margin:2rem auto;
@@ -33,16 +49,12 @@ font-size:.8rem}details{margin:.5rem 0}.bad{color:#b42318}.ok{color:#067647}
 
 
 def folder_kind(folder: Path) -> str:
-    """'sweep' (manifest.json), 'run' (results.json: a study or fine-tune run), or an error."""
+    """'sweep' (manifest.json and sweep.json), 'run' (results.json), or an error."""
     if (folder / "manifest.json").is_file() and (folder / "sweep.json").is_file():
         return "sweep"
     if (folder / "results.json").is_file():
         return "run"
     raise W2SGError(f"{folder} holds neither results.json (a run) nor manifest.json (a sweep)")
-
-
-def _esc(x: Any) -> str:
-    return html.escape(str(x))
 
 
 def _cell(x: Any) -> str:
@@ -51,187 +63,101 @@ def _cell(x: Any) -> str:
     if x is None:
         return "n/a"
     if isinstance(x, dict | list):
-        return _esc(json.dumps(x)[:200])
-    return _esc(x)
+        return json.dumps(x)[:200]
+    return str(x)
 
 
-def table_html(rows: list[dict], columns: list[str] | None = None, guard_key: str = "") -> str:
-    """An HTML table of `rows` (dicts); rows whose `guard_key` is true are greyed."""
-    if not rows:
-        return "<p>(no rows)</p>"
-    columns = columns or list(dict.fromkeys(k for r in rows for k in r))
-    head = "".join(f"<th>{_esc(c)}</th>" for c in columns)
-    body = []
-    for r in rows:
-        cls = ' class="guarded"' if guard_key and r.get(guard_key) else ""
-        body.append(
-            f"<tr{cls}>" + "".join(f"<td>{_cell(r.get(c))}</td>" for c in columns) + "</tr>"
-        )
-    return f"<table><thead><tr>{head}</tr></thead><tbody>{''.join(body)}</tbody></table>"
+def _write_text(path: Path, text: str) -> None:
+    def write(tmp: Path) -> None:
+        tmp.write_text(text, encoding="utf-8")
+
+    write_atomic(path, write)
 
 
-def _kv_table(mapping: dict) -> str:
-    rows = [{"key": k, "value": v} for k, v in mapping.items()]
-    return table_html(rows, ["key", "value"])
+def _other_blocks(results: dict) -> list[Block]:
+    """A run of a kind without its own report: its headline metrics."""
+    name = (results.get("dataset") or {}).get("name") or results.get("config", {}).get("dataset")
+    models = [m for m in ("weak", "w2s", "ceiling", "pgr") if isinstance(results.get(m), dict)]
+    metrics = list(dict.fromkeys(k for m in models for k in results[m]))
+    rows = [(m, *(_cell(results[m].get(k)) for k in metrics)) for m in models]
+    return [
+        Heading(1, f"w2sg run: {name}"),
+        Table(("model", *metrics), rows) if rows else Paragraph("(no metrics)"),
+    ]
 
 
-def markdown_html(text: str) -> str:
-    """The subset of Markdown summary.md files use: headings, pipe tables, lists, paragraphs."""
-    out: list[str] = []
-    lines = text.splitlines()
-    i = 0
-    while i < len(lines):
-        line = lines[i]
-        if line.startswith("#"):
-            level = min(len(line) - len(line.lstrip("#")) + 1, 6)
-            out.append(f"<h{level}>{_inline(line.lstrip('#').strip())}</h{level}>")
-        elif line.startswith("|"):
-            block = []
-            while i < len(lines) and lines[i].startswith("|"):
-                block.append([c.strip() for c in lines[i].strip().strip("|").split("|")])
-                i += 1
-            rows = [r for r in block[1:] if not all(set(c) <= set("-: ") for c in r)]
-            head = "".join(f"<th>{_inline(c)}</th>" for c in block[0])
-            body = "".join(
-                "<tr>" + "".join(f"<td>{_inline(c)}</td>" for c in r) + "</tr>" for r in rows
-            )
-            out.append(f"<table><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>")
-            continue
-        elif line.startswith(("- ", "* ")):
-            items = []
-            while i < len(lines) and lines[i].startswith(("- ", "* ")):
-                items.append(f"<li>{_inline(lines[i][2:])}</li>")
-                i += 1
-            out.append(f"<ul>{''.join(items)}</ul>")
-            continue
-        elif line.strip() and not line.startswith("!["):  # figures are inlined separately
-            out.append(f"<p>{_inline(line)}</p>")
-        i += 1
-    return "\n".join(out)
+def run_blocks(results: dict) -> list[Block]:
+    """The report of a run, by its kind (told apart by what its results.json holds)."""
+    if "students" in results:
+        return finetune_blocks(results)
+    if "interventions" in results and "probe_layer" in results:
+        return interventions_blocks(results)
+    if "sweep" in results and "layers" in results:
+        return probe_sweep_blocks(results)
+    if "stages" in results and "per_seed" in results:
+        return study_blocks(results)
+    return _other_blocks(results)
 
 
-def _inline(text: str) -> str:
-    text = _esc(text)
-    text = re.sub(r"`([^`]+)`", r"<code>\1</code>", text)
-    return re.sub(r"\*\*([^*]+)\*\*", r"<b>\1</b>", text)
-
-
-def figure_html(path: Path, root: Path) -> str:
-    """A PNG inlined as base64 with its file name as caption."""
-    data = base64.b64encode(path.read_bytes()).decode("ascii")
-    name = _esc(path.relative_to(root))
-    return (
-        f'<figure><img alt="{name}" src="data:image/png;base64,{data}">'
-        f"<figcaption>{name}</figcaption></figure>"
-    )
-
-
-def _figures(folder: Path, recursive: bool) -> str:
-    paths = sorted(folder.rglob("*.png") if recursive else folder.glob("*.png"))
-    paths = [p for p in paths if not any(part.endswith(".partial") for part in p.parts)]
-    return "\n".join(figure_html(p, folder) for p in paths) or "<p>(no figures)</p>"
-
-
-def _page(title: str, sections: list[tuple[str, str]]) -> str:
-    body = "\n".join(f"<section><h2>{_esc(h)}</h2>\n{content}</section>" for h, content in sections)
+def _page(blocks: list[Block], folder: Path) -> str:
+    """The whole page: its title is the text of the blocks' first heading."""
+    title = next((plain(b.text) for b in blocks if isinstance(b, Heading)), folder.name)
     return (
         f'<!DOCTYPE html>\n<html lang="en"><head><meta charset="utf-8">'
         f'<meta name="viewport" content="width=device-width, initial-scale=1">'
-        f"<title>{_esc(title)}</title><style>{CSS}</style></head>"
-        f"<body><h1>{_esc(title)}</h1>\n{body}\n</body></html>\n"
+        f"<title>{html.escape(title)}</title><style>{CSS}</style></head>"
+        f"<body>\n{to_html(blocks, folder)}\n</body></html>\n"
     )
 
 
-def _provenance(prov: dict | None) -> str:
-    if not prov:
-        return "<p>(no provenance recorded)</p>"
-    return f"<pre>{_esc(json.dumps(prov, indent=2))}</pre>"
-
-
-def run_page(folder: Path) -> str:
-    """The page of one run (study or fine-tune): metrics, config, provenance, figures, tables."""
-    results = json.loads((folder / "results.json").read_text())
-    config = results.get("config", {})
-    title = f"w2sg run: {config.get('dataset', folder.name)}"
-    metrics = [
-        {
-            "model": m,
-            **{
-                k: v for k, v in (results.get(m) or {}).items() if isinstance(v, int | float | None)
-            },
-        }
-        for m in ("weak", "w2s", "ceiling", "pgr")
-        if isinstance(results.get(m), dict)
+def _more_figures(blocks: list[Block], folder: Path, recursive: bool) -> list[Block]:
+    """The PNG figures in `folder` that the blocks do not already show."""
+    shown = figure_paths(blocks)
+    paths = sorted(folder.rglob("*.png") if recursive else folder.glob("*.png"))
+    names = [
+        p.relative_to(folder).as_posix()
+        for p in paths
+        if not any(part.endswith(".partial") for part in p.parts)
     ]
-    sections = [("Headline", table_html(metrics) if metrics else "<p>(no metrics)</p>")]
-    summary = folder / "summary.md"
-    if summary.is_file():
-        sections.append(("Summary", markdown_html(summary.read_text())))
-    sections.append(("Figures", _figures(folder, recursive=True)))
-    tables = [
-        (k, v)
-        for k, v in results.items()
-        if isinstance(v, list) and v and all(isinstance(r, dict) for r in v)
-    ]
-    for key, rows in tables:
-        sections.append((f"Table: {key}", table_html(rows)))
-    sections.append(("Config", _kv_table(config)))
-    sections.append(("Provenance", _provenance(results.get("provenance"))))
-    if "timings" in results:
-        sections.append(("Timings", _kv_table(results["timings"])))
-    return _page(title, sections)
+    rest = [n for n in names if n not in shown]
+    return [Heading(2, "More figures" if shown else "Figures"), Figures(rest)] if rest else []
 
 
-def sweep_page(folder: Path) -> str:
-    """The page of a sweep: PGR per dataset, mixing slopes, statistics, cells, config."""
-    config = json.loads((folder / "sweep.json").read_text())
-    manifest = json.loads((folder / "manifest.json").read_text())
-    stats_path = folder / "statistics.json"
-    stats = json.loads(stats_path.read_text()) if stats_path.is_file() else {}
-    sections = []
-    if stats.get("per_dataset"):
-        cols = [
-            "dataset",
-            "method",
-            "seeds",
-            "weak",
-            "w2s",
-            "ceiling",
-            "gap",
-            "pgr_mean",
-            "pgr_lo",
-            "pgr_hi",
-            "pgr_median",
-            "overlap_share",
-            "mixing_slope",
-            "note",
-        ]
-        sections.append(
-            (
-                "PGR per dataset and method (means over seeds, 95 % bootstrap CI)",
-                table_html(stats["per_dataset"], cols, guard_key="guarded"),
-            )
-        )
-    sections.append(("Figures", _figures(folder, recursive=False)))
-    for key, title in (
-        ("across_datasets", "Across datasets"),
-        ("vs_baseline", f"Against the baseline ({stats.get('baseline')})"),
-        ("w2s_vs_weak", "W2S against weak, paired over datasets"),
-    ):
-        if stats.get(key):
-            sections.append((title, table_html(stats[key])))
-    cells = [
-        {"cell": k, **{f: e.get(f) for f in ("state", "attempts", "duration_s", "error")}}
-        for k, e in manifest["cells"].items()
+def _key_values(title: str, mapping: dict | None) -> list[Block]:
+    if not mapping:
+        return []
+    return [Heading(2, title), Table(("key", "value"), [(k, _cell(v)) for k, v in mapping.items()])]
+
+
+def _provenance(title: str, prov: dict | None) -> list[Block]:
+    text = json.dumps(prov, indent=2) if prov else None
+    return [
+        Heading(2, title),
+        Preformatted(text) if text else Paragraph("(no provenance recorded)"),
     ]
-    sections.append(
-        ("Cells", f"<details><summary>{len(cells)} cells</summary>{table_html(cells)}</details>")
+
+
+def run_page(folder: Path, results: dict, blocks: list[Block]) -> str:
+    """The page of one run: its blocks, the other figures, config, provenance, timings."""
+    return _page(
+        [
+            *blocks,
+            *_more_figures(blocks, folder, recursive=True),
+            *_key_values("Config", results.get("config")),
+            *_provenance("Provenance", results.get("provenance")),
+            *_key_values("Timings", results.get("timings")),
+        ],
+        folder,
     )
-    sections.append(("Config", f"<pre>{_esc(json.dumps(config, indent=2))}</pre>"))
-    sections.append(
-        ("Provenance (first finished cell)", _provenance(_first_provenance(folder, manifest)))
-    )
-    return _page(f"w2sg sweep: {config.get('name', folder.name)}", sections)
+
+
+def write_run_report(results: dict, out_dir: str | Path) -> None:
+    """summary.md and report.html of a run, both from the blocks of its results.json."""
+    out = Path(out_dir)
+    blocks = run_blocks(results)
+    text, page = to_markdown(blocks), run_page(out, results, blocks)
+    _write_text(out / "summary.md", text)
+    _write_text(out / "report.html", page)
 
 
 def _first_provenance(folder: Path, manifest: dict) -> dict | None:
@@ -242,12 +168,51 @@ def _first_provenance(folder: Path, manifest: dict) -> dict | None:
     return None
 
 
+def sweep_page(folder: Path, config: dict, manifest: dict, blocks: list[Block]) -> str:
+    """The page of a sweep: its blocks, its figures, the cells, config and provenance."""
+    fields = ("state", "attempts", "duration_s", "error")
+    cells = Table(
+        ("cell", *fields),
+        [(k, *(_cell(e.get(f)) for f in fields)) for k, e in manifest["cells"].items()],
+    )
+    return _page(
+        [
+            *blocks,
+            *_more_figures(blocks, folder, recursive=False),
+            Heading(2, "Cells"),
+            Details(f"{len(cells.rows)} cells", (cells,)),
+            Heading(2, "Config"),
+            Preformatted(json.dumps(config, indent=2)),
+            *_provenance("Provenance (first finished cell)", _first_provenance(folder, manifest)),
+        ],
+        folder,
+    )
+
+
+def write_sweep_folder_report(folder: Path, config: dict, manifest: dict, statistics: dict) -> None:
+    """summary.md and report.html of a sweep folder, both from one list of blocks."""
+    blocks = sweep_blocks(config, manifest, statistics)
+    text, page = to_markdown(blocks), sweep_page(folder, config, manifest, blocks)
+    _write_text(folder / "summary.md", text)
+    _write_text(folder / "report.html", page)
+
+
+def _read(path: Path) -> dict:
+    return json.loads(path.read_text()) if path.is_file() else {}
+
+
 def write_html_report(folder: str | Path) -> Path:
     """Write `report.html` into `folder` (a run or a sweep) and return its path."""
     folder = Path(folder)
     if not folder.is_dir():
         raise W2SGError(f"no such folder: {folder}")
-    page = sweep_page(folder) if folder_kind(folder) == "sweep" else run_page(folder)
+    if folder_kind(folder) == "sweep":
+        config, manifest = _read(folder / "sweep.json"), _read(folder / "manifest.json")
+        blocks = sweep_blocks(config, manifest, _read(folder / "statistics.json"))
+        page = sweep_page(folder, config, manifest, blocks)
+    else:
+        results = _read(folder / "results.json")
+        page = run_page(folder, results, run_blocks(results))
     path = folder / "report.html"
-    write_atomic(path, lambda tmp: tmp.write_text(page, encoding="utf-8"))
+    _write_text(path, page)
     return path

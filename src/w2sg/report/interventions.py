@@ -1,4 +1,5 @@
-"""Figures and summary.md of `w2sg interventions` and `w2sg probes sweep` (SPEC §7)."""
+"""Figures of `w2sg interventions` and `w2sg probes sweep` (docs/methods.md#interventions),
+then their summary.md and report.html (blocks in `run_summaries`)."""
 
 from __future__ import annotations
 
@@ -6,18 +7,8 @@ from pathlib import Path
 
 import numpy as np
 
-from w2sg.io import write_atomic
+from w2sg.report.html import write_run_report
 from w2sg.report.plotting import pyplot, save_figure
-
-
-def _f(x: float | None, digits: int = 3) -> str:
-    return "n/a" if x is None else f"{x:.{digits}f}"
-
-
-def _pm(stat: dict, digits: int = 3) -> str:
-    if stat["mean"] is None:
-        return "n/a"
-    return f"{stat['mean']:.{digits}f} ± {stat['std']:.{digits}f}"
 
 
 def interventions_figure(results: dict, out_dir: Path) -> list[Path]:
@@ -43,45 +34,10 @@ def interventions_figure(results: dict, out_dir: Path) -> list[Path]:
     return save_figure(fig, out_dir, "interventions_pgr")
 
 
-def interventions_summary(results: dict) -> str:
-    """A markdown table: one row per intervention."""
-    cfg = results["config"]
-    lines = [
-        f"# Interventions: {results['dataset']['name']}, {cfg['weak_model']} -> "
-        f"{cfg['strong_model']}",
-        "",
-        f"Probe layer {results['probe_layer']}, student layer {results['student_layer']}; "
-        f"seeds {cfg['seeds']}. Weak accuracy {_pm(results['weak']['accuracy'])}, plain "
-        f"student {_pm(results['w2s']['accuracy'])}, "
-        f"ceiling {_pm(results['ceiling']['accuracy'])}.",
-        "",
-        "| intervention | accuracy | AUC | PGR (acc) | PGR − plain | kept | weak acc kept "
-        "| weak acc dropped | train-label acc |",
-        "| --- | --- | --- | --- | --- | --- | --- | --- | --- |",
-    ]
-    for name, e in results["interventions"].items():
-        lines.append(
-            f"| {name} | {_pm(e['accuracy'])} | {_pm(e['auc'])} | {_pm(e['pgr_accuracy'])} | "
-            f"{_pm(e['pgr_accuracy_vs_plain'])} | {_f(e['n_kept']['mean'], 0)} | "
-            f"{_f(e['weak_label_accuracy_kept']['mean'])} | "
-            f"{_f(e['weak_label_accuracy_dropped']['mean'])} | "
-            f"{_f(e['train_label_accuracy']['mean'])} |"
-        )
-    topo = {
-        n: e["topocc_removed_fraction"]
-        for n, e in results["interventions"].items()
-        if "topocc_removed_fraction" in e
-    }
-    for name, stat in topo.items():
-        lines += ["", f"{name}: TopoCC alone removed {_pm(stat)} of the pool."]
-    lines += ["", "Figure: interventions_pgr.png (mean ± std over seeds).", ""]
-    return "\n".join(lines)
-
-
 def write_interventions_report(results: dict, out_dir: Path) -> None:
+    """interventions_pgr.png/svg, summary.md and report.html beside results.json."""
     interventions_figure(results, out_dir)
-    text = interventions_summary(results)
-    write_atomic(Path(out_dir) / "summary.md", lambda tmp: tmp.write_text(text))
+    write_run_report(results, out_dir)
 
 
 def sweep_figure(results: dict, out_dir: Path) -> list[Path]:
@@ -109,24 +65,6 @@ def sweep_figure(results: dict, out_dir: Path) -> list[Path]:
 
 
 def write_sweep_report(results: dict, out_dir: Path) -> None:
+    """probes_sweep.png/svg, summary.md and report.html beside results.json."""
     sweep_figure(results, out_dir)
-    lines = [
-        f"# Probe sweep: {results['dataset']['name']}",
-        "",
-        f"Weak test AUC {_pm(results['weak_auc'])}. Best cell per probe (test AUC − weak AUC):",
-        "",
-        "| probe | layer | parameter | AUC gain |",
-        "| --- | --- | --- | --- |",
-    ]
-    for probe, s in results["sweep"].items():
-        b = s["best"]
-        if b is None:
-            lines.append(f"| {probe} | n/a | n/a | n/a |")
-        else:
-            lines.append(
-                f"| {probe} | {b['layer']} | {s['parameter']}={b['value']:g} | "
-                f"{b['auc_gain']:+.4f} ± {b['auc_gain_std']:.4f} |"
-            )
-    lines += ["", "Figure: probes_sweep.png.", ""]
-    text = "\n".join(lines)
-    write_atomic(Path(out_dir) / "summary.md", lambda tmp: tmp.write_text(text))
+    write_run_report(results, out_dir)

@@ -1,4 +1,5 @@
-"""Figures of the selection stage (SPEC §5), from the stage's JSON dict, as PNG and SVG.
+"""Figures of the selection stage (docs/methods.md#selection), from the stage's JSON
+dict, as PNG and SVG.
 
 - `selection_overlap_ratio`: estimated overlap ratio of collected data per round, per
   strategy (mean ± std over seeds), with the true ratio dashed where known;
@@ -36,59 +37,68 @@ def _save(fig, out_dir: Path, stem: str) -> list[Path]:
     return save_figure(fig, out_dir, stem, dpi=120, tight=False)
 
 
+# Line figures: (file stem, y label, [(per-round key, line style, what the line is)]).
+PANELS = [
+    (
+        "selection_overlap_ratio",
+        "overlap ratio of collected data",
+        [("estimated_ratio", "-", "estimated"), ("true_ratio", "--", "true")],
+    ),
+    (
+        "selection_accuracy",
+        "test accuracy",
+        [("accuracy", "-", "all collected"), ("overlap_accuracy", "--", "overlap only")],
+    ),
+    ("selection_regret", "cumulative regret vs oracle", [("regret", "-", "")]),
+]
+
+
 def write_selection_figures(stage: dict, out_dir: str | Path, title: str = "") -> list[Path]:
     """Write the selection figures into `out_dir`; returns the paths written."""
-    from matplotlib.ticker import MaxNLocator  # heavy: loaded on first use
-
-    plt = pyplot()
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
-    strategies = stage["strategies"]
-    seeds = len(stage["config"]["seeds"])
     suffix = f" — {title}" if title else ""
     written: list[Path] = []
-
-    panels = [
-        (
-            "selection_overlap_ratio",
-            "overlap ratio of collected data",
-            [("estimated_ratio", "-", "estimated"), ("true_ratio", "--", "true")],
-        ),
-        (
-            "selection_accuracy",
-            "test accuracy",
-            [("accuracy", "-", "all collected"), ("overlap_accuracy", "--", "overlap only")],
-        ),
-        ("selection_regret", "cumulative regret vs oracle", [("regret", "-", "")]),
-    ]
-    for stem, ylabel, keys in panels:
-        if not any(k in s["summary"]["per_round"] for s in strategies.values() for k, _, _ in keys):
-            continue
-        fig, ax = plt.subplots(figsize=(6.4, 4.2))
-        for name, s in strategies.items():
-            summary = s["summary"]
-            for key, style, what in keys:
-                if key in summary["per_round"]:
-                    label = f"{name} ({what})" if what else name
-                    _band(
-                        ax,
-                        summary["rounds"],
-                        summary["per_round"][key],
-                        COLORS.get(name, "C7"),
-                        label,
-                        style,
-                    )
-        ax.set_xlabel("round")
-        ax.xaxis.set_major_locator(MaxNLocator(integer=True))
-        ax.set_ylabel(ylabel)
-        ax.set_title(f"{ylabel}, mean ± std over {seeds} seed(s){suffix}", fontsize=9)
-        ax.legend(fontsize=7)
-        fig.tight_layout()
-        written += _save(fig, out_dir, stem)
-        plt.close(fig)
-
+    for stem, ylabel, keys in PANELS:
+        written += _round_figure(stage, out_dir, stem, ylabel, keys, suffix)
     written += _arm_estimates_figure(stage, out_dir, suffix)
-    names = stage["arms"]["names"]
+    return written + _pulls_figure(stage, out_dir, suffix)
+
+
+def _round_figure(
+    stage: dict, out_dir: Path, stem: str, ylabel: str, keys: list, suffix: str
+) -> list[Path]:
+    """One line per strategy and key against the round (nothing when no strategy has a key)."""
+    from matplotlib.ticker import MaxNLocator  # heavy: loaded on first use
+
+    strategies = stage["strategies"]
+    if not any(k in s["summary"]["per_round"] for s in strategies.values() for k, _, _ in keys):
+        return []
+    plt = pyplot()
+    fig, ax = plt.subplots(figsize=(6.4, 4.2))
+    for name, s in strategies.items():
+        summary = s["summary"]
+        for key, style, what in keys:
+            if key in summary["per_round"]:
+                label = f"{name} ({what})" if what else name
+                series = summary["per_round"][key]
+                _band(ax, summary["rounds"], series, COLORS.get(name, "C7"), label, style)
+    ax.set_xlabel("round")
+    ax.xaxis.set_major_locator(MaxNLocator(integer=True))
+    ax.set_ylabel(ylabel)
+    seeds = len(stage["config"]["seeds"])
+    ax.set_title(f"{ylabel}, mean ± std over {seeds} seed(s){suffix}", fontsize=9)
+    ax.legend(fontsize=7)
+    fig.tight_layout()
+    written = _save(fig, out_dir, stem)
+    plt.close(fig)
+    return written
+
+
+def _pulls_figure(stage: dict, out_dir: Path, suffix: str) -> list[Path]:
+    """Mean pulls per arm, one bar group per arm and one bar per strategy, std over seeds."""
+    plt = pyplot()
+    strategies, names = stage["strategies"], stage["arms"]["names"]
     fig, ax = plt.subplots(figsize=(6.4, 4.2))
     width = 0.8 / max(1, len(strategies))
     for i, (name, s) in enumerate(strategies.items()):
@@ -104,10 +114,11 @@ def write_selection_figures(stage: dict, out_dir: str | Path, title: str = "") -
         )
     ax.set_xticks(np.arange(len(names)), names, rotation=20, fontsize=8)
     ax.set_ylabel("pulls")
+    seeds = len(stage["config"]["seeds"])
     ax.set_title(f"pulls per arm, mean ± std over {seeds} seed(s){suffix}", fontsize=9)
     ax.legend(fontsize=7)
     fig.tight_layout()
-    written += _save(fig, out_dir, "selection_pulls")
+    written = _save(fig, out_dir, "selection_pulls")
     plt.close(fig)
     return written
 

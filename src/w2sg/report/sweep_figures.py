@@ -37,7 +37,10 @@ def pgr_figure(per: pd.DataFrame, out_dir: Path) -> list[Path]:
 
 
 def slope_figure(per: pd.DataFrame, out_dir: Path) -> list[Path]:
-    """Mixing slope per dataset (accuracy per unit overlap share q): does overlap drive W2S?"""
+    """Mixing slope per dataset (accuracy per unit overlap share q): does overlap drive W2S?
+
+    The slope is that of docs/methods.md#mixing.
+    """
     plt = pyplot()
     rows = per.groupby("dataset", sort=False)["mixing_slope"].mean()
     fig, ax = plt.subplots(figsize=(max(6.0, 0.7 * len(rows) + 2), 3.8))
@@ -47,7 +50,7 @@ def slope_figure(per: pd.DataFrame, out_dir: Path) -> list[Path]:
     ax.axhline(0, color="black", lw=0.8)
     ax.set_xticks(np.arange(len(rows)), list(rows.index), rotation=35, ha="right")
     ax.set_ylabel("test accuracy per unit q")
-    ax.set_title("Mixing slope per dataset (SPEC §4)")
+    ax.set_title("Mixing slope per dataset")
     return save_figure(fig, out_dir, "mixing_slope_by_dataset")
 
 

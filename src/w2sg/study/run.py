@@ -19,7 +19,6 @@ from w2sg.io import write_atomic, write_json
 from w2sg.models.provenance import run_provenance
 from w2sg.overlap.detect import OverlapResult, detect_overlap
 from w2sg.overlap.mixing import mixing_experiment
-from w2sg.report.html import write_html_report
 from w2sg.report.selection_figures import write_selection_figures
 from w2sg.report.study import write_study_report
 from w2sg.selection.stage import run_selection_stage
@@ -79,7 +78,6 @@ def run_prepared_study(
     )
     write_json(out / "results.json", results)
     write_study_report(results, runs, out)
-    write_html_report(out)
     log(f"wrote {out / 'results.json'}, {out / 'summary.md'} and {out / 'report.html'}")
     return results
 

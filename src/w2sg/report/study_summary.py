@@ -1,0 +1,195 @@
+"""What a study (`w2sg run`) reports, as blocks built from its results.json alone.
+
+summary.md and report.html both render these blocks. The numbers are those of
+docs/methods.md#pgr (the model table), #detection, #mixing and #selection.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from w2sg.overlap.mixing import MixingResult
+from w2sg.report.blocks import Block, Bold, Bullets, Figures, Heading, Paragraph, Table, to_markdown
+
+
+def _f(x) -> str:
+    return "n/a" if x is None else f"{x:.4f}"
+
+
+def pooled_mixing_summary(results: dict) -> list[dict]:
+    """Mixing summary over every (split seed, mixing seed) row: the spread across both."""
+    rows = [row for r in results["per_seed"] for row in (r["mixing"] or [])]
+    qs = tuple(sorted({row["q"] for row in rows if row["kind"] == "mix"}))
+    return MixingResult(rows=rows, qs=qs).summary() if rows else []
+
+
+def _title(results: dict) -> list[Block]:
+    c = results["config"]
+    weak = c["weak_model"]
+    if c.get("weak_supervisor", "probe") != "probe":  # a label model plays the weak model
+        weak = f"{c['weak_supervisor']} on {c.get('label_functions') or 'its label matrix'}"
+    return [
+        Heading(1, f"W2S study: {c['dataset']}, {weak} → {c['strong_model']}"),
+        Paragraph(
+            f"w2sg {c['w2sg_version']}; seeds {c['seeds']}; sizes weak_train {c['weak_train']}, "
+            f"strong_train {c['strong_train']}, test {c['test']}; layers {c['weak_layer']} / "
+            f"{c['strong_layer']}, pooling {c['pooling']}."
+        ),
+    ]
+
+
+def _stages(results: dict) -> list[Block]:
+    """Stages that did not run, with their reasons (nothing when all ran)."""
+    bad = [
+        f"seed {seed.removeprefix('seed')}, {name}: {st['status']} — {st.get('reason', '')}"
+        for seed, stages in results.get("stages", {}).items()
+        for name, st in stages.items()
+        if st["status"] != "ok"
+    ]
+    return [Heading(2, "Stages that did not run"), Bullets(bad)] if bad else []
+
+
+def _models(results: dict) -> list[Block]:
+    """Weak, W2S, ceiling and PGR (docs/methods.md#pgr): the headline table."""
+    if results["weak"] is None:
+        return []
+    several = len(results["config"]["seeds"]) > 1
+    header = "mean ± std over seeds" if several else "test"
+    rows = []
+    for name in ("weak", "w2s", "ceiling", "pgr"):
+        std = results.get(f"{name}_std") or {}
+        cells = [
+            _f(results[name][m]) + (f" ± {_f(std.get(m))}" if several else "")
+            for m in ("accuracy", "auc")
+        ]
+        rows.append((Bold("PGR") if name == "pgr" else name, *cells))
+    if several:
+        med = results.get("pgr_median") or {}
+        rows.append(("PGR median", _f(med.get("accuracy")), _f(med.get("auc"))))
+    return [Table((f"model ({header})", "accuracy", "ROC AUC"), rows)]
+
+
+def _pgr_reasons(results: dict) -> list[Block]:
+    out = []
+    for metric, why in (results.get("pgr_reasons") or {}).items():
+        text = "; ".join(why) if isinstance(why, list) else why
+        out.append(f"PGR on {metric} is undefined: {text}.")
+    counts = results.get("pgr_n_defined")
+    if counts:
+        n = len(results["per_seed"])
+        out.append(
+            "PGR is defined on "
+            + ", ".join(f"{metric} for {k} of {n} seeds" for metric, k in counts.items())
+            + " (mean and median over those)."
+        )
+    return [Paragraph("\n".join(out))] if out else []
+
+
+def _overlap(results: dict) -> list[Block]:
+    first = results["per_seed"][0]
+    o = first["overlap"]
+    if o is None:
+        return []
+    fallback = f"; fallback: {'; '.join(o['reasons'])}" if o["fallback"] else ""
+    return [
+        Heading(2, f"Overlap detection (split seed {first['seed']})"),
+        Paragraph(
+            f"{o['n_overlap']} overlap, {o['n_easy_only']} easy-only, {o['n_hard_only']} "
+            f"hard-only points in strong_train; confidence threshold "
+            f"{_f(o['confidence_threshold'])}, overlap threshold {_f(o['overlap_threshold'])}"
+            f"{fallback}."
+        ),
+        Figures(("weak_confidence.png", "overlap_scores.png"), ("confidence", "scores")),
+    ]
+
+
+def _mixing(results: dict) -> list[Block]:
+    summary = pooled_mixing_summary(results)
+    if not summary:
+        return []
+    several = len(results["config"]["seeds"]) > 1
+    spread = "split seeds × mixing seeds" if several else "mixing seeds"
+    rows = [
+        (
+            f"{r['q']:.1f}",
+            f"{r['accuracy_mean']:.4f} ± {r['accuracy_std']:.4f}",
+            _f(r.get("auc_mean")),
+        )
+        for r in summary
+        if r["kind"] == "mix"
+    ]
+    base = next((r for r in summary if r["kind"] == "baseline"), None)
+    if base and base["accuracy_mean"] is not None:
+        rows.append(
+            (
+                "random subset",
+                f"{base['accuracy_mean']:.4f} ± {base['accuracy_std']:.4f}",
+                _f(base.get("auc_mean")),
+            )
+        )
+    slope = _f(results["mixing_slope"])
+    if several:
+        slope += f" ± {_f(results.get('mixing_slope_std'))} over seeds"
+    return [
+        Heading(2, f"Mixing experiment (mean ± std over {spread})"),
+        Table(("q", "accuracy (mean ± std)", "AUC (mean)"), rows),
+        Paragraph(f"Slope of mean accuracy against q: {slope}."),
+        Figures(("mixing.png", "models.png"), ("mixing", "models")),
+    ]
+
+
+def selection_blocks(sel: dict) -> list[Block]:
+    """The selection stage's final round per strategy (means over selection seeds)."""
+    arms, cfg = sel["arms"], sel.get("config", {})
+    rows = []
+    for name, block in sel["strategies"].items():
+        fin = block["summary"]["final"]
+        # true ratio and regret need known densities: n/a for natural arms
+        mean = [_f((fin.get(k) or {}).get("mean")) for k in _SELECTION_KEYS]
+        pulls = " / ".join(f"{p:.1f}" for p in block["summary"]["pulls_mean"])
+        rows.append((name, *mean, pulls))
+    figures = [Path(f).name for f in sel.get("figures", []) if str(f).endswith(".png")]
+    return [
+        Heading(2, "Choosing data sources (first split seed)"),
+        Paragraph(
+            f"{arms['kind'].capitalize()} arms: {', '.join(arms['names'])}. Detection rule "
+            f"{cfg.get('detection', 'history')}, estimator {cfg.get('estimator', 'reference')}. "
+            "Final round, mean over selection seeds:"
+        ),
+        Table(
+            (
+                "strategy",
+                "true overlap ratio",
+                "estimated ratio",
+                "test accuracy",
+                "regret",
+                "pulls",
+            ),
+            rows,
+        ),
+        Figures(tuple(f"selection/{f}" for f in figures)),
+    ]
+
+
+_SELECTION_KEYS = ("true_ratio", "estimated_ratio", "accuracy", "regret")
+
+
+def selection_markdown(sel: dict) -> list[str]:
+    """The selection section as Markdown lines."""
+    return to_markdown(selection_blocks(sel)).splitlines()
+
+
+def study_blocks(results: dict) -> list[Block]:
+    """The study's report: title, models and PGR, failed stages, overlap, mixing, selection."""
+    t = results.get("timings", {})
+    total, extract = t.get("total_s", 0), t.get("data_and_activations_s", 0)
+    return [
+        *_title(results),
+        *_models(results),  # the headline, under the title (not under the failed stages)
+        *_pgr_reasons(results),
+        *_stages(results),
+        *_overlap(results),
+        *_mixing(results),
+        *(selection_blocks(results["selection"]) if results.get("selection") else []),
+        Paragraph(f"Total time {total:.1f} s (data and activations {extract:.1f} s)."),
+    ]
