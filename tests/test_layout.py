@@ -13,7 +13,8 @@ SRC = Path(__file__).resolve().parents[1] / "src" / "w2sg"
 
 # Bottom to top: a package imports only from packages of a lower rank (or from itself).
 RANKS = {
-    "errors": 0, "options": 0, "io": 1, "paths": 1, "provenance": 1, "validate": 2,
+    "errors": 0, "options": 0, "io": 1, "paths": 1, "provenance": 1, "presets": 1,
+    "validate": 2,
     "stages": 3, "data": 4, "stats": 4, "setup": 5, "models": 6, "supervision": 6,
     "probes": 7, "overlap": 8, "interventions": 9, "selection": 9, "report": 10,
     "study": 11, "finetune": 11, "synth": 11, "sweep": 12, "cli": 13, "__main__": 14,

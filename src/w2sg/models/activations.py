@@ -9,7 +9,7 @@ requested layers holds yet (all layers in one forward pass), publishing a shard 
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import Any
 
 import numpy as np
@@ -28,7 +28,7 @@ from w2sg.models.extract import (
     tokenize,
 )
 from w2sg.models.load import load_config, load_model, load_tokenizer, pick_device, resolve_dtype
-from w2sg.models.resolve import resolve_model
+from w2sg.models.resolve import ResolvedModel, resolve_model
 
 
 def get_activations(
@@ -98,49 +98,68 @@ def get_text_activations(
     config = load_config(resolved)
     length = effective_max_length(max_length, tokenizer, config)
     normal = normalise_layers(layers, num_hidden_layers(config))
-    stores = {
-        n: cache.Store(
-            cache.StoreKey(
-                resolved.identity,
-                n,
-                pooling,
-                resolve_dtype(dtype, device),
-                length,
-                batch_plan_name(device, batch_size),
-            ),
-            resolved.name,
-        )
-        for n in sorted(set(normal))
-    }
+    stores = _stores(
+        resolved,
+        sorted(set(normal)),
+        pooling,
+        resolve_dtype(dtype, device),
+        length,
+        batch_plan_name(device, batch_size),
+    )
     ids = tokenize(tokenizer, [str(t) for t in texts], length)
     digests = [cache.token_digest(x) for x in ids]
     first = {d: i for i, d in reversed(list(enumerate(digests)))}  # digest → a row with it
+
+    def embed(missing: list[str]) -> None:
+        _embed(
+            resolved,
+            stores,
+            [ids[first[d]] for d in missing],
+            missing,
+            tokenizer,
+            dtype,
+            device,
+            batch_size,
+            progress,
+        )
+
+    found = _read_all(stores, digests, embed)
+    return {k: found[n] for k, n in zip(layers, normal, strict=True)}
+
+
+def _read_all(
+    stores: dict[int, cache.Store], digests: list[str], embed: Callable[[list[str]], None]
+) -> dict[int, np.ndarray]:
+    """Every layer's vectors of `digests`, embedding the missing ones first; a shard found
+    damaged while reading is dropped and its texts embedded again (up to three times)."""
     found: dict[int, np.ndarray] = {}
-    for _attempt in range(3):  # a shard found damaged while reading is dropped and redone
+    for _attempt in range(3):
         missing = list(dict.fromkeys(d for s in stores.values() for d in s.missing(digests)))
         if missing:
-            _embed(
-                resolved,
-                stores,
-                [ids[first[d]] for d in missing],
-                missing,
-                tokenizer,
-                dtype,
-                device,
-                batch_size,
-                progress,
-            )
+            embed(missing)
         for n, store in stores.items():
             if n not in found:
                 array = store.read(digests)
                 if array is not None:
                     found[n] = array
         if len(found) == len(stores):
-            return {k: found[n] for k, n in zip(layers, normal, strict=True)}
+            return found
     raise W2SGError(
         f"the activation store {cache.store_root()} keeps losing what was written; "
         "check the disk and permissions"
     )
+
+
+def _stores(
+    resolved: ResolvedModel, layers: list[int], pooling: str, dtype: str, length: int, plan: str
+) -> dict[int, cache.Store]:
+    """The store of each layer: addressed by the weights, pooling, dtype, length and plan."""
+    return {
+        n: cache.Store(
+            cache.StoreKey(resolved.identity, n, pooling, dtype, length, plan), resolved.name
+        )
+        for n in layers
+    }
 
 
 def _embed(
