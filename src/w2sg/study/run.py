@@ -328,7 +328,7 @@ def _selection(config, seed, a: StudyArrays, probes, partition, out: Path, log: 
 
 def _save_npz(tmp: Path, **arrays: np.ndarray) -> None:
     with open(tmp, "wb") as fh:
-        np.savez_compressed(fh, **arrays)
+        np.savez_compressed(fh, allow_pickle=True, **arrays)  # the default, named: not a key
 
 
 def _fmt(x: float | None) -> str:
