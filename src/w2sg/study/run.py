@@ -19,6 +19,7 @@ from w2sg.io import write_atomic, write_json
 from w2sg.models.provenance import run_provenance
 from w2sg.overlap.detect import OverlapResult, detect_overlap
 from w2sg.overlap.mixing import mixing_experiment
+from w2sg.overlap.similarity import as_similarity
 from w2sg.probes.w2s import weak_to_strong
 from w2sg.report.html import write_html_report
 from w2sg.report.selection_figures import write_selection_figures
@@ -228,7 +229,10 @@ def _detect(config: StudyConfig, a: StudyArrays, weak_probs: np.ndarray):
     """Detect overlap in the pool (docs/methods.md#detection): the summary and the partition's
     arrays."""
     detection = detect_overlap(
-        weak_probs, a.pool_strong_x, similarity=config.similarity, detector=config.detector
+        weak_probs,
+        a.pool_strong_x,
+        similarity=as_similarity(config.similarity),
+        detector=config.detector,
     )
     summary = {
         **detection.counts(),
