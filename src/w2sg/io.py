@@ -50,8 +50,8 @@ def atomic_path(path: str | Path) -> Iterator[Path]:
             tmp_path.unlink()
 
 
-def write_atomic(path: str | Path, write: Callable[[Path], None]) -> Path:
-    """Call `write(tmp)` and move the result onto `path` atomically."""
+def write_atomic(path: str | Path, write: Callable[[Path], object]) -> Path:
+    """Call `write(tmp)` and move the result onto `path` atomically (what it returns is unused)."""
     with atomic_path(path) as tmp:
         write(tmp)
     return Path(path)

@@ -79,8 +79,8 @@ def flag_of(cls: type, name: str) -> str:
 
 def field_default(field: dataclasses.Field) -> Any:
     """A field's default value (calling its factory)."""
-    if field.default_factory is not MISSING:  # type: ignore[misc]
-        return field.default_factory()  # type: ignore[misc]
+    if field.default_factory is not dataclasses.MISSING:  # typed, unlike MISSING above
+        return field.default_factory()
     return field.default
 
 

@@ -7,7 +7,13 @@ import pytest
 import torch
 
 from w2sg.errors import W2SGError
-from w2sg.overlap.similarity import _BF16, _round, max_similarity, max_similarity_plain
+from w2sg.overlap.similarity import (
+    _BF16,
+    _round,
+    as_similarity,
+    max_similarity,
+    max_similarity_plain,
+)
 
 
 @pytest.fixture
@@ -86,6 +92,13 @@ def test_the_rounding_bound_holds_on_random_data() -> None:
     err = np.abs(got - q @ k.T)
     assert (err <= bound + _BF16.ulp * np.abs(got)).all()
     assert err.max() > 0  # bfloat16 really is approximate here
+
+
+def test_as_similarity_passes_the_two_names_and_refuses_others() -> None:
+    assert [as_similarity(s) for s in ("abs_cosine", "dot")] == ["abs_cosine", "dot"]
+    for bad in ("euclid", "cosine", "", "DOT"):
+        with pytest.raises(W2SGError, match=f"unknown similarity '{bad}'; use 'abs_cosine' or"):
+            as_similarity(bad)
 
 
 def test_bad_arguments_raise_one_line_errors(random_acts) -> None:

@@ -59,6 +59,15 @@ def test_same_inputs_same_numbers():
     np.testing.assert_array_equal(a.pool_weak_probs, b.pool_weak_probs)
 
 
+def test_without_weak_probs_the_weak_inputs_are_required():
+    rng = np.random.default_rng(3)
+    y, xw, xs = _views(100, rng)
+    with pytest.raises(W2SGError, match="without weak_probs, give weak_train_x"):
+        weak_to_strong(xw, y, None, xs, y, xw, xs, y)
+    with pytest.raises(W2SGError, match="without weak_probs, give weak_train_x"):
+        weak_to_strong(None, None, None, xs, y, None, xs, y)
+
+
 def test_config_rejects_bad_sizes_and_records_the_version():
     with pytest.raises(W2SGError, match="test must be positive"):
         StudyConfig(test=0)

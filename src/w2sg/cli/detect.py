@@ -22,6 +22,7 @@ from w2sg.io import write_atomic, write_json
 from w2sg.options import option
 from w2sg.overlap import OverlapResult, detect_overlap
 from w2sg.overlap.detectors import parse_detector
+from w2sg.overlap.similarity import as_similarity
 from w2sg.setup import jsonable
 from w2sg.validate import check_output, choice
 
@@ -180,7 +181,7 @@ def detect_command(config: DetectConfig, out: Path) -> None:
     res = detect_overlap(
         probs,
         acts,
-        similarity=config.similarity,
+        similarity=as_similarity(config.similarity),
         strict_hard=config.strict_hard,
         detector=config.detector,
     )

@@ -40,7 +40,7 @@ class TextDataset:
         cls,
         name: str,
         texts: Sequence[str],
-        labels: Sequence[int],
+        labels: Sequence[int] | np.ndarray,
         ids: Sequence[str] | None = None,
         sources: Sequence[str] | None = None,
         meta: dict | None = None,

@@ -14,6 +14,7 @@ import json
 import math
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
@@ -63,6 +64,7 @@ class WrenchTask:
         ids, texts, labels, sources = [], [], [], []
         for split, part in self.splits.items():
             ids += [f"{split}:{i}" for i in part.ids]
+            assert part.texts is not None  # a text task's splits all have texts
             texts += list(part.texts)
             labels += part.labels.tolist()
             sources += [split] * len(part)
@@ -173,7 +175,8 @@ def _read_split(path: Path, m: int | None, kind: str | None) -> tuple[WrenchSpli
         raise W2SGError(f"{path}: not valid JSON ({exc})") from exc
     if not isinstance(rows, dict) or not rows:
         raise W2SGError(f"{path}: must map row ids to rows, and hold at least one row")
-    ids, labels, weak, texts, features = [], [], [], [], []
+    ids, labels, weak, texts = [], [], [], []
+    features: list[Any] = []  # each row's list of numbers, or None in a text task
     for row_id, row in rows.items():
         label, votes, text, feature = _parse_row(path, row_id, row, m)
         row_kind = "text" if text is not None else "feature"
@@ -190,6 +193,7 @@ def _read_split(path: Path, m: int | None, kind: str | None) -> tuple[WrenchSpli
         weak.append(votes)
         texts.append(text)
         features.append(feature)
+    assert m is not None and kind is not None  # set by the first row (there is one)
     if m == 0:
         raise W2SGError(f"{path}: rows have no weak labels (no label functions)")
     split = WrenchSplit(
@@ -215,7 +219,7 @@ def load_wrench(folder: str | Path, name: str | None = None) -> WrenchTask:
     for split in SPLITS:
         splits[split], m, kind = _read_split(folder / f"{split}.json", m, kind)
     if kind == "feature":
-        widths = {s.features.shape[1] for s in splits.values()}
+        widths = {s.features.shape[1] for s in splits.values() if s.features is not None}
         if len(widths) > 1:
             raise W2SGError(f"{folder}: splits have different feature counts {sorted(widths)}")
     return WrenchTask(

@@ -27,6 +27,7 @@ from w2sg.errors import W2SGError
 from w2sg.options import option
 from w2sg.overlap.detect import detect_overlap
 from w2sg.overlap.detectors import parse_detector
+from w2sg.overlap.similarity import as_similarity
 from w2sg.probes.knn import METRICS, KNNProbe, check_probe_inputs
 from w2sg.probes.logistic import LogisticProbe
 from w2sg.probes.topofilter import topo_predict, topofilter
@@ -119,7 +120,7 @@ class TrainingSet:
 
 
 def probe_train_predictions(
-    method: str, acts: np.ndarray, weak_probs: np.ndarray, options: InterventionOptions
+    method: str | None, acts: np.ndarray, weak_probs: np.ndarray, options: InterventionOptions
 ) -> np.ndarray:
     """The probe's soft prediction for every pool point (kNN and topo: self excluded)."""
     if method == "knn":
@@ -133,7 +134,7 @@ def probe_train_predictions(
 
 
 def probe_predictions(
-    method: str,
+    method: str | None,
     acts: np.ndarray,
     weak_probs: np.ndarray,
     test_acts: np.ndarray,
@@ -155,7 +156,7 @@ def n_dropped(fraction: float, n: int) -> int:
 
 
 def filter_training_set(
-    method: str, acts: np.ndarray, weak_probs: np.ndarray, options: InterventionOptions
+    method: str | None, acts: np.ndarray, weak_probs: np.ndarray, options: InterventionOptions
 ) -> TrainingSet:
     """`filter:METHOD`: drop the `contamination` fraction most at odds with the probe."""
     name = f"filter:{method}"
@@ -200,9 +201,9 @@ def training_set(
     if spec.kind in ("none", "probe"):
         return TrainingSet(spec.name, everything, p)
     if spec.kind == "filter":
-        return filter_training_set(spec.method, x, p, options)  # type: ignore[arg-type]
+        return filter_training_set(spec.method, x, p, options)
     if spec.kind == "relabel":
-        labels = probe_train_predictions(spec.method, x, p, options)  # type: ignore[arg-type]
+        labels = probe_train_predictions(spec.method, x, p, options)
         return TrainingSet(spec.name, everything, np.clip(labels, 0.0, 1.0))
     if spec.kind == "confident":
         confidence = 2 * np.abs(p - 0.5)
@@ -222,8 +223,8 @@ def _overlap_training_set(
     detection = detect_overlap(
         p,
         x,
-        similarity=options.similarity,
-        detector=options.detector,  # type: ignore[arg-type]
+        similarity=as_similarity(options.similarity),
+        detector=options.detector,
     )
     parts = [detection.overlap]
     if spec.kind == "overlap+hard":

@@ -58,7 +58,7 @@ def changepoint_index(sorted_scores: np.ndarray) -> int | None:
 def _as_scores(scores: object, name: str) -> np.ndarray:
     """A float64 array of `scores`, or an error naming the argument (strings, objects)."""
     if hasattr(scores, "detach"):  # torch tensor
-        scores = scores.detach().cpu().numpy()  # type: ignore[union-attr]
+        scores = scores.detach().cpu().numpy()
     if isinstance(scores, str | bytes | dict) or scores is None:
         raise W2SGError(f"{name} must be an array of numbers, got {type(scores).__name__}")
     arr = np.asarray(scores)

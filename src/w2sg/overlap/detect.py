@@ -127,17 +127,17 @@ def _scores(
     q_rows: np.ndarray | None,
     keys: np.ndarray,
     k_rows: np.ndarray | None,
-    similarity: str,
+    similarity: Similarity,
 ) -> np.ndarray:
     """Overlap score of each selected query row against the selected key rows
     (docs/methods.md#detection)."""
     if detector == "reference":
         # rows selected in place: no copies of a large activation matrix
-        scores = max_similarity(queries, keys, similarity, query_rows=q_rows, key_rows=k_rows)  # type: ignore[arg-type]
+        scores = max_similarity(queries, keys, similarity, query_rows=q_rows, key_rows=k_rows)
     else:
         q = queries if q_rows is None else queries[q_rows]
         k = keys if k_rows is None else keys[k_rows]
-        scores = detector_scores(detector, q, k, similarity)  # type: ignore[arg-type]
+        scores = detector_scores(detector, q, k, similarity)
     return np.asarray(scores, dtype=np.float64)
 
 
@@ -148,7 +148,7 @@ def _fit_scores(
     hard: np.ndarray,
     old_hard: np.ndarray,
     old_rest: np.ndarray,
-    similarity: str,
+    similarity: Similarity,
 ) -> np.ndarray:
     """Scores of this batch's non-hard points, then of the earlier non-hard points, against
     this batch's hard points and the earlier hard points (the pool over which t2 is fitted)."""

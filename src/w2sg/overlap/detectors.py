@@ -24,7 +24,7 @@ from __future__ import annotations
 import numpy as np
 
 from w2sg.errors import W2SGError
-from w2sg.overlap.similarity import max_similarity
+from w2sg.overlap.similarity import as_similarity, max_similarity
 
 DEFAULT_K = 10
 DETECTORS: tuple[str, ...] = ("reference", "knn", "mean")
@@ -86,5 +86,5 @@ def detector_scores(
     """Overlap scores of the confident points under a non-reference detector (see above)."""
     base, k = parse_detector(detector)
     if base == "reference":
-        return max_similarity(rest_acts, hard_acts, similarity)  # type: ignore[arg-type]
+        return max_similarity(rest_acts, hard_acts, as_similarity(similarity))
     return topk_mean_similarity(rest_acts, hard_acts, k, similarity)

@@ -24,14 +24,17 @@ read in place (`query_rows` / `key_rows` select rows without copying a large mat
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
 import numpy as np
 
 from w2sg.errors import W2SGError
 
+if TYPE_CHECKING:
+    import torch
+
 Similarity = Literal["abs_cosine", "dot"]
-SIMILARITIES = ("abs_cosine", "dot")
+SIMILARITIES: tuple[Similarity, ...] = ("abs_cosine", "dot")
 NORM_EPS = 1e-12  # as torch.nn.functional.normalize: a zero vector has similarity 0
 _BLOCK = 4096  # rows converted at once when preparing keys
 
@@ -53,9 +56,17 @@ _FP32 = _Tier("float32", ulp=2.0**-23, top=8)
 class _Rounded:
     """Rows rounded to a tier's dtype, with |rounded| and |rounded - exact| per row."""
 
-    mat: object  # torch tensor in the tier's dtype
+    mat: torch.Tensor  # in the tier's dtype
     norm_hat: np.ndarray
     resid: np.ndarray
+
+
+def as_similarity(name: str) -> Similarity:
+    """`name` (a config's string) as a `Similarity`, or the error an unknown one gets."""
+    for choice in SIMILARITIES:
+        if name == choice:
+            return choice
+    raise W2SGError(f"unknown similarity {name!r}; use 'abs_cosine' or 'dot'")
 
 
 def max_similarity(
@@ -114,7 +125,7 @@ def max_similarity(
 
 
 def _settle(
-    xq: np.ndarray, qrows: np.ndarray, todo: np.ndarray, keys_of: tuple, tier: object,
+    xq: np.ndarray, qrows: np.ndarray, todo: np.ndarray, keys_of: tuple, tier: _Tier,
     rows_per: int, out: np.ndarray, last: bool,
 ) -> np.ndarray:  # fmt: skip
     """Screen the `todo` query positions at one precision tier; write the rows it settles

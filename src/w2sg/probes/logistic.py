@@ -110,7 +110,7 @@ def l2_for_sklearn_c(c: float, n: int) -> float:
 def _numeric(a: object, name: str, ndim: int | None) -> np.ndarray:
     """`a` as float32, or an error naming the argument (strings, objects, wrong rank)."""
     if hasattr(a, "detach"):  # torch tensor
-        a = a.detach().cpu().numpy()  # type: ignore[union-attr]
+        a = a.detach().cpu().numpy()
     arr = np.asarray(a)
     if arr.dtype == object or not (np.issubdtype(arr.dtype, np.number) or arr.dtype == bool):
         raise W2SGError(

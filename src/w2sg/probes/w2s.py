@@ -43,12 +43,12 @@ class W2SOutcome:
 
 
 def weak_to_strong(
-    weak_train_x: np.ndarray,
-    weak_train_y: np.ndarray,
-    pool_weak_x: np.ndarray,
+    weak_train_x: np.ndarray | None,
+    weak_train_y: np.ndarray | None,
+    pool_weak_x: np.ndarray | None,
     pool_strong_x: np.ndarray,
     pool_y: np.ndarray,
-    test_weak_x: np.ndarray,
+    test_weak_x: np.ndarray | None,
     test_strong_x: np.ndarray,
     test_y: np.ndarray,
     l2: float = 1e-3,
@@ -72,9 +72,9 @@ def weak_to_strong(
     """
     make_strong = strong_model or (lambda: LogisticProbe(l2=l2))
     if weak_probs is None:
-        weak = LogisticProbe(l2=l2).fit(weak_train_x, weak_train_y)
-        pool_weak_probs = weak.predict(pool_weak_x)
-        test_weak_probs = weak.predict(test_weak_x)
+        pool_weak_probs, test_weak_probs = _weak_probe_probs(
+            weak_train_x, weak_train_y, pool_weak_x, test_weak_x, l2
+        )
     else:
         pool_weak_probs, test_weak_probs = (np.asarray(p, dtype=np.float64) for p in weak_probs)
         if len(pool_weak_probs) != len(pool_y) or len(test_weak_probs) != len(test_y):
@@ -99,3 +99,20 @@ def weak_to_strong(
         test_weak_probs=test_weak_probs,
         weak_label_accuracy=float(((pool_weak_probs > 0.5) == (pool_y == 1)).mean()),
     )
+
+
+def _weak_probe_probs(
+    weak_train_x: np.ndarray | None,
+    weak_train_y: np.ndarray | None,
+    pool_weak_x: np.ndarray | None,
+    test_weak_x: np.ndarray | None,
+    l2: float,
+) -> tuple[np.ndarray, np.ndarray]:
+    """The weak probe's P(y=1) on the pool and on the test set."""
+    if weak_train_x is None or weak_train_y is None or pool_weak_x is None or test_weak_x is None:
+        raise W2SGError(
+            "weak_to_strong: without weak_probs, give weak_train_x, weak_train_y, pool_weak_x "
+            "and test_weak_x (the weak probe's inputs)"
+        )
+    weak = LogisticProbe(l2=l2).fit(weak_train_x, weak_train_y)
+    return weak.predict(pool_weak_x), weak.predict(test_weak_x)

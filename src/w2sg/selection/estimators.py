@@ -44,6 +44,7 @@ import numpy as np
 from w2sg.errors import W2SGError
 from w2sg.overlap.detect import OverlapResult, detect_overlap
 from w2sg.overlap.detectors import detector_scores
+from w2sg.overlap.similarity import as_similarity
 
 DETECTIONS: tuple[str, ...] = ("history", "pooled", "batch")
 ESTIMATORS: tuple[str, ...] = ("reference", "calibrated")
@@ -81,12 +82,12 @@ def detect_batch(
         raise W2SGError(f"unknown detection rule {detection!r}; use {', '.join(DETECTIONS)}")
     p, x = weak_probs[batch], strong_acts[batch]
     if detection == "batch":
-        return detect_overlap(p, x, similarity=similarity, detector=detector)  # type: ignore[arg-type]
+        return detect_overlap(p, x, similarity=as_similarity(similarity), detector=detector)
     if detection == "history":
         return detect_overlap(
             p,
             x,
-            similarity=similarity,  # type: ignore[arg-type]
+            similarity=as_similarity(similarity),
             strict_hard=True,
             history_hard_acts=strong_acts[hard_before] if len(hard_before) else None,
             history_nonhard_acts=strong_acts[nonhard_before] if len(nonhard_before) else None,
@@ -97,7 +98,7 @@ def detect_batch(
     res = detect_overlap(
         weak_probs[rows],
         strong_acts[rows],
-        similarity=similarity,  # type: ignore[arg-type]
+        similarity=as_similarity(similarity),
         strict_hard=True,
         detector=detector,
     )
@@ -158,7 +159,7 @@ class CalibratedDetector:
         res = detect_overlap(
             weak_probs,
             strong_acts,
-            similarity=similarity,  # type: ignore[arg-type]
+            similarity=as_similarity(similarity),
             strict_hard=strict_hard,
             detector=detector,
         )

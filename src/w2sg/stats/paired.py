@@ -22,8 +22,8 @@ class PairedTest:
     wins: int
     losses: int
     ties: int
-    mean_diff: float
-    median_diff: float
+    mean_diff: float | None  # None only for one pair whose difference is not finite
+    median_diff: float | None
     t_stat: float | None
     t_p: float | None
     wilcoxon_stat: float | None

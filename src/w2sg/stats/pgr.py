@@ -13,6 +13,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 
 import numpy as np
+from numpy.typing import ArrayLike
 
 from w2sg.errors import W2SGError
 
@@ -43,7 +44,7 @@ def pgr(weak: float | None, w2s: float | None, ceiling: float | None) -> PGR:
     return PGR((w2s - weak) / (ceiling - weak))
 
 
-def pgr_values(weak: np.ndarray, w2s: np.ndarray, ceiling: np.ndarray) -> np.ndarray:
+def pgr_values(weak: ArrayLike, w2s: ArrayLike, ceiling: ArrayLike) -> np.ndarray:
     """`pgr` entry by entry; NaN where it is undefined."""
     weak, w2s, ceiling = (np.asarray(a, dtype=float) for a in (weak, w2s, ceiling))
     if not weak.shape == w2s.shape == ceiling.shape:
@@ -65,7 +66,7 @@ class Guard:
     reason: str | None
 
 
-def gap_guard(weak: np.ndarray, ceiling: np.ndarray, margin: float) -> Guard:
+def gap_guard(weak: ArrayLike, ceiling: ArrayLike, margin: float) -> Guard:
     """Flag when the mean ceiling - weak gap is below `margin` (PGR would be noise)."""
     if margin < 0:
         raise W2SGError(f"margin must be >= 0, got {margin}")

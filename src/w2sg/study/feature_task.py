@@ -67,6 +67,7 @@ def run_feature_task(
         {"source": f"{task.path} (its own label matrix)"},
         seed=seed,
     )
+    assert train.features is not None and test.features is not None  # a feature task
     pool_x, pool_y = train.features[pool], train.labels[pool]
     outcome = weak_to_strong(
         None,

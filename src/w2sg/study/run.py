@@ -19,6 +19,7 @@ from w2sg.io import write_atomic, write_json
 from w2sg.models.provenance import run_provenance
 from w2sg.overlap.detect import OverlapResult, detect_overlap
 from w2sg.overlap.mixing import mixing_experiment
+from w2sg.overlap.similarity import as_similarity
 from w2sg.report.selection_figures import write_selection_figures
 from w2sg.report.study import write_study_report
 from w2sg.selection.stage import run_selection_stage
@@ -213,7 +214,10 @@ def _detect(config: StudyConfig, a: StudyArrays, weak_probs: np.ndarray):
     """Detect overlap in the pool (docs/methods.md#detection): the summary and the partition's
     arrays."""
     detection = detect_overlap(
-        weak_probs, a.pool_strong_x, similarity=config.similarity, detector=config.detector
+        weak_probs,
+        a.pool_strong_x,
+        similarity=as_similarity(config.similarity),
+        detector=config.detector,
     )
     summary = {
         **detection.counts(),
@@ -313,7 +317,7 @@ def _selection(config, seed, a: StudyArrays, probes, partition, out: Path, log: 
 
 def _save_npz(tmp: Path, **arrays: np.ndarray) -> None:
     with open(tmp, "wb") as fh:
-        np.savez_compressed(fh, **arrays)
+        np.savez_compressed(fh, allow_pickle=True, **arrays)  # the default, named: not a key
 
 
 def _fmt(x: float | None) -> str:

@@ -17,6 +17,7 @@ from w2sg.errors import W2SGError
 from w2sg.io import write_json
 from w2sg.options import default, option
 from w2sg.overlap.detect import detect_overlap
+from w2sg.overlap.similarity import as_similarity
 from w2sg.probes.logistic import LogisticProbe
 from w2sg.report.selection_figures import write_selection_figures
 from w2sg.selection.arms import DEFAULT_DENSITIES
@@ -131,7 +132,9 @@ def select_on_dataset(config: SelectConfig, out_dir: str | Path, log: Log = prin
     weak = LogisticProbe(l2=config.l2).fit(a.weak_train_x, a.weak_train_y)
     pool_probs = weak.predict(a.pool_weak_x)
     weak_test = evaluate(a.test_y, weak.predict(a.test_weak_x))
-    partition = detect_overlap(pool_probs, a.pool_strong_x, similarity=config.similarity)
+    partition = detect_overlap(
+        pool_probs, a.pool_strong_x, similarity=as_similarity(config.similarity)
+    )
     counts = partition.counts()
     log(f"weak test accuracy {weak_test['accuracy']:.4f}; pool partition {counts}")
     out = Path(out_dir)

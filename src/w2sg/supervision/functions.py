@@ -39,7 +39,7 @@ class LabelFunction:
 def _check_label(label: object, name: str) -> int:
     if label not in (0, 1):
         raise W2SGError(f"label function {name!r}: label must be 0 or 1, got {label!r}")
-    return int(label)  # type: ignore[arg-type]
+    return int(label)
 
 
 def _word_pattern(words: Sequence[str]) -> re.Pattern[str]:
@@ -155,7 +155,7 @@ def _build(spec: dict, where: str) -> LabelFunction:
         raise W2SGError(f"{where}: each function needs a 'name' and a 'kind'")
     name, kind = str(spec["name"]), spec["kind"]
     args = {k: v for k, v in spec.items() if k not in ("name", "kind", "note")}
-    builders = {
+    builders: dict[str, Callable[..., LabelFunction]] = {
         "keywords": keyword_lf,
         "regex": regex_lf,
         "vader": vader_lf,

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import random
 from dataclasses import dataclass, field
+from typing import Any
 
 import numpy as np
 
@@ -60,7 +61,7 @@ class SnorkelLabelModel:
     l2: float = 0.0
     seed: int = 0
     name: str = "labelmodel"
-    _model: object | None = field(default=None, repr=False)
+    _model: Any | None = field(default=None, repr=False)  # Snorkel's (untyped) LabelModel
     _columns: int = 0
 
     def fit(self, matrix: np.ndarray) -> SnorkelLabelModel:

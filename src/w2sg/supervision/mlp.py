@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import warnings
 from dataclasses import dataclass, field
+from typing import Any
 
 import numpy as np
 
@@ -26,8 +27,9 @@ class MLPStudent:
     lr: float = 1e-3
     batch_size: int = 64
     seed: int = 0
-    _scaler: object | None = field(default=None, repr=False)
-    _model: object | None = field(default=None, repr=False)
+    # scikit-learn's StandardScaler and MLPClassifier once fitted (scikit-learn has no types)
+    _scaler: Any | None = field(default=None, repr=False)
+    _model: Any | None = field(default=None, repr=False)
 
     def fit(self, x: np.ndarray, y: np.ndarray) -> MLPStudent:
         from sklearn.exceptions import ConvergenceWarning  # heavy: loaded on first use
