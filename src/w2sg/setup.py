@@ -18,6 +18,7 @@ from w2sg.data.options import DataOptions
 from w2sg.data.splits import SplitSizes
 from w2sg.errors import W2SGError
 from w2sg.options import Flagged, option
+from w2sg.stats.pgr import DEFAULT_MARGIN, check_margin
 
 
 def jsonable(value: Any) -> Any:
@@ -42,6 +43,10 @@ class DataSetup(Flagged):
     val: int = option(0, "Size of val (class-balanced).")
     test: int = option(2760, "Size of test (class-balanced).")
     seeds: tuple[int, ...] = option((0,), "Split seeds, comma-separated.")
+    pgr_margin: float = option(
+        DEFAULT_MARGIN,
+        "PGR is reported as none, with the reason, where ceiling - weak is below this gap.",
+    )
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "dataset_options", DataOptions.of(self.dataset_options))
@@ -53,6 +58,7 @@ class DataSetup(Flagged):
             v.positive(getattr(self, name), self.flag(name))
         v.whole(self.val, self.flag("val"), low=0)
         SplitSizes(self.weak_train, self.strong_train, self.val, self.test)  # even sizes
+        check_margin(self.pgr_margin, self.flag("pgr_margin"))
         if self.seeds or not self.seeds_optional:
             object.__setattr__(self, "seeds", v.seeds(self.seeds, self.flag("seeds")))
 

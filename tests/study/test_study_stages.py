@@ -70,9 +70,9 @@ def test_undefined_pgr_says_why_at_the_top(tmp_path):
     prepared = _prepared(1.5, strong_signal=0.0)
     results = run_prepared_study(CONFIG, prepared, tmp_path, log=lambda m: None)
     assert results["pgr"] == {"accuracy": None, "auc": None}
-    assert "is not above weak" in results["pgr_reasons"]["accuracy"]
+    assert "no PGR: ceiling - weak" in results["pgr_reasons"]["accuracy"]
     assert results["pgr_reasons"] == results["per_seed"][0]["pgr_reasons"]
-    assert "PGR on accuracy is undefined: ceiling" in (tmp_path / "summary.md").read_text()
+    assert "PGR on accuracy: no PGR: ceiling - weak" in (tmp_path / "summary.md").read_text()
 
 
 def test_rerun_resumes_every_stage_with_identical_results(tmp_path):

@@ -23,8 +23,14 @@ def headline(out: Console, results: dict) -> None:
         out.print("[bold red]the probes stage did not run[/]; see summary.md for why")
         return
     pgr = (results.get("pgr") or {}).get("accuracy")
+    reasons = (results.get("pgr_reasons") or {}).get("accuracy")
+    if isinstance(reasons, list):  # several seeds: one reason per seed without a PGR
+        reasons = f"{len(reasons)} seed(s) without one: " + "; ".join(reasons)
+    shown = f"[bold]PGR[/] {pgr:.3f}" if pgr is not None else str(reasons or "no PGR")
+    if pgr is not None and reasons:
+        shown += f" (over the seeds that have one; {reasons})"
     out.print(
         f"[bold]weak[/] {results['weak']['accuracy']:.4f}  [bold]w2s[/] "
         f"{results['w2s']['accuracy']:.4f}  [bold]ceiling[/] {results['ceiling']['accuracy']:.4f}"
-        f"  [bold]PGR[/] " + ("n/a" if pgr is None else f"{pgr:.3f}")
+        f"  {shown}"
     )

@@ -111,7 +111,7 @@ def trained_mixing(
                 "q": q,
                 "size": int(len(rows)),
                 **metrics,
-                "pgr": pgr_json(ends[0], metrics, ends[1]),
+                "pgr": pgr_json(ends[0], metrics, ends[1], config.pgr_margin),
             }
         )
     return rows_out

@@ -31,7 +31,7 @@ from w2sg.models.load import pick_device
 from w2sg.models.provenance import model_identities, run_provenance
 from w2sg.report.finetune import write_finetune_report
 from w2sg.stats.metrics import evaluate
-from w2sg.stats.pgr import describe
+from w2sg.stats.pgr import DEFAULT_MARGIN, describe, pgr_of_means, pgr_reasons
 
 Log = Callable[[str], None]
 METRICS = ("accuracy", "auc")
@@ -82,14 +82,15 @@ def run_seed(config: FinetuneConfig, data: SeedData, log: Log) -> dict:
     students = {}
     for name, stage in stages.items():
         m = model_json(stage, test_y)
-        students[name] = {**m, "pgr": pgr_json(weak_m, m, ceil_m)}
+        students[name] = {**m, "pgr": pgr_json(weak_m, m, ceil_m, config.pgr_margin)}
     w2s = {k: students[config.losses[0]][k] for k in METRICS}
     out = {
         "seed": data.seed,
         "weak": weak_m,
         "w2s": w2s,
         "ceiling": ceil_m,
-        "pgr": pgr_json(weak_m, w2s, ceil_m),
+        "pgr": pgr_json(weak_m, w2s, ceil_m, config.pgr_margin),
+        "pgr_reasons": pgr_reasons(weak_m, w2s, ceil_m, config.pgr_margin),
         "weak_label_accuracy": evaluate(s.strong_train.labels, weak["probs"]["strong_train"]),
         "students": students,
         "curves": {
@@ -109,7 +110,11 @@ def run_seed(config: FinetuneConfig, data: SeedData, log: Log) -> dict:
             if stage is None:
                 continue
             m = model_json(stage, test_y)
-            students[name] = {**m, "pgr": pgr_json(weak_m, m, ceil_m), "intervention": info}
+            students[name] = {
+                **m,
+                "pgr": pgr_json(weak_m, m, ceil_m, config.pgr_margin),
+                "intervention": info,
+            }
             out["curves"][name] = stage["curve"]
             stages[name] = stage
     if config.overlap:
@@ -166,7 +171,7 @@ def run_finetune(config: FinetuneConfig, out_dir: str | Path, log: Log = print) 
             dtype_label="float32 (bf16 autocast)" if amp is not None else "float32",
         ),
         "dataset": {"name": dataset.name, "rows": len(dataset)},
-        **assemble(runs),
+        **assemble(runs, config.pgr_margin),
         "timings": timings,
     }
     write_json(out / "results.json", results)
@@ -188,14 +193,26 @@ def _groups(runs: list[dict]) -> dict:
     }
 
 
-def assemble(runs: list[dict]) -> dict:
+def assemble(runs: list[dict], margin: float = DEFAULT_MARGIN) -> dict:
     """The `w2sg run` contract (weak, w2s, ceiling, pgr, per_seed) plus `students`."""
     out: dict = {}
     for key in ("weak", "w2s", "ceiling", "pgr"):
         stats = {m: describe(r[key][m] for r in runs) for m in METRICS}
         out[key] = {m: st["mean"] for m, st in stats.items()}
         out[f"{key}_std"] = {m: st["std"] for m, st in stats.items()}
-    out["pgr_median"] = {m: describe(r["pgr"][m] for r in runs)["median"] for m in METRICS}
+    pgrs = {m: describe(r["pgr"][m] for r in runs) for m in METRICS}
+    out["pgr_median"] = {m: s["median"] for m, s in pgrs.items()}
+    out["pgr_n_defined"] = {m: s["n"] for m, s in pgrs.items()}
+    out["pgr_of_means"] = pgr_of_means(out, margin)
+    reasons = {
+        m: [
+            f"seed {r['seed']}: {r['pgr_reasons'][m]}"
+            for r in runs
+            if m in r.get("pgr_reasons", {})
+        ]
+        for m in METRICS
+    }
+    out["pgr_reasons"] = {m: v for m, v in reasons.items() if v}
     out["students"] = {
         name: {
             **{m: describe(r["students"][name][m] for r in runs) for m in METRICS},

@@ -154,5 +154,6 @@ def model_json(stage: dict, test_y: np.ndarray) -> dict:
     }
 
 
-def pgr_json(weak: dict, model: dict, ceiling: dict) -> dict:
-    return {m: pgr(weak[m], model[m], ceiling[m]).to_json() for m in ("accuracy", "auc")}
+def pgr_json(weak: dict, model: dict, ceiling: dict, margin: float) -> dict:
+    """PGR of `model` for each metric under the one rule (none below `margin`)."""
+    return {m: pgr(weak[m], model[m], ceiling[m], margin).to_json() for m in ("accuracy", "auc")}

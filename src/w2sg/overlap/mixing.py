@@ -20,7 +20,7 @@ from w2sg import validate
 from w2sg.errors import W2SGError
 from w2sg.probes import LogisticProbe
 from w2sg.stats.metrics import evaluate
-from w2sg.stats.pgr import pgr
+from w2sg.stats.pgr import DEFAULT_MARGIN, pgr
 
 DEFAULT_QS: tuple[float, ...] = tuple(round(0.1 * i, 1) for i in range(11))
 BASELINE_STREAM = 2**31 - 1  # the generator key of the baseline rows, beside the q indices
@@ -90,6 +90,7 @@ def mixing_experiment(
     weak_metrics: dict[str, float | None] | None = None,
     ceiling_metrics: dict[str, float | None] | None = None,
     progress: Progress | None = None,
+    margin: float = DEFAULT_MARGIN,
 ) -> MixingResult:
     """Train the strong probe on mixes of overlap / non-overlap points (docs/methods.md#mixing).
 
@@ -120,7 +121,7 @@ def mixing_experiment(
     if any(a + b == 0 for a, b in counts):
         raise W2SGError(f"m = {m} is too small: some q draws no points; use a larger pool")
     total, rows = len(qs) * len(seeds) + len(seeds), []
-    ends = (weak_metrics, ceiling_metrics)
+    ends = (weak_metrics, ceiling_metrics, margin)
 
     def fit_row(train: np.ndarray, n_o: int, kind: str, q: float | None, seed: int) -> None:
         row = {"kind": kind, "q": q, "seed": seed, **_row(x[train], p[train], tx, ty, l2, ends)}
@@ -145,10 +146,10 @@ def _row(
     trained on the weak soft labels `p` of the rows `x`."""
     probe = LogisticProbe(l2=l2).fit(x, p)
     row = evaluate(ty, probe.predict(tx))
-    weak, ceiling = ends
+    weak, ceiling, margin = ends
     for metric in ("accuracy", "auc"):
         row[f"pgr_{metric}"] = (
-            pgr(weak.get(metric), row[metric], ceiling.get(metric)).value
+            pgr(weak.get(metric), row[metric], ceiling.get(metric), margin).value
             if weak is not None and ceiling is not None
             else None
         )

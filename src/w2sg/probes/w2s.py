@@ -15,7 +15,7 @@ import numpy as np
 from w2sg.errors import W2SGError
 from w2sg.probes.logistic import LogisticProbe
 from w2sg.stats.metrics import evaluate
-from w2sg.stats.pgr import pgr
+from w2sg.stats.pgr import DEFAULT_MARGIN, pgr
 
 
 @dataclass(frozen=True)
@@ -54,6 +54,7 @@ def weak_to_strong(
     l2: float = 1e-3,
     weak_probs: tuple[np.ndarray, np.ndarray] | None = None,
     strong_model: Callable[[], Any] | None = None,
+    margin: float = DEFAULT_MARGIN,
 ) -> W2SOutcome:
     """Train weak (ground truth), student (weak soft labels) and ceiling (ground truth).
 
@@ -88,7 +89,7 @@ def weak_to_strong(
     m_weak = evaluate(test_y, test_weak_probs)
     m_w2s = evaluate(test_y, student.predict(test_strong_x))
     m_ceiling = evaluate(test_y, ceiling.predict(test_strong_x))
-    gaps = {k: pgr(m_weak[k], m_w2s[k], m_ceiling[k]) for k in ("accuracy", "auc")}
+    gaps = {k: pgr(m_weak[k], m_w2s[k], m_ceiling[k], margin) for k in ("accuracy", "auc")}
     return W2SOutcome(
         weak=m_weak,
         w2s=m_w2s,

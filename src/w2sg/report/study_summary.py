@@ -66,6 +66,8 @@ def _models(results: dict) -> list[Block]:
     if several:
         med = results.get("pgr_median") or {}
         rows.append(("PGR median", _f(med.get("accuracy")), _f(med.get("auc"))))
+        of_means = results.get("pgr_of_means") or {}
+        rows.append(("PGR of the means", _f(of_means.get("accuracy")), _f(of_means.get("auc"))))
     return [Table((f"model ({header})", "accuracy", "ROC AUC"), rows)]
 
 
@@ -73,7 +75,7 @@ def _pgr_reasons(results: dict) -> list[Block]:
     out = []
     for metric, why in (results.get("pgr_reasons") or {}).items():
         text = "; ".join(why) if isinstance(why, list) else why
-        out.append(f"PGR on {metric} is undefined: {text}.")
+        out.append(f"PGR on {metric}: {text}.")
     counts = results.get("pgr_n_defined")
     if counts:
         n = len(results["per_seed"])

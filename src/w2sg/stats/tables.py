@@ -11,7 +11,7 @@ import pandas as pd
 from w2sg.errors import W2SGError
 from w2sg.stats.intervals import bootstrap_interval
 from w2sg.stats.paired import paired_test
-from w2sg.stats.pgr import gap_guard, pgr_values
+from w2sg.stats.pgr import gap_guard, pgr, pgr_values
 
 GROUP = ["dataset", "weak_model", "strong_model"]
 
@@ -26,8 +26,12 @@ def summarize_datasets(
 ) -> pd.DataFrame:
     """One row per (dataset, pair, method): means over seeds, PGR mean / median / 95 % interval.
 
-    `table` is the sweep's tidy table (one row per finished cell). The guard is decided per
-    (dataset, pair) over all its cells, so every method sees the same datasets.
+    `table` is the sweep's tidy table (one row per finished cell). Each seed's PGR follows
+    the one rule (`w2sg.stats.pgr.pgr`: none where ceiling - weak < `margin`); the mean and
+    median are over the seeds that have one (`pgr_seeds` of `seeds`), with the PGR of the mean
+    metrics beside them (`pgr_of_means`), and the note says how many seeds had none. The guard
+    (mean gap below the margin) is decided per (dataset, pair) over all its cells, so every
+    method sees the same datasets.
     """
     need = [*GROUP, "method", "seed", f"weak_{metric}", f"w2s_{metric}", f"ceiling_{metric}"]
     missing = [c for c in need if c not in table.columns]
@@ -40,8 +44,10 @@ def summarize_datasets(
     }
     for key, g in table.groupby([*GROUP, "method"], sort=True):
         guard = guards[key[:3]]
-        values = pgr_values(g[f"weak_{metric}"], g[f"w2s_{metric}"], g[f"ceiling_{metric}"])
+        weak, w2s, ceiling = (g[f"{m}_{metric}"] for m in ("weak", "w2s", "ceiling"))
+        values = pgr_values(weak, w2s, ceiling, margin)
         finite = values[np.isfinite(values)]
+        of_means = pgr(float(weak.mean()), float(w2s.mean()), float(ceiling.mean()), margin)
         lo, hi = bootstrap_interval(finite, n_resamples=n_resamples, seed=seed)
         rows.append(
             {
@@ -56,13 +62,22 @@ def summarize_datasets(
                 "pgr_lo": np.nan if lo is None else lo,
                 "pgr_hi": np.nan if hi is None else hi,
                 "pgr_seeds": len(finite),
+                "pgr_of_means": np.nan if of_means.value is None else of_means.value,
                 "overlap_share": _mean(g, "overlap_share"),
                 "mixing_slope": _mean(g, "mixing_slope"),
                 "guarded": guard.flagged,
-                "note": guard.reason or "",
+                "note": _note(guard.reason, len(g) - len(finite), len(g), margin),
             }
         )
     return pd.DataFrame(rows)
+
+
+def _note(reason: str | None, missing: int, seeds: int, margin: float) -> str:
+    """The row's note: why it is excluded, and how many seeds had no PGR."""
+    parts = [reason] if reason else []
+    if missing:
+        parts.append(f"{missing} of {seeds} seeds have no PGR (ceiling - weak < {margin:g})")
+    return "; ".join(parts)
 
 
 def _mean(g: pd.DataFrame, column: str) -> float:

@@ -30,7 +30,7 @@ from w2sg.options import default, option
 from w2sg.probes.logistic import LogisticProbe
 from w2sg.report.interventions import write_interventions_report
 from w2sg.stats.metrics import evaluate
-from w2sg.stats.pgr import describe, pgr
+from w2sg.stats.pgr import DEFAULT_MARGIN, describe, pgr
 from w2sg.study.config import ProbeSetup
 from w2sg.study.prepare import prepare_study, strong_layers
 
@@ -110,7 +110,9 @@ def run_interventions(config: InterventionsConfig, out_dir: str | Path, log: Log
         "dataset": {"name": prepared.dataset.name, "rows": len(prepared.dataset)},
         "probe_layer": probe_layer,
         "student_layer": student_layer,
-        **summarise(runs, [parse_intervention(n).name for n in config.interventions]),
+        **summarise(
+            runs, [parse_intervention(n).name for n in config.interventions], config.pgr_margin
+        ),
         "per_seed": runs,
         "timings": {k: round(v, 3) for k, v in timings.items()},
     }
@@ -123,13 +125,16 @@ def run_interventions(config: InterventionsConfig, out_dir: str | Path, log: Log
 
 def run_seed(config: InterventionsConfig, seed: int, a, probe_pool, probe_test, log: Log) -> dict:
     """One seed: weak / plain student / ceiling, then each intervention's student or probe."""
-    outcome = a.weak_to_strong(config.l2)
+    outcome = a.weak_to_strong(config.l2, margin=config.pgr_margin)
     weak_probs = outcome.pool_weak_probs
     rows = {}
     for name in config.interventions:
         spec = parse_intervention(name)
         row = intervention_row(spec, config, a, weak_probs, probe_pool, probe_test, outcome.w2s)
-        gaps = {m: pgr(outcome.weak[m], row["test"][m], outcome.ceiling[m]) for m in row["test"]}
+        gaps = {
+            m: pgr(outcome.weak[m], row["test"][m], outcome.ceiling[m], config.pgr_margin)
+            for m in row["test"]
+        }
         row["pgr"] = {m: g.value for m, g in gaps.items()}
         rows[spec.name] = row
         log(
@@ -181,7 +186,7 @@ def _mean(x: np.ndarray) -> float | None:
     return float(np.mean(x)) if len(x) else None
 
 
-def summarise(runs: list[dict], names: list[str]) -> dict:
+def summarise(runs: list[dict], names: list[str], margin: float = DEFAULT_MARGIN) -> dict:
     """Mean and spread (std over seeds) per intervention; PGR also relative to `none`."""
     base = {
         key: {m: describe([r[key][m] for r in runs]) for m in ("accuracy", "auc")}
@@ -193,7 +198,7 @@ def summarise(runs: list[dict], names: list[str]) -> dict:
         entry = {m: describe([row["test"][m] for row in rows]) for m in ("accuracy", "auc")}
         for m in ("accuracy", "auc"):
             entry[f"pgr_{m}"] = describe([row["pgr"][m] for row in rows])
-            plain = [pgr(r["weak"][m], r["w2s"][m], r["ceiling"][m]).value for r in runs]
+            plain = [pgr(r["weak"][m], r["w2s"][m], r["ceiling"][m], margin).value for r in runs]
             entry[f"pgr_{m}_vs_plain"] = describe(
                 [_diff(row["pgr"][m], b) for row, b in zip(rows, plain, strict=True)]
             )

@@ -17,6 +17,7 @@ from w2sg.data.splits import Splits
 from w2sg.data.types import TextDataset
 from w2sg.models import get_activations, resolve_model
 from w2sg.probes.w2s import W2SOutcome, weak_to_strong
+from w2sg.stats.pgr import DEFAULT_MARGIN
 from w2sg.study.config import ProbeSetup, StudyConfig
 from w2sg.supervision.supervisor import study_label_matrix
 
@@ -44,7 +45,10 @@ class StudyArrays:
     vote_names: tuple[str, ...] | None = None
 
     def weak_to_strong(
-        self, l2: float, weak_probs: tuple[np.ndarray, np.ndarray] | None = None
+        self,
+        l2: float,
+        weak_probs: tuple[np.ndarray, np.ndarray] | None = None,
+        margin: float = DEFAULT_MARGIN,
     ) -> W2SOutcome:
         """Weak, student and ceiling probes on these arrays (`w2sg.probes.w2s`)."""
         return weak_to_strong(
@@ -58,6 +62,7 @@ class StudyArrays:
             self.test_y,
             l2=l2,
             weak_probs=weak_probs,
+            margin=margin,
         )
 
 

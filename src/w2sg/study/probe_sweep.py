@@ -97,7 +97,7 @@ def _grids(config: ProbeSweepConfig, layers: tuple[int, ...], acts, prepared):
     for si, seed, li, layer in track(jobs, description="probes sweep", transient=True):
         a = prepared.arrays[seed]
         if seed not in outcomes:
-            outcomes[seed] = a.weak_to_strong(config.l2)
+            outcomes[seed] = a.weak_to_strong(config.l2, margin=config.pgr_margin)
             weak_aucs.append(outcomes[seed].weak["auc"])
         x = acts.layers[layer]
         for p in config.probes:

@@ -7,7 +7,7 @@ means over the seeds where they are defined, with `*_std`, `pgr_median` and `pgr
 from __future__ import annotations
 
 from w2sg.data.types import TextDataset
-from w2sg.stats.pgr import describe
+from w2sg.stats.pgr import describe, pgr_of_means
 from w2sg.study.config import StudyConfig
 
 METRICS = ("accuracy", "auc")
@@ -26,8 +26,9 @@ SINGLE_SEED_KEYS = (
 )
 
 
-def _over_seeds(clean: list[dict]) -> dict:
-    """Means (and spread) over seeds of the metrics, PGR, the mixing slope."""
+def _over_seeds(clean: list[dict], margin: float) -> dict:
+    """Means (and spread) over seeds of the metrics, PGR (over the seeds that have one, and of
+    the means), the mixing slope."""
     out: dict = {}
     for key in ("weak", "w2s", "ceiling", "pgr"):
         stats = {m: describe((r[key] or {}).get(m) for r in clean) for m in METRICS}
@@ -36,6 +37,7 @@ def _over_seeds(clean: list[dict]) -> dict:
         if key == "pgr":
             out["pgr_median"] = {m: s["median"] for m, s in stats.items()}
             out["pgr_n_defined"] = {m: s["n"] for m, s in stats.items()}
+            out["pgr_of_means"] = pgr_of_means(out, margin)
     reasons = {
         m: [
             f"seed {r['seed']}: {r['pgr_reasons'][m]}"
@@ -74,7 +76,7 @@ def assemble(config: StudyConfig, dataset: TextDataset, runs: list[dict]) -> dic
     if len(clean) == 1:
         results.update({key: first[key] for key in SINGLE_SEED_KEYS})
     else:
-        results.update(_over_seeds(clean))
+        results.update(_over_seeds(clean, config.pgr_margin))
     if config.weak_supervisor != "probe":
         results["weak_supervisor"] = {
             "name": config.weak_supervisor,

@@ -195,7 +195,7 @@ def _probes(config: StudyConfig, seed: int, a: StudyArrays, log: Log):
             seed=seed,
         )
     weak_probs = None if supervision is None else (supervision.pool_probs, supervision.test_probs)
-    outcome = a.weak_to_strong(config.l2, weak_probs)
+    outcome = a.weak_to_strong(config.l2, weak_probs, config.pgr_margin)
     log(
         f"seed {seed}: weak {outcome.weak['accuracy']:.4f}, w2s {outcome.w2s['accuracy']:.4f}, "
         f"ceiling {outcome.ceiling['accuracy']:.4f}, PGR {_fmt(outcome.pgr['accuracy'])}"
@@ -285,6 +285,7 @@ def _mixing(config: StudyConfig, seed: int, a: StudyArrays, probes, partition, l
         l2=config.l2,
         weak_metrics=p["weak"],
         ceiling_metrics=p["ceiling"],
+        margin=config.pgr_margin,
     )
     log(f"seed {seed}: mixing slope {_fmt(mixing.slope())} accuracy per unit q")
     return {"rows": mixing.rows, "summary": mixing.summary(), "slope": mixing.slope()}, None
