@@ -89,8 +89,8 @@ def specs(config: type, path: tuple[str, ...] = ()) -> Iterator[Spec]:
     hints = typing.get_type_hints(config)
     for f in dataclasses.fields(config):
         kind, optional = _unwrap(hints[f.name])
-        if dataclasses.is_dataclass(kind):
-            yield from specs(kind, (*path, f.name))  # type: ignore[arg-type]
+        if isinstance(kind, type) and dataclasses.is_dataclass(kind):  # a nested config class
+            yield from specs(kind, (*path, f.name))
             continue
         meta = declared(config, f.name)
         item = None
@@ -202,11 +202,12 @@ def config_command(
 
     params = [parameter(s) for s in fields] + [e.parameter() for e in extras]
     params.sort(key=lambda p: p.default.__class__.__name__ != "ArgumentInfo")  # arguments first
-    command.__signature__ = inspect.Signature(params)  # type: ignore[attr-defined]
+    # A function takes any attribute; mypy's view of one has only the standard ones.
+    command.__signature__ = inspect.Signature(params)  # type: ignore[attr-defined]  # typer reads it
     command.__annotations__ = {p.name: p.annotation for p in params}
     command.__doc__ = one_paragraph(doc or body.__doc__ or "")
     command.__name__ = body.__name__
-    command.__w2sg_config__ = config  # type: ignore[attr-defined]
+    command.__w2sg_config__ = config  # type: ignore[attr-defined]  # as __signature__ above
     return command
 
 
