@@ -12,6 +12,7 @@ test: setup
 
 lint:
 	.venv/bin/ruff check src tests bench
+	.venv/bin/mypy
 
 bench:
 	.venv/bin/python bench/changepoint.py
