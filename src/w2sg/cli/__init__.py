@@ -104,6 +104,7 @@ def _caused_by_interrupt(err: BaseException) -> bool:
 
 def _usage_line(err: BaseException) -> str:
     """One line for a click usage error: the problem and where to read the command's help."""
+    # click's and typer's copy of click share no error class: duck-typed (see _is_click_error)
     message = " ".join(str(err.format_message()).split())  # type: ignore[attr-defined]
     ctx = getattr(err, "ctx", None)
     if ctx is not None and _is_named(err, "UsageError"):
@@ -137,7 +138,7 @@ def run_cli(args: list[str] | None = None) -> int:
         return _interrupted()
     except Exception as err:
         if _is_named(err, "NoArgsIsHelpError"):  # `w2sg models`: the help, as click does
-            err.show()  # type: ignore[attr-defined]
+            err.show()  # type: ignore[attr-defined]  # click's error, found by name (above)
             return 2
         if _is_click_error(err):
             _error(_usage_line(err))

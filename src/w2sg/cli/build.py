@@ -91,8 +91,8 @@ def specs(config: type, path: tuple[str, ...] = ()) -> Iterator[Spec]:
         if not f.init or f.metadata.get("cli") is False:
             continue  # set by the config itself (e.g. what a preset changed), not an option
         kind, optional = _unwrap(hints[f.name])
-        if dataclasses.is_dataclass(kind):
-            yield from specs(kind, (*path, f.name))  # type: ignore[arg-type]
+        if isinstance(kind, type) and dataclasses.is_dataclass(kind):  # a nested config class
+            yield from specs(kind, (*path, f.name))
             continue
         meta = declared(config, f.name)
         item = None
@@ -222,11 +222,12 @@ def config_command(
         "w2sg_context", inspect.Parameter.POSITIONAL_OR_KEYWORD, annotation=typer.Context
     )
     params.insert(0, context)
-    command.__signature__ = inspect.Signature(params)  # type: ignore[attr-defined]
+    # A function takes any attribute; mypy's view of one has only the standard ones.
+    command.__signature__ = inspect.Signature(params)  # type: ignore[attr-defined]  # typer reads it
     command.__annotations__ = {p.name: p.annotation for p in params}
     command.__doc__ = one_paragraph(doc or body.__doc__ or "")
     command.__name__ = body.__name__
-    command.__w2sg_config__ = config  # type: ignore[attr-defined]
+    command.__w2sg_config__ = config  # type: ignore[attr-defined]  # as __signature__ above
     return command
 
 

@@ -13,6 +13,7 @@ import importlib.util
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
@@ -159,7 +160,7 @@ def load_dataset(
     if isinstance(label_map, str):
         label_map = parse_label_map(label_map)
     name = str(name_or_path)
-    column_options = {
+    column_options: dict[str, Any] = {  # load_file's keyword arguments
         "text_column": text_column,
         "label_column": label_column,
         "label_map": label_map,

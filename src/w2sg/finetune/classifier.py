@@ -129,7 +129,8 @@ class SequenceClassifier(nn.Module):
         n = 0
         for module in self.modules():
             if hasattr(module, "lora_A"):
-                module.cast_input_dtype_enabled = False
+                lora: Any = module  # a peft LoRA layer: attributes nn.Module does not declare
+                lora.cast_input_dtype_enabled = False
             params = list(module.parameters(recurse=False))
             if isinstance(module, nn.Linear) and not any(p.requires_grad for p in params):
                 module.to(self.amp)
@@ -156,13 +157,14 @@ class SequenceClassifier(nn.Module):
                 params[n].copy_(value)
 
 
-def _lean_lora_forward(self: nn.Module, x: torch.Tensor, *args: Any, **kwargs: Any) -> torch.Tensor:
+def _lean_lora_forward(self: Any, x: torch.Tensor, *args: Any, **kwargs: Any) -> torch.Tensor:
     """peft's LoRA forward for one plain adapter, with the scale alpha / rank applied to B, a
     (d, r) weight, instead of to the (rows, d) output: one pass over the activations fewer,
     forward and backward. Patched only where the scale is a power of two (16 / 8 by default),
     where multiplying before or after the product gives the same bits (bf16 or fp32). Anything else
     (adapters off or merged, several adapters, DoRA, a bias on B, extra arguments) runs peft's
-    own forward."""
+    own forward. `self` is a peft LoRA layer, typed Any: nn.Module's types do not declare what
+    this reads (LORA_ATTRIBUTES)."""
     names = self.active_adapters
     name = names[0] if len(names) == 1 else None
     if (
@@ -210,7 +212,7 @@ def lora_problem() -> str | None:
         tiny = inject_adapter_in_model(
             LoraConfig(r=2, lora_alpha=4, target_modules=["proj"]), _OneLinear()
         )
-        layer = tiny.proj
+        layer: Any = tiny.proj  # a peft LoRA layer, as in _lean_lora_forward
         missing = [a for a in LORA_ATTRIBUTES if not hasattr(layer, a)]
         if missing:
             return f"peft's LoRA layer has no {', '.join(missing)}"
@@ -326,7 +328,7 @@ def _with_lora(base: nn.Module, config: ClassifierConfig, name: str) -> nn.Modul
     targets = _targets_or_error(base, name)
     lora = LoraConfig(
         r=config.rank,
-        lora_alpha=config.alpha,
+        lora_alpha=config.alpha,  # type: ignore[arg-type]  # peft: int, but any alpha / r works
         lora_dropout=config.dropout,
         target_modules=targets,
         bias="none",

@@ -150,7 +150,7 @@ def use_fast_dropout(model: nn.Module) -> int:
                 swapped += 1
     for sub in model.modules():
         config = getattr(sub, "config", None)
-        if getattr(config, "_attn_implementation", None) == "sdpa":
+        if config is not None and getattr(config, "_attn_implementation", None) == "sdpa":
             _register()
             config._attn_implementation = ATTENTION
     return swapped
@@ -197,7 +197,10 @@ def attention_problem() -> str | None:
     names = tuple(p.name for p in params[: len(SDPA_PARAMETERS)])
     keywords = bool(params) and params[-1].kind is inspect.Parameter.VAR_KEYWORD
     if names != SDPA_PARAMETERS or not keywords:
-        stars = {inspect.Parameter.VAR_POSITIONAL: "*", inspect.Parameter.VAR_KEYWORD: "**"}
+        stars: dict[inspect._ParameterKind, str] = {
+            inspect.Parameter.VAR_POSITIONAL: "*",
+            inspect.Parameter.VAR_KEYWORD: "**",
+        }
         shown = ", ".join(stars.get(p.kind, "") + p.name for p in params)
         return f"transformers' sdpa_attention_forward takes ({shown}), not the expected form"
     for registry in ("AttentionInterface", "AttentionMaskInterface"):

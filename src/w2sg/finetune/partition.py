@@ -89,7 +89,7 @@ def trained_mixing(
     if m < config.batch_size:
         log(f"seed {data.seed}: mixing skipped: mixes of {m} rows < batch {config.batch_size}")
         return [{"skipped": f"mix size {m} is below the batch size {config.batch_size}"}]
-    draws = [
+    draws: list[tuple[str, float | None, np.ndarray]] = [
         (f"q={q}", q, mix_draw(pool.overlap, non_overlap, q, i, data.seed))
         for i, q in enumerate(config.mixing_qs)
     ]

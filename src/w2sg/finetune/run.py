@@ -12,6 +12,7 @@ from __future__ import annotations
 import time
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
@@ -84,7 +85,7 @@ def run_seed(config: FinetuneConfig, data: SeedData, log: Log) -> dict:
         m = model_json(stage, test_y)
         students[name] = {**m, "pgr": pgr_json(weak_m, m, ceil_m, config.pgr_margin)}
     w2s = {k: students[config.losses[0]][k] for k in METRICS}
-    out = {
+    out: dict[str, Any] = {
         "seed": data.seed,
         "weak": weak_m,
         "w2s": w2s,
@@ -105,18 +106,18 @@ def run_seed(config: FinetuneConfig, data: SeedData, log: Log) -> dict:
     )
     if config.interventions:
         out["interventions"] = {}
-        for name, stage, info in interventions(config, data, weak, config.loss_specs()[0], log):
+        for name, trained, info in interventions(config, data, weak, config.loss_specs()[0], log):
             out["interventions"][name] = info
-            if stage is None:
+            if trained is None:
                 continue
-            m = model_json(stage, test_y)
+            m = model_json(trained, test_y)
             students[name] = {
                 **m,
                 "pgr": pgr_json(weak_m, m, ceil_m, config.pgr_margin),
                 "intervention": info,
             }
-            out["curves"][name] = stage["curve"]
-            stages[name] = stage
+            out["curves"][name] = trained["curve"]
+            stages[name] = trained
     if config.overlap:
         models = {"weak": weak, "ceiling": ceiling, **stages}
         out["overlap"], pool = overlap_by_partition(config, data, weak, models, log)

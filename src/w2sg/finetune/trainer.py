@@ -27,6 +27,7 @@ if TYPE_CHECKING:
     from w2sg.finetune.classifier import SequenceClassifier
 
 Progress = Callable[[dict], None]
+Texts = Sequence[Any] | np.ndarray  # a list of texts or an object array of them
 
 
 @dataclass
@@ -40,7 +41,7 @@ class TrainResult:
     examples: int = 0
 
 
-def tokenize(tokenizer: Any, texts: Sequence[Any], max_length: int) -> list[list[int]]:
+def tokenize(tokenizer: Any, texts: Texts, max_length: int) -> list[list[int]]:
     """Token ids per text, truncated, unpadded (batches pad to their own longest row)."""
     enc = tokenizer([str(t) for t in texts], truncation=True, max_length=max_length)
     return [list(ids) for ids in enc["input_ids"]]
@@ -130,11 +131,12 @@ def _schedule(
 
 
 def _optimizer(model: SequenceClassifier, config: TrainConfig) -> torch.optim.Optimizer:
-    decay, no_decay = [], []
+    decay: list[torch.nn.Parameter] = []
+    no_decay: list[torch.nn.Parameter] = []
     for name, p in model.named_parameters():
         if p.requires_grad:
             (no_decay if p.ndim < 2 or "LayerNorm" in name else decay).append(p)
-    groups = [
+    groups: list[dict[str, Any]] = [
         {"params": decay, "weight_decay": config.weight_decay},
         {"params": no_decay, "weight_decay": 0.0},
     ]
@@ -172,9 +174,9 @@ class _Run:
 def train(
     model: SequenceClassifier,
     tokenizer: Any,
-    train_texts: Sequence[Any],
+    train_texts: Texts,
     train_targets: np.ndarray,
-    val_texts: Sequence[Any],
+    val_texts: Texts,
     val_targets: np.ndarray,
     config: TrainConfig,
     loss: LossSpec,
@@ -210,8 +212,8 @@ def train(
 def _start(
     model: SequenceClassifier,
     tokenizer: Any,
-    train_data: tuple[Sequence[Any], np.ndarray],
-    val_data: tuple[Sequence[Any], np.ndarray],
+    train_data: tuple[Texts, np.ndarray],
+    val_data: tuple[Texts, np.ndarray],
     config: TrainConfig,
     loss: LossSpec,
     device: str,

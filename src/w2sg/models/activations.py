@@ -110,7 +110,7 @@ def get_text_activations(
     digests = [cache.token_digest(x) for x in ids]
     first = {d: i for i, d in reversed(list(enumerate(digests)))}  # digest → a row with it
 
-    def embed(missing: list[str]) -> None:
+    def embed(missing: list[bytes]) -> None:
         _embed(
             resolved,
             stores,
@@ -128,7 +128,7 @@ def get_text_activations(
 
 
 def _read_all(
-    stores: dict[int, cache.Store], digests: list[str], embed: Callable[[list[str]], None]
+    stores: dict[int, cache.Store], digests: list[bytes], embed: Callable[[list[bytes]], None]
 ) -> dict[int, np.ndarray]:
     """Every layer's vectors of `digests`, embedding the missing ones first; a shard found
     damaged while reading is dropped and its texts embedded again (up to three times)."""

@@ -74,7 +74,7 @@ def _dist_file(dist: str, endswith: str) -> Path:
         raise _Missing(dist) from None
     for f in d.files or ():
         if str(f).endswith(endswith):
-            path = Path(d.locate_file(f))
+            path = Path(str(d.locate_file(f)))  # a Path, typed as the SimplePath protocol
             if path.exists():
                 return path
     raise _Missing(dist)

@@ -38,6 +38,7 @@ SERIES = (
 
 def _partition_sets(partition: Any, n: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """(overlap, easy_only, hard_only) positions from an OverlapResult or per-point labels."""
+    sets: tuple[np.ndarray, ...]
     if isinstance(partition, OverlapResult):
         sets = (partition.overlap, partition.easy_only, partition.hard_only)
     else:
@@ -52,7 +53,8 @@ def _partition_sets(partition: Any, n: int) -> tuple[np.ndarray, np.ndarray, np.
         sets = tuple(np.nonzero(labels == k)[0] for k in ("overlap", "easy_only", "hard_only"))
     if sum(len(s) for s in sets) != n:
         raise W2SGError(f"the partition covers {sum(len(s) for s in sets)} of {n} pool points")
-    return tuple(np.asarray(s, dtype=np.int64) for s in sets)  # type: ignore[return-value]
+    overlap, easy_only, hard_only = (np.asarray(s, dtype=np.int64) for s in sets)
+    return overlap, easy_only, hard_only
 
 
 def check_options(
@@ -145,7 +147,7 @@ def run_selection_stage(
     if sets is not None and kind == "constructed":
         is_overlap = np.zeros(n, dtype=bool)
         is_overlap[sets[0]] = True
-    common = {
+    common: dict[str, Any] = {  # run_selection's keyword arguments
         "rounds": rounds,
         "detection": detection,
         "estimator": estimator,
@@ -275,11 +277,11 @@ def _arm_estimates(runs: Sequence[SelectionResult], longest: int) -> dict:
             means, stds = [], []
             for t in range(longest):
                 vals = [
-                    r.rounds[t].arm_estimates_by[est][k]
+                    v
                     for r in runs
                     if t < len(r.rounds)
                     and est in r.rounds[t].arm_estimates_by
-                    and r.rounds[t].arm_estimates_by[est][k] is not None
+                    and (v := r.rounds[t].arm_estimates_by[est][k]) is not None
                 ]
                 means.append(float(np.mean(vals)) if vals else None)
                 stds.append(float(np.std(vals)) if vals else None)

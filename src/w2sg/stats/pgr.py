@@ -121,8 +121,11 @@ def pgr_over_seeds(
     per = [pgr(a, b, c, margin) for a, b, c in triples]
     stats = describe(p.value for p in per)
     complete = [t for t in triples if None not in t]
-    means = [float(np.mean([t[i] for t in complete])) for i in range(3)] if complete else None
-    of_means = pgr(*means, margin) if means else PGR(None, "no PGR: no seed has all three")
+    if complete:
+        w, s, c = (float(np.mean([t[i] for t in complete])) for i in range(3))
+        of_means = pgr(w, s, c, margin)
+    else:
+        of_means = PGR(None, "no PGR: no seed has all three metrics")
     return {
         "mean": stats["mean"],
         "median": stats["median"],

@@ -6,6 +6,8 @@ means over the seeds where they are defined, with `*_std`, `pgr_median` and `pgr
 
 from __future__ import annotations
 
+from typing import Any
+
 from w2sg.data.types import TextDataset
 from w2sg.stats.pgr import describe, pgr_of_means
 from w2sg.study.config import StudyConfig
@@ -63,7 +65,7 @@ def assemble(config: StudyConfig, dataset: TextDataset, runs: list[dict]) -> dic
     """results.json from the per-seed blocks of `runs` (keys starting with `_` are internal)."""
     clean = [{k: v for k, v in r.items() if not k.startswith("_")} for r in runs]
     first = clean[0]
-    results = {
+    results: dict[str, Any] = {
         "config": config.to_json(),
         "dataset": {
             "name": dataset.name,

@@ -142,7 +142,7 @@ def _run_seed(
 
     probes = stage("probes", lambda: _probes(config, seed, a, log))
     detection = stage(
-        "detection", lambda: _detect(config, a, probes.arrays["pool_weak_probs"]), (probes,)
+        "detection", lambda: _detect(config, a, (probes.arrays or {})["pool_weak_probs"]), (probes,)
     )
     partition = _write_partition(config, seed, a, probes, detection, out, log)
     mixing = stage(
@@ -186,6 +186,7 @@ def _probes(config: StudyConfig, seed: int, a: StudyArrays, log: Log):
     """
     supervision = None
     if a.pool_votes is not None:
+        assert a.weak_train_votes is not None and a.test_votes is not None  # set with pool_votes
         supervision = supervise(
             config.weak_supervisor,
             {"weak_train": a.weak_train_votes, "strong_train": a.pool_votes, "test": a.test_votes},

@@ -100,11 +100,19 @@ def _set_threads(threads: int) -> None:
     torch.set_num_threads(max(1, threads))
 
 
+def _cell_folder(task: Task, tmp: str | None) -> Path:
+    """Where a cell writes: the temporary folder when packing, else the task's out_dir."""
+    folder = tmp if tmp else task.out_dir
+    if folder is None:
+        raise W2SGError(f"cell {task.id}: no out_dir to write to")
+    return Path(folder)
+
+
 def execute(task: Task, pack: bool = False) -> Outcome:
     """Run `task` here; with `pack`, a cell runs in a temp folder and returns its files."""
     t0 = time.perf_counter()
     tmp = tempfile.mkdtemp(prefix="w2sg-cell-") if pack else None
-    out = Path(tmp if tmp else task.out_dir) if task.kind == "cell" else None
+    out = _cell_folder(task, tmp) if task.kind == "cell" else None
     log = out / "worker.log" if out is not None else None
     if task.kind == "warm" and task.out_dir and not pack:
         log = Path(task.out_dir) / f"{slug(task.id)}.log"
@@ -119,6 +127,7 @@ def execute(task: Task, pack: bool = False) -> Outcome:
             else:
                 # An interrupted attempt's folder is kept: a method whose stages are saved as
                 # they finish (the study) resumes from them with identical results.
+                assert out is not None  # kind is "cell"
                 method.run(task.configs[0], out)
         files = _pack(out) if pack and out is not None else {}
         return Outcome(task.id, True, time.perf_counter() - t0, files=files)

@@ -158,6 +158,7 @@ def _run_cells(todo: list[Cell], manifest: Manifest, executor, out: Path, progre
         cell = by_id[task.id]
         entry = manifest.cell(cell.id)
         final = out / cell.rel_dir
+        assert task.out_dir is not None  # every cell task above has one
         partial = Path(task.out_dir)
         if outcome.ok:
             if outcome.files:
