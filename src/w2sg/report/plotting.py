@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import functools
 from pathlib import Path
+from typing import Any
 
 from w2sg.io import write_atomic
 
@@ -17,6 +19,10 @@ def pyplot():
     return plt
 
 
+def _save(fig: Any, ext: str, options: dict[str, Any], tmp: Path) -> None:
+    fig.savefig(tmp, format=ext, **options)
+
+
 def save_figure(
     fig, out_dir: str | Path, stem: str, *, dpi: int = 130, tight: bool = True
 ) -> list[Path]:
@@ -25,7 +31,7 @@ def save_figure(
     paths = []
     for ext in ("png", "svg"):
         path = Path(out_dir) / f"{stem}.{ext}"
-        write_atomic(path, lambda tmp, ext=ext: fig.savefig(tmp, format=ext, **options))
+        write_atomic(path, functools.partial(_save, fig, ext, options))
         paths.append(path)
     pyplot().close(fig)
     return paths
