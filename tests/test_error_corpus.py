@@ -205,12 +205,12 @@ COMMAND_CASES: list[tuple[str, list[str], str]] = [
     (
         "detect-acts-broken-json",
         ["detect", "--weak-probs", "{probs}", "--strong-acts", "{broken_json}", "--out", "{dir}"],
-        "not JSON",
+        "use .npy or .safetensors",
     ),
     (
         "detect-acts-json-list",
         ["detect", "--weak-probs", "{probs}", "--strong-acts", "{list_json}", "--out", "{dir}"],
-        "manifest",
+        "use .npy or .safetensors",
     ),
     (
         "detect-zero-columns",

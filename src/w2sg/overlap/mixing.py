@@ -111,15 +111,7 @@ def mixing_experiment(
     qs = tuple(float(q) for q in qs)
     if not qs or not seeds or any(not 0.0 <= q <= 1.0 for q in qs):
         raise W2SGError("give at least one seed and one q, each q in [0, 1]")
-    m = min(len(o_idx), len(n_idx))
-    if m == 0:
-        raise W2SGError(
-            f"cannot mix: {len(o_idx)} overlap and {len(n_idx)} non-overlap points; both pools "
-            "need points (is the detected overlap empty?)"
-        )
-    counts = [(_floor(m * q), _floor(m * (1 - q))) for q in qs]
-    if any(a + b == 0 for a, b in counts):
-        raise W2SGError(f"m = {m} is too small: some q draws no points; use a larger pool")
+    m, counts = _mix_counts(len(o_idx), len(n_idx), qs)
     total, rows = len(qs) * len(seeds) + len(seeds), []
     ends = (weak_metrics, ceiling_metrics, margin)
 
@@ -185,6 +177,21 @@ def mix_draw(
 def baseline_draw(n_pool: int, m: int, seed: int) -> np.ndarray:
     """The baseline of a seed: a random size-m subset of the whole pool."""
     return np.random.default_rng([seed, BASELINE_STREAM]).choice(n_pool, m, replace=False)
+
+
+def _mix_counts(n_overlap: int, n_non: int, qs: tuple[float, ...]) -> tuple[int, list]:
+    """m = min(|O|, |N|) and each q's (overlap, non-overlap) counts; an error where a mix
+    would be empty."""
+    m = min(n_overlap, n_non)
+    if m == 0:
+        raise W2SGError(
+            f"cannot mix: {n_overlap} overlap and {n_non} non-overlap points; both pools "
+            "need points (is the detected overlap empty?)"
+        )
+    counts = [(_floor(m * q), _floor(m * (1 - q))) for q in qs]
+    if any(a + b == 0 for a, b in counts):
+        raise W2SGError(f"m = {m} is too small: some q draws no points; use a larger pool")
+    return m, counts
 
 
 def _floor(v: float) -> int:
