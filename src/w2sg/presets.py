@@ -12,7 +12,7 @@ published settings (docs/fidelity.md lists every setting and its source).
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Iterable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any, ClassVar, TypeVar
 
@@ -55,7 +55,9 @@ class Presettable:
         return cls(preset=name, preset_given=tuple(sorted(given)), **given)  # type: ignore[call-arg]
 
     def _apply_preset(self) -> None:
-        """Fill in the preset's settings where the user gave nothing; record what differs."""
+        """Fill in the preset's settings where the user gave nothing; record what differs.
+
+        A setting's field may name a field of a nested config (`options.k`)."""
         name = getattr(self, "preset", None)
         if name is None:
             object.__setattr__(self, "preset_overrides", ())
@@ -63,16 +65,15 @@ class Presettable:
         if name not in self.presets:
             known = ", ".join(sorted(self.presets)) or "none"
             raise W2SGError(f"unknown preset {name!r} for {type(self).__name__}; known: {known}")
-        defaults = {f.name: field_default(f) for f in dataclasses.fields(self)}  # type: ignore[arg-type]
         given = set(getattr(self, "preset_given", ()))
         overrides = []
         for s in self.presets[name].settings:
-            current = getattr(self, s.field)
-            if s.field in given or current != defaults[s.field]:
+            current, default = _get(self, s.field), _default(type(self), s.field)
+            if s.field in given or s.field.split(".")[-1] in given or current != default:
                 if current != s.value:
                     overrides.append(s.field)
             else:
-                object.__setattr__(self, s.field, s.value)
+                _set(self, s.field, s.value)
         object.__setattr__(self, "preset_overrides", tuple(sorted(overrides)))
 
     def preset_json(self) -> dict[str, Any] | None:
@@ -86,14 +87,48 @@ class Presettable:
             "name": name,
             "description": preset.description,
             "settings": [
-                {"field": s.field, "preset": s.value, "value": getattr(self, s.field),
-                 "overridden": s.field in overrides, "source": s.source}
+                {
+                    "field": s.field,
+                    "preset": s.value,
+                    "value": _get(self, s.field),
+                    "overridden": s.field in overrides,
+                    "source": s.source,
+                }
                 for s in preset.settings
             ],
-        }  # fmt: skip
+        }
 
 
-def preset_lines(block: Mapping[str, Any] | None, flag_of: Any = None) -> list[str]:
+def _get(obj: Any, path: str) -> Any:
+    for part in path.split("."):
+        obj = getattr(obj, part)
+    return obj
+
+
+def _default(cls: type, path: str) -> Any:
+    """The default of a field, or of a field of a nested config (`options.k`)."""
+    head, _, rest = path.partition(".")
+    field = {f.name: f for f in dataclasses.fields(cls)}[head]
+    if not rest:
+        return field_default(field)
+    return _default(type(field_default(field)), rest)
+
+
+def _set(obj: Any, path: str, value: Any) -> None:
+    """Set a field of a frozen config (a nested one is replaced by a changed copy)."""
+    head, _, rest = path.partition(".")
+    if rest:
+        nested = getattr(obj, head)
+        inner, _, _ = rest.partition(".")
+        if "." in rest:
+            _set(nested, rest, value)
+        else:
+            object.__setattr__(obj, head, dataclasses.replace(nested, **{inner: value}))
+        return
+    object.__setattr__(obj, head, value)
+
+
+def preset_lines(block: Mapping[str, Any] | None) -> list[str]:
     """summary.md lines saying which preset ran and where the run departs from it."""
     if not block:
         return []
@@ -104,7 +139,3 @@ def preset_lines(block: Mapping[str, Any] | None, flag_of: Any = None) -> list[s
     if not changed:
         lines.append("Every setting of the preset is in force.")
     return [*lines, ""]
-
-
-def names(presets: Iterable[str]) -> str:
-    return ", ".join(sorted(presets))

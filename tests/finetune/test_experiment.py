@@ -244,3 +244,44 @@ def test_assemble_gives_spread_over_seeds_for_students_and_overlap_groups() -> N
     g = out["overlap_groups"]["xent"]
     assert g["overlap"]["mean"] == pytest.approx(0.85) and g["overlap"]["n"] == 10.5
     assert g["easy_only"]["mean"] is None and g["hard_only"]["std"] == 0.0
+
+
+def test_the_eleuther_preset_runs_end_to_end(tmp_path, csv_path, tiny) -> None:
+    """Under the preset: AUC ranks by the raw class-1 logit, a filter intervention filters val
+    too, and results.json records the preset's resolved settings."""
+    from w2sg.finetune.store import load_stage
+    from w2sg.stats.metrics import roc_auc
+
+    config = FinetuneConfig.from_preset(
+        "eleuther", dataset=csv_path, weak_model=tiny["bert"], strong_model=tiny["mpnet"],
+        weak_train=48, strong_train=80, val=40, test=40, losses=("xent",), epochs=1,
+        minibatch=8, batch_size=16, weak_lr=1e-2, strong_lr=1e-2, max_length=24, overlap=False,
+        interventions=("filter:logistic",),
+    )  # fmt: skip
+    assert config.preset_overrides == (
+        "batch_size", "epochs", "minibatch", "strong_lr", "weak_lr"
+    )  # fmt: skip
+    results = run_finetune(config, tmp_path, log=lambda _: None)
+    assert results["preset"]["name"] == "eleuther"
+    assert {s["field"] for s in results["preset"]["settings"] if s["overridden"]} == set(
+        config.preset_overrides
+    )
+    seed = results["per_seed"][0]
+    weak = load_stage(_full_key(seed["weak"]["stage"]))
+    assert weak is not None and "test" in weak["logits"]
+    from w2sg.data import load_dataset, seed_splits
+
+    splits = seed_splits(load_dataset(csv_path), config.sizes(), (0,))[0]
+    assert seed["weak"]["auc"] == pytest.approx(roc_auc(splits.test.labels, weak["logits"]["test"]))
+    val = seed["interventions"]["filter:logistic"]["val"]
+    assert val["targets"] == "probe (filter)" and val["rows"] == 36  # round(0.1 * 40) dropped
+
+
+def _full_key(prefix: str) -> str:
+    """A stored stage's full key from the prefix results.json shows."""
+    import json
+
+    from w2sg.finetune.store import store
+
+    path = next(p for p in store().folder.glob("*.json") if p.stem.startswith(prefix))
+    return json.loads(path.read_text())["fingerprint"]

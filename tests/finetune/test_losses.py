@@ -71,16 +71,51 @@ def test_logconf_equals_hand_computation() -> None:
 
 
 def test_logconf_threshold_uses_the_buffer_at_the_mean_weak_label() -> None:
-    # a buffer of older predictions decides the threshold for a single-row batch
+    # a buffer of older predictions decides the threshold of a two-row minibatch
     state = LossState(buffer=(0.1, 0.2, 0.3, 0.6, 0.8))
     spec = LossSpec(name="logconf", alpha=0.5, warmup_steps=0)
-    # buffer after push: [.1,.2,.3,.6,.8,.5]; mean w = 0.75 -> quantile 0.25 = 0.225
-    loss, state = logconf(_logits([0.5]), torch.tensor([0.75]), spec, 10, state)
-    assert float(loss) == pytest.approx(_ce(0.5, 0.5 * 0.75 + 0.5 * 1.0), abs=1e-6)
+    # buffer after push: [.1,.2,.3,.6,.8,.5,.5]; mean w = 0.85 -> quantile 0.15 = 0.19
+    loss, state = logconf(_logits([0.5, 0.5]), torch.tensor([0.8, 0.9]), spec, 10, state)
+    targets = [0.5 * w + 0.5 * 1.0 for w in (0.8, 0.9)]  # 0.5 > 0.19: both hardened to 1
+    assert float(loss) == pytest.approx(np.mean([_ce(0.5, t) for t in targets]), abs=1e-6)
     median = LossSpec(name="logconf", alpha=0.5, warmup_steps=0, threshold="median")
-    # median of [.1,.2,.3,.6,.8,.5,.5] = 0.5 -> 0.5 > 0.5 is False: hard = 0
-    loss, _ = logconf(_logits([0.5]), torch.tensor([0.75]), median, 10, state)
-    assert float(loss) == pytest.approx(_ce(0.5, 0.5 * 0.75), abs=1e-6)
+    # median of [.1,.2,.3,.6,.8,.5,.5,.5,.5] = 0.5 -> 0.5 > 0.5 is False: hard = 0
+    loss, _ = logconf(_logits([0.5, 0.5]), torch.tensor([0.8, 0.9]), median, 10, state)
+    assert float(loss) == pytest.approx(np.mean([_ce(0.5, 0.5 * w) for w in (0.8, 0.9)]), abs=1e-6)
+
+
+def test_logconf_one_row_minibatch_takes_the_median_as_upstream() -> None:
+    """With one row the batch has no prior of its own: EleutherAI/w2s uses 0.5 (the median),
+    not the row's own label, so a minibatch of 1 reproduces the published loss."""
+    state = LossState(buffer=(0.1, 0.2, 0.3, 0.45, 0.6, 0.8))
+    spec = LossSpec(name="logconf", alpha=0.5, warmup_steps=0)
+    # buffer after push: [.1,.2,.3,.45,.6,.8,.5]; median 0.45 -> 0.5 > 0.45: hard = 1
+    # (the quantile at 1 - w = 0.05 would be 0.13: also 1; at w = 0.02 it is 0.78: hard = 0)
+    loss, _ = logconf(_logits([0.5]), torch.tensor([0.02]), spec, 10, state)
+    assert float(loss) == pytest.approx(_ce(0.5, 0.5 * 0.02 + 0.5 * 1.0), abs=1e-6)
+
+
+def test_product_loss_equals_hand_computation() -> None:
+    """openai/weak-to-strong's product loss: CE against normalised [1-w, w] * softmax."""
+    spec = parse_loss("product")
+    assert (spec.alpha, spec.beta) == (1.0, 1.0)
+    p1, w = 0.7, 0.6
+    t1 = (p1 * w) / (p1 * w + (1 - p1) * (1 - w))  # 0.42 / 0.54
+    assert t1 == pytest.approx(0.7777778, abs=1e-6)
+    loss, _ = compute_loss(spec, _logits([p1]), torch.tensor([w]), step=0, state=LossState())
+    assert float(loss) == pytest.approx(_ce(p1, t1), abs=1e-6)
+    sq = LossSpec(name="product", alpha=2.0, beta=1.0)
+    t2 = (p1 * w**2) / (p1 * w**2 + (1 - p1) * (1 - w) ** 2)
+    loss, _ = compute_loss(sq, _logits([p1]), torch.tensor([w]), step=0, state=LossState())
+    assert float(loss) == pytest.approx(_ce(p1, t2), abs=1e-6)
+
+
+def test_logconf_warms_up_over_its_own_100_steps() -> None:
+    """The published default: alpha ramps over 100 optimizer steps, not the learning
+    rate's warm-up."""
+    spec = parse_loss("logconf")
+    assert spec.warmup_steps == 100
+    assert ramp(spec, 50) == pytest.approx(0.25) and ramp(spec, 100) == 0.5
 
 
 def test_logconf_buffer_stays_at_32_most_recent() -> None:

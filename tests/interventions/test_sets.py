@@ -153,3 +153,29 @@ def test_names_parse_with_clear_errors() -> None:
         InterventionOptions(metric="l1")
     with pytest.raises(W2SGError, match="unknown detector"):
         InterventionOptions(detector="magic")
+
+
+def test_validation_sets_filter_and_relabel_val_as_the_published_code() -> None:
+    """With probe validation targets, filter:M drops val's most-disagreeing rows by the probe
+    fitted to the pool, relabel:M gives val the probe's predictions, others keep val."""
+    from w2sg.interventions.sets import (
+        InterventionOptions,
+        probe_predictions,
+        validation_set,
+    )
+
+    rng = np.random.default_rng(3)
+    x, vx = rng.normal(size=(200, 6)), rng.normal(size=(50, 6))
+    p = 1 / (1 + np.exp(-x[:, 0] * 3))
+    vp = rng.uniform(size=50)
+    options = InterventionOptions(k=10, contamination=0.2)
+    preds = probe_predictions("knn", x, p, vx, options)
+    kept = validation_set("filter:knn", x, p, vx, vp, options)
+    assert kept.n_kept == 40  # round(0.2 * 50) dropped
+    dropped = np.setdiff1d(np.arange(50), kept.indices)
+    assert np.abs(preds - vp)[dropped].min() >= np.abs(preds - vp)[kept.indices].max()
+    assert np.array_equal(kept.labels, vp[kept.indices])
+    relabel = validation_set("relabel:knn", x, p, vx, vp, options)
+    assert relabel.n_kept == 50 and np.allclose(relabel.labels, np.clip(preds, 0, 1))
+    plain = validation_set("confident", x, p, vx, vp, options)
+    assert plain.n_kept == 50 and np.array_equal(plain.labels, vp)

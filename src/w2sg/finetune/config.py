@@ -6,30 +6,58 @@ docs/fidelity.md says why not; each field is also the command's flag (`w2sg.opti
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Mapping
+from dataclasses import dataclass, replace
+from typing import ClassVar
 
 from w2sg import validate as v
 from w2sg.errors import W2SGError
-from w2sg.finetune.specs import ClassifierConfig, LossSpec, TrainConfig, parse_loss
+from w2sg.finetune.presets import PRESETS
+from w2sg.finetune.specs import (
+    AUCS,
+    HEAD_INITS,
+    LOGCONF_WARMUP,
+    ClassifierConfig,
+    LossSpec,
+    TrainConfig,
+    parse_loss,
+)
 from w2sg.interventions.sets import InterventionOptions, parse_intervention
-from w2sg.options import default, option
+from w2sg.options import default, internal, option
+from w2sg.presets import Preset, Presettable
 from w2sg.setup import RunSetup
 
 DEVICE_HELP = "Device: auto (a GPU when there is one), cpu, cuda or cuda:N."
 
 
 @dataclass(frozen=True)
-class FinetuneConfig(RunSetup):
-    """Weak model, students (one per loss) and ceiling, each fine-tuned."""
+class FinetuneConfig(Presettable, RunSetup):
+    """Weak model, students (one per loss) and ceiling, each fine-tuned.
+
+    `preset="eleuther"` (or `"openai"`) takes every setting the published code fixes, each
+    traced to its source (`w2sg.finetune.presets`); options given explicitly win over it.
+    """
+
+    presets: ClassVar[Mapping[str, Preset]] = PRESETS
 
     weak_train: int = default(500)
     strong_train: int = default(500)
     val: int = default(200)
     test: int = default(500)
+    preset: str | None = option(
+        None,
+        "Published settings to take: eleuther (EleutherAI/w2s) or openai "
+        "(openai/weak-to-strong); options given explicitly win over them.",
+    )
     losses: tuple[str, ...] = option(
         ("xent", "logconf"),
-        "Student losses: xent, kl, logconf[:median], entropy, window[:R|:midweak].",
+        "Student losses: xent, kl, logconf[:median], entropy, window[:R|:midweak], product.",
         flag="--loss",
+    )
+    logconf_warmup: int | None = option(
+        LOGCONF_WARMUP,
+        "Steps over which the auxiliary weight of logconf and entropy ramps "
+        "up (none: the learning rate's warm-up).",
     )
     weak_loss: str = option("xent", "Loss of the weak model (trained on ground truth).")
     s2s: int = option(0, "Strong-to-strong iterations after the first student.")
@@ -60,8 +88,19 @@ class FinetuneConfig(RunSetup):
         "8e-5 leaves this CPU pair at chance; docs/fidelity.md).",
     )
     warmup_ratio: float = option(0.1, "Share of the steps of the learning rate's warm-up.")
+    warmup_steps: int | None = option(
+        None, "The learning rate's warm-up in steps (replaces --warmup-ratio)."
+    )
     weight_decay: float = option(0.1, "AdamW weight decay.")
     eval_every: int = option(5, "Evaluate on val every N optimizer steps.")
+    auc: str = option(
+        "prob",
+        "What AUC ranks by, for checkpoint choice and test: prob (P(y=1)) or logit "
+        "(the raw class-1 logit, as the published code).",
+    )
+    head_init: str = option(
+        "zero", "The classifier head's start: zero, or small (N(0, 0.02) x 0.01, as upstream)."
+    )
     patience: int | None = option(None, "Stop after N evaluations without a better val AUC.")
     max_length: int = option(128, "Token limit per text.")
     overlap: bool = option(True, "Group test accuracy by the overlap partition.")
@@ -74,11 +113,27 @@ class FinetuneConfig(RunSetup):
         "overlap+hard.",
         flag="--intervention",
     )
+    intervention_val: str = option(
+        "weak",
+        "Validation targets of an intervention's student: weak (the weak labels, every "
+        "row) or probe (filtered or relabelled by the probe, as the published code).",
+    )
+    options: InterventionOptions = option(factory=InterventionOptions)
     save_models: bool = option(False, "Also store each model's trainable weights.")
     device: str = option("auto", DEVICE_HELP)
 
+    preset_given: tuple[str, ...] = internal()
+    preset_overrides: tuple[str, ...] = internal(init=False)
+
     def __post_init__(self) -> None:
+        self._apply_preset()
         super().__post_init__()
+        v.choice(self.auc, "auc", AUCS)
+        v.choice(self.head_init, "head_init", HEAD_INITS)
+        v.choice(self.intervention_val, "intervention_val", ("weak", "probe"))
+        for name in ("logconf_warmup", "warmup_steps"):
+            if getattr(self, name) is not None:
+                v.whole(getattr(self, name), self.flag(name), low=0)
         v.positive(self.val, "val size")
         if not self.losses:
             raise W2SGError("give at least one student loss (--loss)")
@@ -109,7 +164,7 @@ class FinetuneConfig(RunSetup):
         parsed = [parse_intervention(x) for x in self.interventions]
         if len({x.name for x in parsed}) != len(parsed):
             raise W2SGError(f"--intervention names one twice: {list(self.interventions)}")
-        k = InterventionOptions().k
+        k = self.options.k
         neighbours = [x.name for x in parsed if x.method in ("knn", "topo")]
         if neighbours and self.strong_train <= k:
             raise W2SGError(
@@ -118,10 +173,12 @@ class FinetuneConfig(RunSetup):
             )
 
     def loss_specs(self) -> list[LossSpec]:
-        return [parse_loss(x) for x in self.losses]
+        """The students' losses, with logconf's and entropy's own warm-up."""
+        return [replace(parse_loss(x), warmup_steps=self.logconf_warmup) for x in self.losses]
 
     def classifier(self) -> ClassifierConfig:
         return ClassifierConfig(
+            head_init=self.head_init,
             lora=self.lora,
             rank=self.lora_rank,
             alpha=self.lora_alpha,
@@ -138,6 +195,8 @@ class FinetuneConfig(RunSetup):
             lr=self.weak_lr if role == "weak" else self.strong_lr,
             weight_decay=self.weight_decay,
             warmup_ratio=self.warmup_ratio,
+            warmup_steps=self.warmup_steps,
+            auc=self.auc,
             eval_every=self.eval_every,
             patience=self.patience,
             max_length=self.max_length,

@@ -25,19 +25,20 @@ from w2sg.interventions.sets import (
     parse_intervention,
     probe_predictions,
     training_set,
+    validation_set,
 )
 from w2sg.models.layers import middle_layer
 
 Log = Callable[[str], None]
 
 
-def _probe_stage(spec: Intervention, acts: dict, weak: dict, layer: int) -> dict:
+def _probe_stage(
+    spec: Intervention, acts: dict, weak: dict, layer: int, options: InterventionOptions
+) -> dict:
     """A probe as the student: its test predictions, shaped as a trained stage."""
     t0 = time.perf_counter()
     weak_train = np.asarray(weak["probs"]["strong_train"], dtype=np.float64)
-    test = probe_predictions(
-        spec.method, acts["strong_train"], weak_train, acts["test"], InterventionOptions()
-    )
+    test = probe_predictions(spec.method, acts["strong_train"], weak_train, acts["test"], options)
     return {
         "probs": {"test": np.clip(test, 0.0, 1.0)},
         "curve": [],
@@ -53,7 +54,12 @@ def interventions(
 ) -> Iterator[tuple[str, dict | None, dict]]:
     """Each `--intervention` of `config`: yields (name, its stage or None, what it kept)."""
     layer = middle_layer(config.strong_model)
-    acts = {part: frozen_acts(config, data, part, layer) for part in ("strong_train", "test")}
+    parts = (
+        ("strong_train", "val", "test")
+        if config.intervention_val == "probe"
+        else ("strong_train", "test")
+    )
+    acts = {part: frozen_acts(config, data, part, layer) for part in parts}
     weak_train = np.asarray(weak["probs"]["strong_train"], dtype=np.float64)
     for raw in config.interventions:
         spec_i = parse_intervention(raw)
@@ -62,9 +68,10 @@ def interventions(
             yield name, None, {"same_as": config.losses[0]}
             continue
         if spec_i.kind == "probe":
-            yield name, _probe_stage(spec_i, acts, weak, layer), {"layer": layer, "trained": False}
+            probe = _probe_stage(spec_i, acts, weak, layer, config.options)
+            yield name, probe, {"layer": layer, "trained": False}
             continue
-        chosen = training_set(spec_i, acts["strong_train"], weak_train, InterventionOptions())
+        chosen = training_set(spec_i, acts["strong_train"], weak_train, config.options)
         info = {"layer": layer, "kept": chosen.n_kept, "of": len(weak_train), **chosen.info}
         if chosen.n_kept < config.batch_size:
             reason = f"{chosen.n_kept} rows kept, below the batch size {config.batch_size}"
@@ -75,5 +82,33 @@ def interventions(
         targets[chosen.indices] = chosen.labels
         labels_digest = hashlib.sha256(np.ascontiguousarray(targets).tobytes()).hexdigest()
         parent = stage_key(weak=weak["key"], intervention=name, layer=layer, labels=labels_digest)
-        target = Target("strong_train", targets, weak["probs"]["val"], parent, chosen.indices)
+        val_labels, val_rows, info["val"] = _val_targets(config, spec_i, acts, weak)
+        source = None if info["val"]["targets"] == "weak" else info["val"]["targets"]
+        target = Target(
+            "strong_train", targets, val_labels, parent, chosen.indices, val_rows, source
+        )
         yield name, train_stage(config, data, f"student {name}", spec, target, log), info
+
+
+def _val_targets(
+    config: FinetuneConfig, spec: Intervention, acts: dict, weak: dict
+) -> tuple[np.ndarray, np.ndarray | None, dict]:
+    """The student's validation targets: the weak labels of every val row, or (with
+    `intervention_val="probe"`, the published code's way) val filtered or relabelled by the
+    probe as the training set is. Returns (targets of all val rows, the rows kept or None,
+    what was done)."""
+    weak_val = np.asarray(weak["probs"]["val"], dtype=np.float64)
+    if config.intervention_val == "weak" or spec.kind not in ("filter", "relabel"):
+        return weak_val, None, {"targets": "weak", "rows": len(weak_val)}
+    chosen = validation_set(
+        spec,
+        acts["strong_train"],
+        np.asarray(weak["probs"]["strong_train"], dtype=np.float64),
+        acts["val"],
+        weak_val,
+        config.options,
+    )
+    labels = weak_val.copy()
+    labels[chosen.indices] = chosen.labels
+    rows = None if spec.kind == "relabel" else chosen.indices
+    return labels, rows, {"targets": f"probe ({spec.kind})", "rows": chosen.n_kept}

@@ -72,6 +72,15 @@ def kl(logits: torch.Tensor, w: torch.Tensor) -> torch.Tensor:
     return (neg_entropy.sum(dim=-1) + _xent(logits, t)).mean()
 
 
+def product(logits: torch.Tensor, w: torch.Tensor, spec: LossSpec) -> torch.Tensor:
+    """openai/weak-to-strong's product loss: cross-entropy against the normalised product
+    [1−w, w]^alpha · softmax(logits)^beta, the target held fixed (no gradient through it)."""
+    preds = torch.softmax(logits.float(), dim=-1)
+    target = torch.pow(preds, spec.beta) * torch.pow(_targets(w.float()), spec.alpha)
+    target = (target / target.sum(dim=-1, keepdim=True)).detach()
+    return _xent(logits, target).mean()
+
+
 def push_buffer(state: LossState, preds: torch.Tensor, size: int) -> LossState:
     """Append the batch's P(y=1) and keep only the most recent `size` of them."""
     merged = state.buffer + tuple(float(p) for p in preds.detach().float().cpu())
@@ -79,9 +88,11 @@ def push_buffer(state: LossState, preds: torch.Tensor, size: int) -> LossState:
 
 
 def logconf_threshold(spec: LossSpec, state: LossState, w: torch.Tensor) -> float:
-    """Hardening threshold t: the buffer's (1 − mean w) quantile, or its median."""
+    """Hardening threshold t: the buffer's (1 − mean w) quantile, or its median. A one-row
+    minibatch has no batch prior: it takes the median, as upstream does (prior 0.5)."""
     buf = np.asarray(state.buffer, dtype=np.float64)
-    level = 0.5 if spec.threshold == "median" else 1.0 - float(w.float().mean())
+    one_row = w.numel() == 1
+    level = 0.5 if spec.threshold == "median" or one_row else 1.0 - float(w.float().mean())
     return float(np.quantile(buf, level))
 
 
@@ -126,6 +137,8 @@ def compute_loss(
         return logconf(logits, w, spec, step, state)
     if spec.name == "entropy":
         return entropy(logits, w, spec, step), state
+    if spec.name == "product":
+        return product(logits, w, spec), state
     if isinstance(spec.radius, str):
         raise W2SGError("window radius 'midweak' must be resolved with resolve_spec first")
     return window(logits, w, float(spec.radius)), state

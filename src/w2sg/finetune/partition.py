@@ -9,12 +9,11 @@ import numpy as np
 
 from w2sg.finetune.config import FinetuneConfig
 from w2sg.finetune.specs import LossSpec
-from w2sg.finetune.stage import SeedData, Target, pgr_json, train_stage
+from w2sg.finetune.stage import SeedData, Target, model_json, pgr_json, train_stage
 from w2sg.models import get_activations
 from w2sg.models.layers import middle_layer
 from w2sg.overlap.detect import OverlapResult, detect_overlap
 from w2sg.overlap.mixing import baseline_draw, mix_draw
-from w2sg.stats.metrics import evaluate
 
 Log = Callable[[str], None]
 GROUPS = ("overlap", "easy_only", "hard_only")
@@ -104,7 +103,11 @@ def trained_mixing(
             np.sort(rows).astype(int),
         )
         stage = train_stage(config, data, f"mixing {name}", LossSpec(), target, log)
-        metrics = evaluate(data.splits.test.labels, stage["probs"]["test"])
+        metrics = {
+            k: stage_m[k]
+            for k in ("accuracy", "auc")
+            for stage_m in [model_json(stage, data.splits.test.labels, config.auc)]
+        }
         rows_out.append(
             {
                 "mix": name,

@@ -79,10 +79,10 @@ def run_seed(config: FinetuneConfig, data: SeedData, log: Log) -> dict:
         config, data, "ceiling", LossSpec(), _ground_truth(data, "strong_train"), log
     )
     stages = _students(config, data, weak, log)
-    weak_m, ceil_m = model_json(weak, test_y), model_json(ceiling, test_y)
+    weak_m, ceil_m = model_json(weak, test_y, config.auc), model_json(ceiling, test_y, config.auc)
     students = {}
     for name, stage in stages.items():
-        m = model_json(stage, test_y)
+        m = model_json(stage, test_y, config.auc)
         students[name] = {**m, "pgr": pgr_json(weak_m, m, ceil_m, config.pgr_margin)}
     w2s = {k: students[config.losses[0]][k] for k in METRICS}
     out: dict[str, Any] = {
@@ -110,7 +110,7 @@ def run_seed(config: FinetuneConfig, data: SeedData, log: Log) -> dict:
             out["interventions"][name] = info
             if trained is None:
                 continue
-            m = model_json(trained, test_y)
+            m = model_json(trained, test_y, config.auc)
             students[name] = {
                 **m,
                 "pgr": pgr_json(weak_m, m, ceil_m, config.pgr_margin),
@@ -166,6 +166,7 @@ def run_finetune(config: FinetuneConfig, out_dir: str | Path, log: Log = print) 
     amp = amp_dtype(pick_device(config.device))
     results = {
         "config": config.to_json(),
+        "preset": config.preset_json(),
         "provenance": run_provenance(
             model_identities({"weak": config.weak_model, "strong": config.strong_model}),
             device=config.device,

@@ -10,7 +10,9 @@ from dataclasses import asdict, dataclass
 
 from w2sg.errors import W2SGError
 
-LOSSES = ("xent", "kl", "logconf", "entropy", "window")
+LOSSES = ("xent", "kl", "logconf", "entropy", "window", "product")
+AUCS = ("prob", "logit")  # what val AUC ranks by: P(y=1), or the raw class-1 logit (upstream)
+LOGCONF_WARMUP = 100  # steps; EleutherAI/w2s's LogConfidenceLossConfig.logconf_warmup_steps
 
 
 THRESHOLDS = ("quantile", "median")
@@ -21,25 +23,29 @@ class LossSpec:
     """A loss by name with its options (fine-tune mode's defaults).
 
     `alpha`, `warmup_steps`: weight of the auxiliary target, ramped linearly from 0 over the
-    first `warmup_steps` optimizer steps (`logconf`, `entropy`); None = the trainer's warm-up.
-    `buffer_size`, `threshold`: the hardening threshold of `logconf` is the quantile of the
-    most recent `buffer_size` predictions at the batch's mean weak label ("quantile"), or
-    their median ("median", the EleutherAI balanced variant). `radius`: `window`'s radius,
-    a number or "midweak".
+    first `warmup_steps` optimizer steps (`logconf`, `entropy`; default 100, as upstream);
+    None = the learning rate's warm-up. `buffer_size`, `threshold`: the hardening threshold of
+    `logconf` is the quantile of the most recent `buffer_size` predictions at the minibatch's
+    mean weak label ("quantile"; a one-row minibatch takes 0.5, as upstream), or their median
+    ("median"). `radius`: `window`'s radius, a number or "midweak". `product` (openai's):
+    cross-entropy against the normalised product weak^alpha x student^beta (alpha = beta = 1).
     """
 
     name: str = "xent"
     alpha: float = 0.5
-    warmup_steps: int | None = None
+    warmup_steps: int | None = LOGCONF_WARMUP
     buffer_size: int = 32
     threshold: str = "quantile"
     radius: float | str = 0.15
+    beta: float = 1.0  # `product`: the exponent of the student's own prediction
 
     def __post_init__(self) -> None:
         if self.name not in LOSSES:
             raise W2SGError(f"loss must be one of {', '.join(LOSSES)}, not {self.name!r}")
-        if not 0.0 <= self.alpha <= 1.0:
+        if not 0.0 <= self.alpha <= (10.0 if self.name == "product" else 1.0):
             raise W2SGError(f"loss alpha must be in [0, 1], not {self.alpha}")
+        if not 0.0 <= self.beta <= 10.0:
+            raise W2SGError(f"loss beta must be in [0, 10], not {self.beta}")
         if self.warmup_steps is not None and self.warmup_steps < 0:
             raise W2SGError(f"loss warmup_steps must be >= 0, not {self.warmup_steps}")
         if self.buffer_size < 1:
@@ -68,12 +74,16 @@ class LossSpec:
             out |= {"buffer_size": self.buffer_size, "threshold": self.threshold}
         if self.name == "window":
             out["radius"] = self.radius
+        if self.name == "product":
+            out |= {"alpha": self.alpha, "beta": self.beta}
         return out
 
 
 def parse_loss(text: str) -> LossSpec:
     """`xent`, `logconf`, `logconf:median`, `window:0.2`, `window:midweak` → a LossSpec."""
     name, _, option = text.strip().partition(":")
+    if name == "product" and not option:
+        return LossSpec(name=name, alpha=1.0, beta=1.0)  # openai/weak-to-strong's defaults
     if not option:
         return LossSpec(name=name)
     if name == "window":
@@ -86,6 +96,9 @@ def parse_loss(text: str) -> LossSpec:
     if name == "logconf":
         return LossSpec(name=name, threshold=option)
     raise W2SGError(f"loss {name!r} takes no option (got {text!r})")
+
+
+HEAD_INITS = ("zero", "small")  # small: N(0, 0.02) x 0.01, upstream's scaled score head
 
 
 @dataclass(frozen=True)
@@ -108,7 +121,7 @@ class ClassifierConfig:
             raise W2SGError(f"LoRA alpha must be > 0, not {self.alpha}")
         if not 0.0 <= self.dropout < 1.0:
             raise W2SGError(f"LoRA dropout must be in [0, 1), not {self.dropout}")
-        if self.head_init not in ("zero", "small"):
+        if self.head_init not in HEAD_INITS:
             raise W2SGError(f"head_init must be 'zero' or 'small', not {self.head_init!r}")
 
     def to_json(self) -> dict:
@@ -142,6 +155,8 @@ class TrainConfig:
     lr: float = 8e-5
     weight_decay: float = 0.1
     warmup_ratio: float = 0.1
+    warmup_steps: int | None = None  # the learning rate's warm-up in steps (None: the ratio)
+    auc: str = "prob"  # what val AUC ranks by (AUCS)
     max_grad_norm: float = 1.0
     eval_every: int = 5
     patience: int | None = None
@@ -163,6 +178,10 @@ class TrainConfig:
             raise W2SGError("weight_decay must be >= 0 and warmup_ratio in [0, 1)")
         if self.eval_every < 1:
             raise W2SGError(f"eval_every must be >= 1, not {self.eval_every}")
+        if self.warmup_steps is not None and self.warmup_steps < 0:
+            raise W2SGError(f"warmup_steps must be >= 0, not {self.warmup_steps}")
+        if self.auc not in AUCS:
+            raise W2SGError(f"auc must be one of {', '.join(AUCS)}, not {self.auc!r}")
         if self.patience is not None and self.patience < 1:
             raise W2SGError(f"patience must be >= 1 or None, not {self.patience}")
         if self.max_length < 2:
@@ -173,6 +192,18 @@ class TrainConfig:
         if self.batch_size > n_train:
             raise W2SGError(f"batch size {self.batch_size} is larger than the {n_train} train rows")
 
+    def warmup(self, total: int) -> int:
+        """Warm-up steps of the learning rate for a run of `total` steps."""
+        return (
+            self.warmup_steps if self.warmup_steps is not None else int(self.warmup_ratio * total)
+        )
+
     def to_json(self) -> dict:
-        """The options, all of them (stage keys also carry `REVISION`)."""
-        return asdict(self)
+        """The options (stage keys also carry `REVISION`). `warmup_steps` and `auc` appear only
+        when set: their defaults are what every stage stored before they existed."""
+        out = asdict(self)
+        if out["warmup_steps"] is None:
+            del out["warmup_steps"]
+        if out["auc"] == "prob":
+            del out["auc"]
+        return out

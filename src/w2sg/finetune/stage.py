@@ -6,6 +6,7 @@ stages of this one kind (`w2sg.finetune.store`).
 
 from __future__ import annotations
 
+import hashlib
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, replace
@@ -19,11 +20,11 @@ from w2sg.finetune.classifier import build_classifier, fast_kernels_on
 from w2sg.finetune.config import FinetuneConfig
 from w2sg.finetune.specs import REVISION, LossSpec
 from w2sg.finetune.store import SPLITS, load_stage, save_stage, stage_key, store
-from w2sg.finetune.trainer import predict, tokenize, train
+from w2sg.finetune.trainer import predict_scores, tokenize, train
 from w2sg.io import write_atomic
 from w2sg.models import resolve_model
 from w2sg.models.load import pick_device
-from w2sg.stats.metrics import evaluate
+from w2sg.stats.metrics import evaluate, roc_auc
 from w2sg.stats.pgr import pgr
 
 Log = Callable[[str], None]
@@ -47,6 +48,8 @@ class Target:
     val_labels: np.ndarray
     parent: str  # "ground_truth" or the key of the stage whose predictions these are
     rows: np.ndarray | None = None  # positions in `part` (a subset: a mix, a filter)
+    val_rows: np.ndarray | None = None  # positions in val (a filtered validation set)
+    val_source: str | None = None  # set where val's targets are not the parent's own labels
 
 
 def _key(config: FinetuneConfig, data: SeedData, role: str, loss: LossSpec, t: Target) -> str:
@@ -68,7 +71,20 @@ def _key(config: FinetuneConfig, data: SeedData, role: str, loss: LossSpec, t: T
         train_part=t.part,
         targets=t.parent,
         rows=None if t.rows is None else stage_key(ids=getattr(data.splits, t.part).ids[t.rows]),
+        **_val_key(data, t),
     )
+
+
+def _val_key(data: SeedData, t: Target) -> dict:
+    """What a stage's key says of its validation set, where it is not the parent's own labels on
+    every row (so the keys of stages made before it existed still hold)."""
+    if t.val_source is None:
+        return {}
+    digest = hashlib.sha256(np.ascontiguousarray(t.val_labels, dtype=np.float64).tobytes())
+    out = {"val_labels": digest.hexdigest()}
+    if t.val_rows is not None:
+        out["val_rows"] = stage_key(ids=data.splits.val.ids[t.val_rows])
+    return out
 
 
 def train_stage(
@@ -92,12 +108,15 @@ def train_stage(
     if t.rows is not None:
         texts, targets = texts[t.rows], targets[t.rows]
     bar = _bar(f"seed {data.seed} {role}")
+    val_texts, val_labels = s.val.texts, np.asarray(t.val_labels)
+    if t.val_rows is not None:
+        val_texts, val_labels = val_texts[t.val_rows], val_labels[t.val_rows]
     result = train(
-        clf, tok, texts, targets, s.val.texts, t.val_labels, tcfg, loss, device, progress=bar
+        clf, tok, texts, targets, val_texts, val_labels, tcfg, loss, device, progress=bar
     )
     bar(None)
-    probs = {
-        part: predict(
+    scores = {
+        part: predict_scores(
             clf,
             tokenize(tok, getattr(s, part).texts, tcfg.max_length),
             int(tok.pad_token_id),
@@ -105,6 +124,8 @@ def train_stage(
         )
         for part in SPLITS
     }
+    probs = {part: p for part, (p, _) in scores.items()}
+    logits = {part: logit1 for part, (_, logit1) in scores.items()}
     meta = {
         "role": role,
         "model": resolved.name,
@@ -122,7 +143,7 @@ def train_stage(
         write_atomic(path, lambda tmp: torch.save(weights, tmp))
     del clf
     ids = {part: getattr(s, part).ids.astype(str) for part in SPLITS}
-    return save_stage(key, ids, probs, meta)
+    return save_stage(key, ids, probs, meta, logits)
 
 
 def _bar(desc: str) -> Callable[[dict | None], None]:
@@ -144,10 +165,14 @@ def _bar(desc: str) -> Callable[[dict | None], None]:
     return update
 
 
-def model_json(stage: dict, test_y: np.ndarray) -> dict:
-    """A trained model's line in results.json: test metrics, chosen step, its stage."""
+def model_json(stage: dict, test_y: np.ndarray, auc: str = "prob") -> dict:
+    """A trained model's line in results.json: test metrics (AUC ranked by P(y=1), or by the
+    raw class-1 logit with `auc="logit"`), chosen step, its stage."""
+    metrics = evaluate(test_y, stage["probs"]["test"])
+    if auc == "logit" and "test" in stage.get("logits", {}):  # a probe has no logits
+        metrics["auc"] = roc_auc(test_y, stage["logits"]["test"])
     return {
-        **evaluate(test_y, stage["probs"]["test"]),
+        **metrics,
         "best_step": stage["best_step"],
         "best_val_auc": stage["best_val_auc"],
         "stage": stage["key"][:16],

@@ -54,12 +54,15 @@ def load_stage(key: str) -> dict | None:
         "key": key,
         "ids": {s: arrays[f"ids_{s}"] for s in SPLITS},
         "probs": {s: arrays[f"probs_{s}"] for s in SPLITS},
+        "logits": {s: arrays[f"logits_{s}"] for s in SPLITS if f"logits_{s}" in arrays},
     }
 
 
-def save_stage(key: str, ids: dict, probs: dict, meta: dict) -> dict:
+def save_stage(key: str, ids: dict, probs: dict, meta: dict, logits: dict | None = None) -> dict:
     """Store a stage's predictions (aligned by row id) and its record; return it as loaded."""
     arrays = {f"ids_{s}": np.asarray(ids[s]).astype(str) for s in SPLITS}
     arrays |= {f"probs_{s}": np.asarray(probs[s], dtype=np.float64) for s in SPLITS}
+    if logits is not None:  # the raw class-1 logits, for an AUC ranked as upstream ranks it
+        arrays |= {f"logits_{s}": np.asarray(logits[s], dtype=np.float64) for s in SPLITS}
     store().save(key[:32], key, meta, arrays)
-    return {**meta, "key": key, "ids": ids, "probs": probs}
+    return {**meta, "key": key, "ids": ids, "probs": probs, "logits": logits or {}}

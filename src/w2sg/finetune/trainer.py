@@ -101,21 +101,38 @@ def _minibatches(
 
 
 @torch.no_grad()
-def predict(
+def predict_scores(
     model: SequenceClassifier, ids: list[list[int]], pad: int, device: str, batch: int = 64
-) -> np.ndarray:
-    """P(y=1) per text, in the input order (evaluation runs longest-first in buckets)."""
+) -> tuple[np.ndarray, np.ndarray]:
+    """(P(y=1), the raw class-1 logit) per text, in the input order (evaluation runs
+    longest-first in buckets)."""
     was_training = model.training
     model.eval()
     order = np.argsort([-len(x) for x in ids], kind="stable")
-    out = np.empty(len(ids), dtype=np.float64)
+    probs = np.empty(len(ids), dtype=np.float64)
+    logit1 = np.empty(len(ids), dtype=np.float64)
     for k in range(0, len(order), batch):
         rows = order[k : k + batch]
         x, mask = _collate(ids, rows, pad, device)
-        logits = model(x, mask)  # the classifier runs its own autocast
-        out[rows] = torch.softmax(logits.float(), dim=-1)[:, 1].cpu().numpy()
+        logits = model(x, mask).float()  # the classifier runs its own autocast
+        probs[rows] = torch.softmax(logits, dim=-1)[:, 1].cpu().numpy()
+        logit1[rows] = logits[:, 1].cpu().numpy()
     model.train(was_training)
-    return out
+    return probs, logit1
+
+
+def predict(
+    model: SequenceClassifier,
+    ids: list[list[int]],
+    pad: int,
+    device: str,
+    batch: int = 64,
+    output: str = "prob",
+) -> np.ndarray:
+    """P(y=1) per text (`output="prob"`), or the raw class-1 logit (`"logit"`, what upstream
+    ranks AUC by)."""
+    probs, logit1 = predict_scores(model, ids, pad, device, batch)
+    return logit1 if output == "logit" else probs
 
 
 def _schedule(
@@ -226,7 +243,7 @@ def _start(
     total = math.ceil(len(y) / config.batch_size) * config.epochs
     torch.manual_seed(config.seed)
     opt = _optimizer(model, config)
-    warmup = int(config.warmup_ratio * total)
+    warmup = config.warmup(total)
     sched = _schedule(opt, warmup, total)
     if spec.warmup_steps is None:  # the auxiliary weight ramps over the schedule's warm-up
         spec = replace(spec, warmup_steps=warmup)
@@ -281,7 +298,8 @@ def _evaluate(run: _Run) -> float | None:
     checkpoint kept. Returns the AUC (None when not evaluated or undefined)."""
     if run.step % run.config.eval_every != 0 and run.step != run.total:
         return None
-    auc = roc_auc(run.val_binary, predict(run.model, run.val_ids, run.pad, run.device))
+    scores = predict(run.model, run.val_ids, run.pad, run.device, output=run.config.auc)
+    auc = roc_auc(run.val_binary, scores)
     point = {"step": run.step, "loss": float(np.mean(run.losses)), "val_auc": auc}
     run.result.curve.append(point)
     run.losses = []

@@ -232,3 +232,35 @@ def _overlap_training_set(
     kept = np.sort(np.concatenate(parts)).astype(np.int64)
     info = {**detection.counts(), "fallback": detection.fallback}
     return TrainingSet(spec.name, kept, p[kept], info)
+
+
+def validation_set(
+    intervention: str | Intervention,
+    train_acts: np.ndarray,
+    train_weak: np.ndarray,
+    val_acts: np.ndarray,
+    val_weak: np.ndarray,
+    options: InterventionOptions | None = None,
+) -> TrainingSet:
+    """The validation rows and targets of an intervention's student, as the published code
+    makes them: `filter:*` drops the `contamination` fraction of val most at odds with the
+    probe fitted to the pool (TopoFilter filters val's own graph), `relabel:*` takes the probe's
+    predictions on val; every other intervention keeps val's weak labels."""
+    spec = (
+        intervention if isinstance(intervention, Intervention) else parse_intervention(intervention)
+    )
+    options = options or InterventionOptions()
+    x, p = check_probe_inputs(train_acts, train_weak, f"intervention {spec.name}")
+    vx, vp = check_probe_inputs(val_acts, val_weak, f"intervention {spec.name} (val)")
+    everything = np.arange(len(vp))
+    if spec.kind == "filter" and spec.method == "topo":
+        return filter_training_set("topo", vx, vp, options)
+    if spec.kind == "filter":
+        preds = probe_predictions(spec.method, x, p, vx, options)
+        order = np.argsort(-np.abs(preds - vp), kind="stable")
+        kept = np.sort(order[n_dropped(options.contamination, len(order)) :])
+        return TrainingSet(spec.name, kept, vp[kept])
+    if spec.kind == "relabel":
+        preds = probe_predictions(spec.method, x, p, vx, options)
+        return TrainingSet(spec.name, everything, np.clip(preds, 0.0, 1.0))
+    return TrainingSet(spec.name, everything, vp)

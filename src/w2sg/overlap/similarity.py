@@ -125,9 +125,15 @@ def max_similarity(
 
 
 def _settle(
-    xq: np.ndarray, qrows: np.ndarray, todo: np.ndarray, keys_of: tuple, tier: _Tier,
-    rows_per: int, out: np.ndarray, last: bool,
-) -> np.ndarray:  # fmt: skip
+    xq: np.ndarray,
+    qrows: np.ndarray,
+    todo: np.ndarray,
+    keys_of: tuple,
+    tier: _Tier,
+    rows_per: int,
+    out: np.ndarray,
+    last: bool,
+) -> np.ndarray:
     """Screen the `todo` query positions at one precision tier; write the rows it settles
     into `out` and return the positions it leaves for the next tier."""
     xk, krows, knorm, cosine = keys_of

@@ -60,6 +60,33 @@ def _finetune_groups(results: dict) -> list[Block]:
     ]
 
 
+def preset_blocks(results: dict) -> list[Block]:
+    """The preset the run took, every setting with its value and source, and what differs."""
+    block = results.get("preset")
+    if not block:
+        return []
+    rows = [
+        (
+            s["field"],
+            repr(s["value"]),
+            repr(s["preset"]),
+            "yes" if s["overridden"] else "",
+            s["source"],
+        )
+        for s in block["settings"]
+    ]
+    changed = sorted(s["field"] for s in block["settings"] if s["overridden"])
+    note = f"Preset **{block['name']}**: {block['description']}; " + (
+        f"the options given win over it for {', '.join(changed)}."
+        if changed
+        else "every setting of the preset is in force."
+    )
+    return [
+        Paragraph(note),
+        Table(("setting", "value", "preset", "overridden", "source"), rows),
+    ]
+
+
 def finetune_blocks(results: dict) -> list[Block]:
     """A fine-tune run: the three models, each student with its PGR, overlap groups."""
     c = results["config"]
@@ -69,6 +96,7 @@ def finetune_blocks(results: dict) -> list[Block]:
             f"Seeds {list(c['seeds'])}; sizes {c['weak_train']}/{c['strong_train']}/{c['val']}/"
             f"{c['test']}; {'LoRA' if c['lora'] else 'full'}; {c['epochs']} epoch(s)."
         ),
+        *preset_blocks(results),
         _finetune_models(results),
         *_finetune_groups(results),
         Paragraph(f"Wall time: {results['timings']['total_s']:.0f} s. Figure: curves.png."),
@@ -89,8 +117,17 @@ def _intervention_row(name: str, e: dict) -> tuple[str, ...]:
     )
 
 
-_INTERVENTION_COLUMNS = ("intervention", "accuracy", "AUC", "PGR (acc)", "PGR − plain", "kept",
-                         "weak acc kept", "weak acc dropped", "train-label acc")  # fmt: skip
+_INTERVENTION_COLUMNS = (
+    "intervention",
+    "accuracy",
+    "AUC",
+    "PGR (acc)",
+    "PGR − plain",
+    "kept",
+    "weak acc kept",
+    "weak acc dropped",
+    "train-label acc",
+)
 
 
 def interventions_blocks(results: dict) -> list[Block]:
@@ -115,6 +152,7 @@ def interventions_blocks(results: dict) -> list[Block]:
             f"student {_pm(results['w2s']['accuracy'], 3)}, "
             f"ceiling {_pm(results['ceiling']['accuracy'], 3)}."
         ),
+        *preset_blocks(results),
         Table(_INTERVENTION_COLUMNS, [_intervention_row(n, e) for n, e in table.items()]),
         *topo,
         Paragraph("Figure: interventions_pgr.png (mean ± std over seeds)."),

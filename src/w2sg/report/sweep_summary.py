@@ -10,8 +10,15 @@ from typing import Any
 
 from w2sg.report.blocks import Block, Bullets, Code, Heading, Paragraph, Table
 
-TEST_COLUMNS = ("datasets", "wins", "losses", "mean diff", "t-test p (one-sided)",
-                "Wilcoxon p (one-sided)", "note")  # fmt: skip
+TEST_COLUMNS = (
+    "datasets",
+    "wins",
+    "losses",
+    "mean diff",
+    "t-test p (one-sided)",
+    "Wilcoxon p (one-sided)",
+    "note",
+)
 
 
 def _fmt(x: Any, digits: int = 3) -> str:
@@ -26,37 +33,69 @@ def per_dataset_table(rows: list[dict]) -> Table:
     for r in rows:
         ci = f"{_fmt(r['pgr_mean'])} [{_fmt(r['pgr_lo'])}, {_fmt(r['pgr_hi'])}]"
         cells.append(
-            (r["dataset"], r["method"], _fmt(r["weak"]), _fmt(r["w2s"]), _fmt(r["ceiling"]), ci,
-             _fmt(r["pgr_median"]), _fmt(r["overlap_share"]), _fmt(r["mixing_slope"]),
-             r["note"] or "")
-        )  # fmt: skip
+            (
+                r["dataset"],
+                r["method"],
+                _fmt(r["weak"]),
+                _fmt(r["w2s"]),
+                _fmt(r["ceiling"]),
+                ci,
+                _fmt(r["pgr_median"]),
+                _fmt(r["overlap_share"]),
+                _fmt(r["mixing_slope"]),
+                r["note"] or "",
+            )
+        )
     return Table(
-        ("dataset", "method", "weak", "w2s", "ceiling", "PGR mean [95% CI]", "PGR median",
-         "overlap share", "mixing slope", "note"),
+        (
+            "dataset",
+            "method",
+            "weak",
+            "w2s",
+            "ceiling",
+            "PGR mean [95% CI]",
+            "PGR median",
+            "overlap share",
+            "mixing slope",
+            "note",
+        ),
         cells,
         guarded=[bool(r.get("guarded")) for r in rows],
-    )  # fmt: skip
+    )
 
 
 def _across(rows: list[dict]) -> Table:
     return Table(
         ("method", "pair", "datasets", "excluded", "PGR mean", "PGR median"),
         [
-            (r["method"], f"{r['weak_model']} -> {r['strong_model']}", str(r["datasets"]),
-             str(r["excluded"]), _fmt(r["pgr_mean"]), _fmt(r["pgr_median"]))
+            (
+                r["method"],
+                f"{r['weak_model']} -> {r['strong_model']}",
+                str(r["datasets"]),
+                str(r["excluded"]),
+                _fmt(r["pgr_mean"]),
+                _fmt(r["pgr_median"]),
+            )
             for r in rows
         ],
-    )  # fmt: skip
+    )
 
 
 def _tests(rows: list[dict], title: str) -> list[Block]:
     """Paired tests, one row per method (against the baseline or W2S against weak)."""
     cells = [
-        (r["method"] + (f" vs {r['baseline']}" if "baseline" in r else ""), str(r["n"]),
-         str(r["wins"]), str(r["losses"]), _fmt(r["mean_diff"], 4), _fmt(r["t_p"], 4),
-         _fmt(r["wilcoxon_p"], 4), r["note"] or "")
+        (
+            r["method"] + (f" vs {r['baseline']}" if "baseline" in r else ""),
+            str(r["n"]),
+            str(r["wins"]),
+            str(r["losses"]),
+            _fmt(r["mean_diff"], 4),
+            _fmt(r["t_p"], 4),
+            _fmt(r["wilcoxon_p"], 4),
+            r["note"] or "",
+        )
         for r in rows
-    ]  # fmt: skip
+    ]
     return [Heading(2, title), Table(("method", *TEST_COLUMNS), cells)]
 
 

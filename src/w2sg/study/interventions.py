@@ -9,9 +9,10 @@ The probes read one layer of the strong model [the middle one]; the student read
 from __future__ import annotations
 
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
+from typing import ClassVar
 
 import numpy as np
 
@@ -26,7 +27,8 @@ from w2sg.interventions.sets import (
 from w2sg.io import write_json
 from w2sg.models.layers import resolve_layer
 from w2sg.models.provenance import model_identities, run_provenance
-from w2sg.options import default, option
+from w2sg.options import default, internal, option
+from w2sg.presets import Preset, Presettable, Setting
 from w2sg.probes.logistic import LogisticProbe
 from w2sg.report.interventions import write_interventions_report
 from w2sg.stats.metrics import evaluate
@@ -37,9 +39,24 @@ from w2sg.study.prepare import prepare_study, strong_layers
 Log = Callable[[str], None]
 
 
+_E = "EleutherAI/w2s@a929af0 "
+ELEUTHER = Preset(
+    "eleuther",
+    "the EleutherAI/w2s probe settings (commit a929af0)",
+    (
+        Setting("options.k", 50, _E + "w2s/probe.py: KnnProbeConfig.k: int = 50"),
+        Setting("options.probe_l2", 1e-3, _E + "w2s/probe.py: LogisticProbeConfig.l2p = 1e-3"),
+        Setting("options.contamination", 0.1, _E + "w2s/sft_config.py: contamination: float = 0.1"),
+        Setting("probe_layer", None, _E + "w2s/sft.py: probe_layer = all_acts.shape[1] // 2"),
+    ),
+)
+
+
 @dataclass(frozen=True)
-class InterventionsConfig(ProbeSetup):
+class InterventionsConfig(Presettable, ProbeSetup):
     """What `w2sg interventions` does; sizes fit a busy CPU (the literature's: 5,000 each)."""
+
+    presets: ClassVar[Mapping[str, Preset]] = {"eleuther": ELEUTHER}
 
     weak_train: int = default(2000)
     strong_train: int = default(2000)
@@ -54,8 +71,16 @@ class InterventionsConfig(ProbeSetup):
         "confident, overlap, overlap+hard.",
     )
     options: InterventionOptions = option(factory=InterventionOptions)
+    preset: str | None = option(
+        None,
+        "Published probe settings to take: eleuther (EleutherAI/w2s); options given "
+        "explicitly win over them.",
+    )
+    preset_given: tuple[str, ...] = internal()
+    preset_overrides: tuple[str, ...] = internal(init=False)
 
     def __post_init__(self) -> None:
+        self._apply_preset()
         super().__post_init__()
         names = [parse_intervention(n).name for n in self.interventions]
         if not names:
@@ -103,6 +128,7 @@ def run_interventions(config: InterventionsConfig, out_dir: str | Path, log: Log
         timings[f"seed{seed}_s"] = time.perf_counter() - t
     results = {
         "config": config.to_json(),
+        "preset": config.preset_json(),
         "provenance": run_provenance(
             model_identities({"weak": config.weak_model, "strong": config.strong_model}),
             dtype=config.dtype,
