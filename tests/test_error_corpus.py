@@ -118,6 +118,9 @@ COMMAND_CASES: list[tuple[str, list[str], str]] = [
     ("run-bad-similarity", ["run", "--similarity", "cos"], "similarity"),
     ("run-bad-detector", ["run", "--detector", "nearest"], "detector"),
     ("run-bad-label-map", ["run", "--label-map", "pos=2"], "label map"),
+    ("run-unknown-preset", ["run", "--preset", "wrenchh"], "known: wrench"),
+    ("run-zero-label-model-epochs", ["run", "--label-model-epochs", "0"], "--label-model-epochs"),
+    ("run-bad-label-model-prior", ["run", "--label-model-prior", "flat"], "--label-model-prior"),
     # `w2sg select`
     ("select-zero-rounds", ["select", "--rounds", "0"], "--rounds"),
     ("select-zero-batch", ["select", "--batch-size", "0"], "--batch-size"),

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
 
 import numpy as np
@@ -94,7 +95,7 @@ def test_rerun_resumes_every_stage_with_identical_results(tmp_path):
 
 def test_a_changed_late_option_reruns_only_its_stage(tmp_path):
     run_prepared_study(CONFIG, _prepared(0.6), tmp_path, log=lambda m: None)
-    changed = StudyConfig(**{**CONFIG.__dict__, "mixing_seeds": (0, 1)})
+    changed = dataclasses.replace(CONFIG, mixing_seeds=(0, 1))
     again = run_prepared_study(changed, _prepared(0.6), tmp_path, log=lambda m: None)
     assert sorted(again["provenance"]["resumed_stages"]) == [
         "seed0/detection",

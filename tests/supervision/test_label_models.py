@@ -7,7 +7,8 @@ import numpy as np
 import pytest
 
 from w2sg.errors import W2SGError
-from w2sg.supervision import MajorityVote, majority_vote, make_label_model
+from w2sg.supervision import MajorityVote, class_balance, majority_vote, make_label_model
+from w2sg.supervision.supervisor import BALANCE_RULE, ValidationLabels, supervise
 
 
 def test_majority_vote_is_the_smoothed_vote_share_with_ties_at_one_half():
@@ -67,3 +68,50 @@ def test_label_model_checks_its_input(make_label_matrix):
 def test_unknown_label_model_is_named():
     with pytest.raises(W2SGError, match="majority, labelmodel; not 'snorkle'"):
         make_label_model("snorkle")
+
+
+def test_class_balance_is_wrenchs_counts_plus_one_over_the_count():
+    # JieyuZ2/wrench wrench/basemodel.py _init_balance: (counts + 1) / sum(counts)
+    assert class_balance(np.array([0, 0, 0, 1])) == (1.0, 0.5)
+    assert class_balance(np.array([1, 1])) == (0.5, 1.5)  # an absent class keeps a prior
+    assert class_balance(np.array([], dtype=int)) is None  # no labelled rows: uniform
+    with pytest.raises(W2SGError, match="must be 0 or 1"):
+        class_balance(np.array([0, 2]))
+
+
+def test_label_model_fits_with_the_class_balance_it_is_given(make_label_matrix):
+    pytest.importorskip("snorkel")
+    matrix, _ = make_label_matrix(3, 400, (0.9, 0.7, 0.6), (0.7, 0.8, 0.9))
+    skewed = make_label_model("labelmodel", n_epochs=100, class_balance=(0.25, 1.0)).fit(matrix)
+    # on a row where every function abstains the prediction is the prior, normalised
+    abstain = np.full((1, 3), -1, dtype=np.int8)
+    assert skewed.predict(abstain)[0] == pytest.approx(0.8)
+    assert make_label_model("labelmodel").fit(matrix).predict(abstain)[0] == pytest.approx(0.5)
+    record = skewed.to_json()
+    assert record["class_balance"] == [0.25, 1.0] and record["n_epochs"] == 100
+    with pytest.raises(W2SGError, match="two positive numbers"):
+        make_label_model("labelmodel", class_balance=(0.0, 1.0)).fit(matrix)
+
+
+def test_supervisor_takes_snorkels_prior_from_labelled_validation_rows(make_label_matrix):
+    pytest.importorskip("snorkel")
+    matrix, _ = make_label_matrix(4, 300, (0.9, 0.7, 0.6), (0.7, 0.8, 0.9))
+    splits = {"weak_train": matrix[:100], "strong_train": matrix[100:200], "test": matrix[200:]}
+    val = ValidationLabels(np.array([0] * 3 + [1] * 7), "valid.json of toy")
+
+    def record(name: str, **kwargs) -> dict:
+        return supervise(name, splits, {}, ["a", "b", "c"], {"source": "toy"}, **kwargs).to_json()
+
+    r = record("labelmodel", epochs=100, validation=val)
+    assert r["class_prior"] == {
+        "prior": "validation", "class_balance": [0.4, 0.8], "class_counts": [3, 7], "rows": 10,
+        "source": "valid.json of toy", "rule": BALANCE_RULE,
+    }  # fmt: skip
+    assert r["label_model"]["class_balance"] == [0.4, 0.8] and r["label_model"]["n_epochs"] == 100
+    asked = record("labelmodel", prior="uniform", validation=val)
+    assert asked["class_prior"]["prior"] == "uniform"
+    assert asked["label_model"]["class_balance"] is None
+    assert record("labelmodel")["class_prior"]["why"] == "no labelled validation rows"
+    assert "class_prior" not in record("majority", validation=val)  # majority has no prior
+    with pytest.raises(W2SGError, match="validation, uniform"):
+        record("labelmodel", prior="skewed")

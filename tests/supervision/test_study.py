@@ -13,6 +13,7 @@ import pytest
 from typer.testing import CliRunner
 
 from w2sg.cli import app
+from w2sg.data.types import TextDataset
 from w2sg.errors import W2SGError
 from w2sg.probes.w2s import weak_to_strong
 from w2sg.study.config import StudyConfig
@@ -138,3 +139,135 @@ def test_study_on_a_wrench_folder_uses_its_own_label_matrix(tmp_path):
     assert r["dataset"]["meta"]["format"] == "wrench"
     assert r["per_seed"][0]["stages"]["probes"]["status"] == "ok"
     assert 0.5 <= r["weak"]["accuracy"] <= 1.0 and r["ceiling"]["accuracy"] > 0.5
+
+
+def _tiny_wrench(folder: Path) -> Path:
+    """A WRENCH text folder of a few rows: enough for the command line to accept it."""
+    folder.mkdir()
+    for split, n in (("train", 8), ("valid", 4), ("test", 4)):
+        rows = {
+            str(i): {"label": i % 2, "weak_labels": [i % 2, -1, 1 - i % 2],
+                     "data": {"text": f"{split} row {i}"}}
+            for i in range(n)
+        }  # fmt: skip
+        (folder / f"{split}.json").write_text(json.dumps(rows))
+    return folder
+
+
+class _Built(Exception):
+    """Raised by the stand-in study: the command line built its config, nothing ran."""
+
+
+def _cli_config(tmp_path: Path, monkeypatch, *args: str) -> StudyConfig:
+    """The StudyConfig `w2sg run ARGS` builds (the study itself is replaced)."""
+    import w2sg.study.run
+
+    seen: list[StudyConfig] = []
+
+    def built(config, out, log=print):
+        seen.append(config)
+        raise _Built
+
+    monkeypatch.setattr(w2sg.study.run, "run_study", built)
+    data = tmp_path / "toy" if (tmp_path / "toy").exists() else _tiny_wrench(tmp_path / "toy")
+    result = CliRunner().invoke(
+        app, ["run", "--dataset", f"wrench:{data}", "--weak-supervisor", "labelmodel", *args,
+              "--out", str(tmp_path / "out")],
+    )  # fmt: skip
+    assert isinstance(result.exception, _Built), result.output
+    return seen[0]
+
+
+def test_preset_wrench_sets_the_label_model_and_an_explicit_option_wins(tmp_path, monkeypatch):
+    pytest.importorskip("snorkel")
+    from w2sg.report.blocks import to_markdown
+    from w2sg.report.study_summary import study_blocks
+
+    plain = _cli_config(tmp_path, monkeypatch)
+    assert (plain.preset, plain.label_model_epochs, plain.preset_json()) == (None, 500, None)
+    wrench = _cli_config(tmp_path, monkeypatch, "--preset", "wrench")
+    assert (wrench.label_model_epochs, wrench.label_model_prior) == (100, "validation")
+    assert wrench.preset_overrides == ()
+    mine = _cli_config(tmp_path, monkeypatch, "--preset", "wrench", "--label-model-epochs", "50")
+    assert mine.label_model_epochs == 50 and mine.preset_overrides == ("label_model_epochs",)
+    epochs = mine.preset_json()["settings"][0]
+    assert epochs["field"] == "label_model_epochs" and epochs["overridden"] is True
+    assert (epochs["preset"], epochs["value"]) == (100, 50)
+    assert "wrench/labelmodel/snorkel.py" in epochs["source"]
+    # the default itself, given explicitly, also wins over the preset
+    default = _cli_config(
+        tmp_path, monkeypatch, "--preset", "wrench", "--label-model-epochs", "500"
+    )
+    assert default.label_model_epochs == 500 and default.preset_overrides == ("label_model_epochs",)
+    results = {"config": mine.to_json(), "preset": mine.preset_json(), "weak": None,
+               "per_seed": [{"overlap": None, "mixing": None}]}  # fmt: skip
+    summary = to_markdown(study_blocks(results))
+    assert "Preset **wrench**: the label model as JieyuZ2/wrench fits Snorkel." in summary
+    assert "- `label_model_epochs` = 50 instead of the preset's 100" in summary
+
+
+def test_an_unknown_preset_is_one_line_naming_the_known_ones():
+    result = CliRunner().invoke(app, ["run", "--preset", "wrenchh"])
+    assert isinstance(result.exception, W2SGError)
+    message = str(result.exception)
+    assert "unknown preset 'wrenchh'" in message and "known: wrench" in message
+    assert "\n" not in message
+
+
+def test_study_records_the_preset_and_snorkels_prior_from_validation_rows(
+    tmp_path, make_label_matrix
+):
+    """A label-model study on generated arrays: results.json and summary.md say which preset
+    ran, the class prior and which labelled rows it came from."""
+    pytest.importorskip("snorkel")
+    from w2sg.study.prepare import PreparedStudy, StudyArrays
+    from w2sg.study.run import run_prepared_study
+
+    rng = np.random.default_rng(0)
+    votes, y = make_label_matrix(5, 500, (0.85, 0.7, 0.65), (0.8, 0.8, 0.9))
+    strong = ((2 * y - 1)[:, None] * 1.5 + rng.normal(0, 1, (500, 4))).astype(np.float32)
+    none = np.zeros((500, 0), dtype=np.float32)
+    w, p, t = slice(0, 150), slice(150, 350), slice(350, 500)
+    arrays = StudyArrays(
+        weak_train_x=none[w], weak_train_y=y[w], pool_ids=np.array([f"p{i}" for i in range(200)]),
+        pool_weak_x=none[p], pool_strong_x=strong[p], pool_y=y[p], pool_sources=None,
+        test_weak_x=none[t], test_strong_x=strong[t], test_y=y[t],
+        weak_train_votes=votes[w], pool_votes=votes[p], test_votes=votes[t],
+        vote_names=("a", "b", "c"), val_labels=np.array([0] * 6 + [1] * 2),
+        val_source="valid.json of toy",
+    )  # fmt: skip
+    dataset = TextDataset.from_rows("generated", [f"t{i}" for i in range(10)], [0, 1] * 5)
+    config = StudyConfig(
+        dataset="wrench:toy", weak_supervisor="labelmodel", preset="wrench", weak_train=150,
+        strong_train=200, test=150, mixing_seeds=(0,), mixing_qs=(0.0, 1.0), selection=False,
+    )  # fmt: skip
+    prepared = PreparedStudy(dataset=dataset, arrays={0: arrays})
+    r = run_prepared_study(config, prepared, tmp_path, log=lambda _: None)
+    sup = r["weak_supervisor"]
+    assert sup["label_model"]["n_epochs"] == 100
+    assert sup["class_prior"]["class_balance"] == [7 / 8, 3 / 8]  # (6 + 1) / 8, (2 + 1) / 8
+    assert sup["class_prior"]["source"] == "valid.json of toy"
+    assert sup["label_model"]["class_balance"] == [7 / 8, 3 / 8]
+    assert r["preset"]["name"] == "wrench" and r["config"]["preset"] == "wrench"
+    summary = (tmp_path / "summary.md").read_text()
+    assert "Preset **wrench**" in summary and "Every setting of the preset is in force." in summary
+    assert "class prior (0.8750, 0.3750) from valid.json of toy (class counts 6 / 2)" in summary
+
+
+def test_the_prior_reads_the_study_val_split_else_wrenchs_valid_file(tmp_path):
+    from w2sg.study.prepare import load_splits, validation_rows
+
+    folder = _tiny_wrench(tmp_path / "toy")
+    sizes = {"weak_train": 2, "strong_train": 2, "test": 2}
+    config = StudyConfig(dataset=f"wrench:{folder}", weak_supervisor="majority", **sizes)
+    dataset, splits = load_splits(config, log=lambda _: None)
+    rows = validation_rows(config, dataset, splits[0])
+    assert rows is not None and rows.source == f"valid.json of {folder}"
+    assert sorted(rows.labels.tolist()) == [0, 0, 1, 1]  # all four rows of valid.json
+    with_val = StudyConfig(dataset=f"wrench:{folder}", weak_supervisor="majority", val=2, **sizes)
+    dataset, splits = load_splits(with_val, log=lambda _: None)
+    rows = validation_rows(with_val, dataset, splits[0])
+    assert rows is not None and rows.source == "the study's val split (split seed 0)"
+    assert rows.labels.tolist() == splits[0].val.labels.tolist()
+    plain = TextDataset.from_rows("plain", [f"t{i}" for i in range(12)], [0, 1] * 6)
+    assert validation_rows(StudyConfig(**sizes), plain, splits[0]) is None

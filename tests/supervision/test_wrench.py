@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 
 from w2sg.data import load_dataset, own_test_pool
-from w2sg.data.wrench import load_wrench, wrench_path
+from w2sg.data.wrench import load_wrench, mark_entities, wrench_path
 from w2sg.errors import W2SGError
 
 
@@ -158,3 +158,61 @@ def test_feature_task_runs_label_model_weak_and_mlp_strong(tmp_path):
     counts = run.overlap.counts()
     assert counts["n_overlap"] + counts["n_easy_only"] + counts["n_hard_only"] == 400
     assert run.to_json()["weak_supervisor"]["label_model"] == {"name": "majority"}
+
+
+def _relation_row(i: int, text: str, e1: str, e2: str) -> dict:
+    """A row in the schema of WRENCH's relation tasks: entities and their character spans."""
+    s1, s2 = text.index(e1), text.index(e2)
+    data = {"text": text, "entity1": e1, "entity2": e2,
+            "span1": [s1, s1 + len(e1)], "span2": [s2, s2 + len(e2)]}  # fmt: skip
+    return {"label": i % 2, "weak_labels": [i % 2, -1, 1 - i % 2], "data": data}
+
+
+@pytest.fixture
+def relation_task(tmp_path: Path) -> Path:
+    texts = [
+        ("Alice married Bob in 1990.", "Alice", "Bob"),
+        ("Carol met Dave, then Erin.", "Erin", "Carol"),  # entity 2 comes first
+        ("Lithium induced tremor.", "Lithium", "tremor"),
+    ]
+    splits = {
+        split: {f"{split}{i}": _relation_row(i, *texts[i]) for i in range(3)}
+        for split in ("train", "valid", "test")
+    }
+    return _write(tmp_path / "toy_relation", splits)
+
+
+def test_relation_tasks_mark_both_entity_spans_in_the_text(relation_task):
+    ds = load_dataset(f"wrench:{relation_task}")
+    texts = dict(zip(ds.ids.tolist(), ds.texts.tolist(), strict=True))
+    assert texts["train:train0"] == "[E1]Alice[/E1] married [E2]Bob[/E2] in 1990."
+    assert texts["test:test1"] == "[E2]Carol[/E2] met Dave, then [E1]Erin[/E1]."
+    assert texts["valid:valid2"] == "[E1]Lithium[/E1] induced [E2]tremor[/E2]."
+    assert "[E1]" in ds.meta["entity_markers"]
+    task = load_wrench(relation_task)  # the split keeps the text as written, and the spans
+    assert task.splits["train"].texts[0] == "Alice married Bob in 1990."
+    assert task.splits["train"].spans[0].tolist() == [0, 5, 14, 17]
+    assert mark_entities("ab", (1, 2), (0, 1)) == "[E2]a[/E2][E1]b[/E1]"  # adjacent spans
+
+
+def test_text_tasks_without_spans_read_as_written(text_task):
+    ds = load_dataset(f"wrench:{text_task}")
+    assert not any("[E1]" in t for t in ds.texts) and "entity_markers" not in ds.meta
+
+
+@pytest.mark.parametrize(
+    ("data", "match"),
+    [
+        ({"text": "Ann and Ben", "span1": [0, 3]}, "needs both data.span1 and data.span2"),
+        ({"text": "Ann and Ben", "span1": [0, 3], "span2": [8, 12]}, "data.span2 must be"),
+        ({"text": "Ann and Ben", "span1": [3, 3], "span2": [8, 11]}, "data.span1 must be"),
+        ({"text": "Ann and Ben", "span1": "0-3", "span2": [8, 11]}, "data.span1 must be"),
+        ({"text": "Ann and Ben", "span1": [0, 5], "span2": [4, 11]}, "overlap"),
+    ],
+)
+def test_a_bad_entity_span_is_named_with_its_row(relation_task, data, match):
+    rows = {"bad": {"label": 0, "weak_labels": [0, -1, 1], "data": data}}
+    (relation_task / "test.json").write_text(json.dumps(rows))
+    with pytest.raises(W2SGError, match=match) as info:
+        load_wrench(relation_task)
+    assert "test.json: row 'bad'" in str(info.value)

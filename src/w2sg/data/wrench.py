@@ -6,6 +6,11 @@ Each file maps a row id to {"label": y, "weak_labels": [l_1, ..., l_m], "data": 
 of numbers); label.json (optional) names the classes. Binary tasks only for now: a task with
 more classes is refused with a clear error. A malformed row gives one error naming the file
 and the row id.
+
+Relation tasks (cdr, spouse, ...) also carry data.span1 and data.span2, the two entities'
+character offsets [start, end) in data.text (as JieyuZ2/wrench `wrench/dataset/utils.py`
+`bert_relation_extractor` slices them): the text the models read marks them,
+`[E1]entity one[/E1]` and `[E2]entity two[/E2]` (docs/tasks.md#wrench-relation-tasks).
 """
 
 from __future__ import annotations
@@ -23,6 +28,7 @@ from w2sg.errors import W2SGError
 
 SPLITS = ("train", "valid", "test")
 PREFIX = "wrench:"
+MARKERS = (("[E1]", "[/E1]"), ("[E2]", "[/E2]"))  # around data.span1 and data.span2
 
 
 @dataclass(frozen=True)
@@ -34,9 +40,31 @@ class WrenchSplit:
     weak_labels: np.ndarray  # int8, n x m, -1 = abstain
     texts: np.ndarray | None  # object array of str (text tasks)
     features: np.ndarray | None  # float64, n x d (feature tasks)
+    spans: np.ndarray | None = None  # int64, n x 4: span1 and span2 per row (-1: none)
 
     def __len__(self) -> int:
         return len(self.labels)
+
+    def marked_texts(self) -> list[str]:
+        """The texts, each relation row's two entity spans marked (`mark_entities`)."""
+        assert self.texts is not None  # a text task
+        if self.spans is None:
+            return list(self.texts)
+        return [
+            text if s[0] < 0 else mark_entities(text, (s[0], s[1]), (s[2], s[3]))
+            for text, s in zip(self.texts, self.spans.tolist(), strict=True)
+        ]
+
+
+def mark_entities(text: str, span1: tuple[int, int], span2: tuple[int, int]) -> str:
+    """`text` with [E1]…[/E1] around span1 and [E2]…[/E2] around span2 (character offsets
+    [start, end), not overlapping), nothing else changed."""
+    out = text
+    for (start, end), (left, right) in sorted(
+        zip((span1, span2), MARKERS, strict=True), reverse=True
+    ):
+        out = out[:start] + left + out[start:end] + right + out[end:]
+    return out
 
 
 @dataclass(frozen=True)
@@ -64,11 +92,10 @@ class WrenchTask:
         ids, texts, labels, sources = [], [], [], []
         for split, part in self.splits.items():
             ids += [f"{split}:{i}" for i in part.ids]
-            assert part.texts is not None  # a text task's splits all have texts
-            texts += list(part.texts)
+            texts += part.marked_texts()
             labels += part.labels.tolist()
             sources += [split] * len(part)
-        meta = {
+        meta: dict[str, Any] = {
             "origin": f"WRENCH-format folder {self.path}",
             "format": "wrench",
             "wrench_path": self.path,
@@ -76,6 +103,10 @@ class WrenchTask:
             "label_functions": self.n_functions,
             "pools_in_sources": "sources",
         }
+        if any(p.spans is not None and (p.spans[:, 0] >= 0).any() for p in self.splits.values()):
+            meta["entity_markers"] = (
+                "[E1]…[/E1] around data.span1, [E2]…[/E2] around data.span2 (character offsets)"
+            )
         return TextDataset.from_rows(
             self.name, texts, labels, ids=ids, sources=sources, meta=meta, dedupe=False
         )
@@ -165,7 +196,34 @@ def _parse_row(path: Path, row_id: str, row: object, m: int | None) -> tuple:
         raise bad("data.feature must be a list of finite numbers")
     if text is None and feature is None:
         raise bad("data needs 'text' or 'feature'")
-    return label, weak, text, feature
+    return label, weak, text, feature, None if text is None else _entity_spans(data, text, bad)
+
+
+def _entity_spans(data: dict, text: str, bad: Any) -> tuple[int, int, int, int] | None:
+    """A relation row's span1 and span2 (character offsets [start, end) in data.text), or None
+    when the row has neither; `bad(what)` makes the row's error."""
+    given = [data.get(k) is not None for k in ("span1", "span2")]
+    if not any(given):
+        return None
+    if not all(given):
+        raise bad("a relation row needs both data.span1 and data.span2")
+    out = []
+    for key in ("span1", "span2"):
+        span = data[key]
+        if not (
+            isinstance(span, list)
+            and len(span) == 2
+            and all(isinstance(v, int) and not isinstance(v, bool) for v in span)
+            and 0 <= span[0] < span[1] <= len(text)
+        ):
+            raise bad(
+                f"data.{key} must be [start, end], character offsets with 0 <= start < end <= "
+                f"{len(text)} (the text's length), got {span!r}"
+            )
+        out += span
+    if out[0] < out[3] and out[2] < out[1]:
+        raise bad(f"data.span1 {out[:2]} and data.span2 {out[2:]} overlap")
+    return out[0], out[1], out[2], out[3]
 
 
 def _read_split(path: Path, m: int | None, kind: str | None) -> tuple[WrenchSplit, int, str]:
@@ -177,8 +235,9 @@ def _read_split(path: Path, m: int | None, kind: str | None) -> tuple[WrenchSpli
         raise W2SGError(f"{path}: must map row ids to rows, and hold at least one row")
     ids, labels, weak, texts = [], [], [], []
     features: list[Any] = []  # each row's list of numbers, or None in a text task
+    spans: list[tuple[int, ...]] = []  # each row's entity spans, (-1,) * 4 where it has none
     for row_id, row in rows.items():
-        label, votes, text, feature = _parse_row(path, row_id, row, m)
+        label, votes, text, feature, entities = _parse_row(path, row_id, row, m)
         row_kind = "text" if text is not None else "feature"
         if kind is not None and row_kind != kind:
             raise W2SGError(f"{path}: row {row_id!r}: a {row_kind} row in a {kind} task")
@@ -193,6 +252,7 @@ def _read_split(path: Path, m: int | None, kind: str | None) -> tuple[WrenchSpli
         weak.append(votes)
         texts.append(text)
         features.append(feature)
+        spans.append((-1,) * 4 if entities is None else entities)
     assert m is not None and kind is not None  # set by the first row (there is one)
     if m == 0:
         raise W2SGError(f"{path}: rows have no weak labels (no label functions)")
@@ -202,6 +262,7 @@ def _read_split(path: Path, m: int | None, kind: str | None) -> tuple[WrenchSpli
         weak_labels=np.asarray(weak, dtype=np.int8).reshape(len(ids), m),
         texts=np.asarray(texts, dtype=object) if kind == "text" else None,
         features=np.asarray(features, dtype=np.float64) if kind == "feature" else None,
+        spans=np.asarray(spans, dtype=np.int64) if kind == "text" else None,
     )
     return split, m, kind
 

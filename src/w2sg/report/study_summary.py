@@ -6,10 +6,23 @@ docs/methods.md#pgr (the model table), #detection, #mixing and #selection.
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 from w2sg.overlap.mixing import MixingResult
-from w2sg.report.blocks import Block, Bold, Bullets, Figures, Heading, Paragraph, Table, to_markdown
+from w2sg.presets import preset_lines
+from w2sg.report.blocks import (
+    Block,
+    Bold,
+    Bullets,
+    Code,
+    Figures,
+    Heading,
+    Inline,
+    Paragraph,
+    Table,
+    to_markdown,
+)
 
 
 def _f(x) -> str:
@@ -35,6 +48,47 @@ def _title(results: dict) -> list[Block]:
             f"strong_train {c['strong_train']}, test {c['test']}; layers {c['weak_layer']} / "
             f"{c['strong_layer']}, pooling {c['pooling']}."
         ),
+    ]
+
+
+_MARKUP = re.compile(r"\*\*(.+?)\*\*|`(.+?)`")
+
+
+def _inline(line: str) -> Inline:
+    """A Markdown line's **bold** and `code` as spans, so report.html shows them too."""
+    spans: list = []
+    at = 0
+    for m in _MARKUP.finditer(line):
+        spans += [line[at : m.start()], Bold(m[1]) if m[1] is not None else Code(m[2])]
+        at = m.end()
+    return tuple(x for x in (*spans, line[at:]) if x)
+
+
+def _preset(results: dict) -> list[Block]:
+    """The preset the run started from and every option that departs from it."""
+    lines = [line for line in preset_lines(results.get("preset")) if line]
+    if not lines:
+        return []
+    changed = [_inline(line[2:]) for line in lines if line.startswith("- ")]
+    rest = [Paragraph(_inline(line)) for line in lines[1:] if not line.startswith("- ")]
+    return [Paragraph(_inline(lines[0])), *([Bullets(changed)] if changed else []), *rest]
+
+
+def _class_prior(results: dict) -> list[Block]:
+    """Snorkel's class prior, and the labelled rows it came from (methods.md#weak-supervision)."""
+    sup = results.get("weak_supervisor") or {}
+    prior, model = sup.get("class_prior"), sup.get("label_model") or {}
+    if not prior:
+        return []
+    fit = f"Label model: Snorkel, {model.get('n_epochs')} epochs; class prior "
+    if prior["prior"] == "uniform":
+        return [Paragraph(f"{fit}uniform ({prior['why']}).")]
+    balance = ", ".join(f"{p:.4f}" for p in prior["class_balance"])
+    counts = " / ".join(str(c) for c in prior["class_counts"])
+    return [
+        Paragraph(
+            f"{fit}({balance}) from {prior['source']} (class counts {counts}): {prior['rule']}."
+        )
     ]
 
 
@@ -182,13 +236,16 @@ def selection_markdown(sel: dict) -> list[str]:
 
 
 def study_blocks(results: dict) -> list[Block]:
-    """The study's report: title, models and PGR, failed stages, overlap, mixing, selection."""
+    """The study's report: title, models and PGR, the preset and the label model's prior,
+    failed stages, overlap, mixing, selection."""
     t = results.get("timings", {})
     total, extract = t.get("total_s", 0), t.get("data_and_activations_s", 0)
     return [
         *_title(results),
         *_models(results),  # the headline, under the title (not under the failed stages)
         *_pgr_reasons(results),
+        *_preset(results),
+        *_class_prior(results),
         *_stages(results),
         *_overlap(results),
         *_mixing(results),

@@ -2,7 +2,8 @@
 
 `ProbeSetup` is what every probe-mode command shares (`RunSetup`: dataset, model pair, sizes, split
 seeds; then layers, pooling, precision, the probes' L2); `StudyConfig` (`w2sg run`) adds overlap
-detection, mixing, selection and weak supervision. Each field is also the command's flag
+detection, mixing, selection and weak supervision, and takes presets (`w2sg.presets`: `--preset
+wrench` sets the label model as WRENCH does). Each field is also the command's flag
 (`w2sg.options`); the config is written into results.json with the w2sg version, so a result says
 what made it.
 """
@@ -10,21 +11,42 @@ what made it.
 from __future__ import annotations
 
 import importlib.util
+from collections.abc import Mapping
 from dataclasses import dataclass
+from typing import ClassVar
 
 from w2sg import validate as v
 from w2sg.data.wrench import wrench_path
 from w2sg.errors import W2SGError
 from w2sg.models.extract import POOLINGS
 from w2sg.models.load import DTYPES
-from w2sg.options import option
+from w2sg.options import internal, option
 from w2sg.overlap.detectors import parse_detector
+from w2sg.presets import Preset, Presettable, Setting
 from w2sg.setup import RunSetup
 from w2sg.supervision.functions import load_label_functions
-from w2sg.supervision.supervisor import check_supervisor
+from w2sg.supervision.supervisor import PRIORS, check_supervisor
 
 DEFAULT_QS = tuple(round(0.1 * i, 1) for i in range(11))
 SIMILARITIES = ("abs_cosine", "dot")
+_WRENCH = "JieyuZ2/wrench@2eed5b4"
+WRENCH_PRESET = Preset(
+    "wrench",
+    "the label model as JieyuZ2/wrench fits Snorkel",
+    (
+        Setting(
+            "label_model_epochs",
+            100,
+            f"{_WRENCH} wrench/labelmodel/snorkel.py:20 (Snorkel.__init__, n_epochs=100)",
+        ),
+        Setting(
+            "label_model_prior",
+            "validation",
+            f"{_WRENCH} wrench/labelmodel/snorkel.py:52 (balance = self._init_balance(...)) and "
+            "wrench/basemodel.py:303 (balance = (sorted_counts + 1) / sum(sorted_counts))",
+        ),
+    ),
+)
 
 
 @dataclass(frozen=True)
@@ -54,12 +76,22 @@ class ProbeSetup(RunSetup):
 
 
 @dataclass(frozen=True)
-class StudyConfig(ProbeSetup):
+class StudyConfig(ProbeSetup, Presettable):
     """What `w2sg run` does. Defaults: the offline pair on Rotten Tomatoes, sized for a CPU.
 
     Sizes: 4,000 / 4,000 / 2,760 balanced texts, the most Rotten Tomatoes holds (5,384 rotten);
     the literature's reference sizes are 5,000 / 5,000 / 1,000 / 5,000 (docs/methods.md#splits).
+    A preset (`preset="wrench"`) fills in its settings where no option was given
+    (`StudyConfig.from_preset("wrench", ...)` in Python; docs/fidelity.md).
     """
+
+    presets: ClassVar[Mapping[str, Preset]] = {"wrench": WRENCH_PRESET}
+
+    preset: str | None = option(
+        None,
+        "Published settings to start from: wrench (the label model as WRENCH fits it). "
+        "An option given explicitly wins; summary.md names it.",
+    )
 
     similarity: str = option(
         "abs_cosine", "Overlap similarity: abs_cosine (variant A) or dot (variant B)."
@@ -99,8 +131,18 @@ class StudyConfig(ProbeSetup):
         "Label-function file, or 'sentiment' (shipped); "
         "a WRENCH dataset (wrench:DIR) brings its own.",
     )
+    label_model_epochs: int = option(500, "Epochs of Snorkel's label model (labelmodel).")
+    label_model_prior: str = option(
+        "validation",
+        "Class prior of Snorkel's label model: validation ((class count + 1) / total count "
+        "of labelled validation rows, as WRENCH: the study's val split when --val > 0, else a "
+        "WRENCH dataset's valid.json; uniform without such rows) or uniform.",
+    )
+    preset_given: tuple[str, ...] = internal()  # the options given explicitly (the CLI's)
+    preset_overrides: tuple[str, ...] = internal(init=False)  # where the run leaves its preset
 
     def __post_init__(self) -> None:
+        self._apply_preset()
         super().__post_init__()
         for name in ("mixing_seeds", "selection_seeds"):
             if name == "selection_seeds" and self.selection is False and not self.selection_seeds:
@@ -130,6 +172,8 @@ class StudyConfig(ProbeSetup):
         """A label-model supervisor needs label functions: a file, a shipped set, or a WRENCH
         dataset's own label matrix (docs/methods.md#weak-supervision)."""
         check_supervisor(self.weak_supervisor)
+        v.positive(self.label_model_epochs, self.flag("label_model_epochs"))
+        v.choice(self.label_model_prior, self.flag("label_model_prior"), PRIORS)
         if self.weak_supervisor == "probe":
             if self.label_functions is not None:
                 raise W2SGError(

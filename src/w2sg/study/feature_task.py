@@ -19,7 +19,7 @@ from w2sg.errors import W2SGError
 from w2sg.overlap.detect import OverlapResult, detect_overlap
 from w2sg.probes.w2s import W2SOutcome, weak_to_strong
 from w2sg.supervision.mlp import MLPStudent
-from w2sg.supervision.supervisor import WeakSupervision, supervise
+from w2sg.supervision.supervisor import ValidationLabels, WeakSupervision, supervise
 
 
 @dataclass(frozen=True)
@@ -39,10 +39,14 @@ class FeatureTaskRun:
 
 
 def run_feature_task(
-    task: WrenchTask, label_model: str = "labelmodel", seed: int = 0, epochs: int = 10
+    task: WrenchTask,
+    label_model: str = "labelmodel",
+    seed: int = 0,
+    epochs: int = 10,
+    label_model_epochs: int = 500,
 ) -> FeatureTaskRun:
     """Label model on half of train, MLP student on the other half's soft labels
-    (docs/methods.md#weak-supervision)."""
+    (docs/methods.md#weak-supervision); Snorkel's class prior from valid.json's labels."""
     if task.kind != "feature":
         raise W2SGError(f"{task.path}: a text task; run it with `w2sg run --dataset wrench:DIR`")
     train, test = task.splits["train"], task.splits["test"]
@@ -66,6 +70,8 @@ def run_feature_task(
         names,
         {"source": f"{task.path} (its own label matrix)"},
         seed=seed,
+        epochs=label_model_epochs,
+        validation=ValidationLabels(task.splits["valid"].labels, f"valid.json of {task.path}"),
     )
     assert train.features is not None and test.features is not None  # a feature task
     pool_x, pool_y = train.features[pool], train.labels[pool]

@@ -19,7 +19,7 @@ from w2sg.models import get_activations, resolve_model
 from w2sg.probes.w2s import W2SOutcome, weak_to_strong
 from w2sg.stats.pgr import DEFAULT_MARGIN
 from w2sg.study.config import ProbeSetup, StudyConfig
-from w2sg.supervision.supervisor import study_label_matrix
+from w2sg.supervision.supervisor import ValidationLabels, study_label_matrix
 
 Log = Callable[[str], None]
 
@@ -43,6 +43,15 @@ class StudyArrays:
     pool_votes: np.ndarray | None = None
     test_votes: np.ndarray | None = None
     vote_names: tuple[str, ...] | None = None
+    # labelled validation rows for the label model's class prior, and which rows they are
+    val_labels: np.ndarray | None = None
+    val_source: str | None = None
+
+    def validation(self) -> ValidationLabels | None:
+        """The labelled validation rows of the label model's class prior, if any."""
+        if self.val_labels is None or self.val_source is None:
+            return None
+        return ValidationLabels(self.val_labels, self.val_source)
 
     def weak_to_strong(
         self,
@@ -86,6 +95,7 @@ def _arrays(
     s: Splits,
     has_sources: bool,
     votes: tuple | None,
+    validation: ValidationLabels | None = None,
 ) -> StudyArrays:
     w, p, t = (_positions(union, getattr(s, k)) for k in ("weak_train", "strong_train", "test"))
     weak, strong = acts["weak"], acts["strong"]
@@ -105,7 +115,22 @@ def _arrays(
         pool_votes=None if matrix is None else matrix[p],
         test_votes=None if matrix is None else matrix[t],
         vote_names=names,
+        val_labels=None if validation is None else validation.labels,
+        val_source=None if validation is None else validation.source,
     )
+
+
+def validation_rows(config: ProbeSetup, dataset: TextDataset, s: Splits) -> ValidationLabels | None:
+    """Labelled validation rows for a label model's class prior: the study's val split when
+    --val > 0, else a WRENCH dataset's valid.json (all its rows), else none."""
+    if config.val > 0:
+        return ValidationLabels(s.val.labels, f"the study's val split (split seed {s.seed})")
+    if dataset.meta.get("format") == "wrench" and dataset.sources is not None:
+        valid = dataset.sources.astype(str) == "valid"
+        if valid.any():
+            where = dataset.meta.get("wrench_path", dataset.name)
+            return ValidationLabels(np.asarray(dataset.labels)[valid], f"valid.json of {where}")
+    return None
 
 
 def load_splits(config: ProbeSetup, log: Log = print) -> tuple[TextDataset, dict[int, Splits]]:
@@ -159,7 +184,10 @@ def prepare_study(config: ProbeSetup, log: Log = print) -> PreparedStudy:
         votes = study_label_matrix(config.label_functions, config.dataset, union.ids, union.texts)
     acts = _activations(config, union, label_model, log)
     has_sources = natural_sources(dataset) is not None
-    arrays = {seed: _arrays(union, acts, s, has_sources, votes) for seed, s in splits.items()}
+    arrays = {}
+    for seed, s in splits.items():
+        validation = None if votes is None else validation_rows(config, dataset, s)
+        arrays[seed] = _arrays(union, acts, s, has_sources, votes, validation)
     identities = {
         role: {"name": m.name, "identity": m.identity, "kind": m.kind} for role, m in models.items()
     }

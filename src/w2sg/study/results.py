@@ -67,6 +67,7 @@ def assemble(config: StudyConfig, dataset: TextDataset, runs: list[dict]) -> dic
     first = clean[0]
     results: dict[str, Any] = {
         "config": config.to_json(),
+        "preset": config.preset_json(),  # the preset's settings, their sources and overrides
         "dataset": {
             "name": dataset.name,
             "rows": len(dataset),

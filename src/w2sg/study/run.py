@@ -83,6 +83,9 @@ def run_prepared_study(
     return results
 
 
+# Config fields that record how the config was made, not what it computes (the preset's
+# values are in the fields it set): a run's stages do not depend on them.
+_BOOKKEEPING = ("preset", "preset_given", "preset_overrides")
 # Config fields that only a later stage reads: changing them keeps the earlier stages.
 _MIXING_FIELDS = ("mixing_qs", "mixing_seeds")
 _SELECTION_FIELDS = (
@@ -97,7 +100,7 @@ _SELECTION_FIELDS = (
 def _stage_keys(config: StudyConfig, seed: int, a: StudyArrays) -> dict[str, str]:
     """Fingerprints of each stage: the config fields it reads, the seed and its input arrays."""
     cfg = config.to_json()
-    late = (*_MIXING_FIELDS, *_SELECTION_FIELDS)
+    late = (*_MIXING_FIELDS, *_SELECTION_FIELDS, *_BOOKKEEPING)
     inputs = [getattr(a, f.name) for f in dataclasses.fields(a)]
     base = fingerprint(
         {k: v for k, v in cfg.items() if k not in late},
@@ -194,6 +197,9 @@ def _probes(config: StudyConfig, seed: int, a: StudyArrays, log: Log):
             list(a.vote_names or ()),
             {"source": config.label_functions or f"{config.dataset} (its own label matrix)"},
             seed=seed,
+            epochs=config.label_model_epochs,
+            prior=config.label_model_prior,
+            validation=a.validation(),
         )
     weak_probs = None if supervision is None else (supervision.pool_probs, supervision.test_probs)
     outcome = a.weak_to_strong(config.l2, weak_probs, config.pgr_margin)

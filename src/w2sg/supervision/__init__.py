@@ -16,6 +16,7 @@ from w2sg.supervision.label_models import (
     LABEL_MODELS,
     MajorityVote,
     SnorkelLabelModel,
+    class_balance,
     majority_vote,
     make_label_model,
 )
@@ -36,6 +37,7 @@ __all__ = [
     "SnorkelLabelModel",
     "apply_label_functions",
     "callable_lf",
+    "class_balance",
     "check_label_matrix",
     "keyword_lf",
     "lexicon_lf",

@@ -7,7 +7,8 @@
   the number of agreeing functions; a hard vote, or the raw share (a handful of levels, most
   rows at 1), leaves the change point nothing to separate (docs/methods.md#detection).
 - `labelmodel`: Snorkel's `LabelModel` (optional extra `weak-supervision`), a generative model
-  of the functions' accuracies fitted without ground truth on the weak half.
+  of the functions' accuracies fitted without ground truth on the weak half. Its class prior is
+  uniform, or `class_balance(labels)` of labelled validation rows as WRENCH computes it.
 
 Both follow the probes' surface: `fit(L)` then `predict(L)`.
 """
@@ -35,6 +36,20 @@ def majority_vote(matrix: np.ndarray) -> np.ndarray:
     return (ones + 1.0) / (votes + 2.0)
 
 
+def class_balance(labels: np.ndarray) -> tuple[float, ...] | None:
+    """The class prior WRENCH gives Snorkel (JieyuZ2/wrench `wrench/basemodel.py`
+    `BaseLabelModel._init_balance`): per class (count + 1) / (sum of the counts), from labelled
+    validation rows; None (a uniform prior) without any. As WRENCH's, it sums to 1 + 2/n, not 1:
+    Snorkel's predictions normalise it away, its fit reads it as given."""
+    y = np.asarray(labels).ravel()
+    if not np.isin(y, (0, 1)).all():
+        raise W2SGError("class balance: labels must be 0 or 1")
+    if len(y) == 0:
+        return None
+    counts = np.bincount(y.astype(np.int64), minlength=2).astype(np.float64)
+    return tuple(float(c) for c in (counts + 1.0) / counts.sum())
+
+
 @dataclass
 class MajorityVote:
     """Majority vote as a label model: nothing to fit."""
@@ -54,12 +69,16 @@ class MajorityVote:
 
 @dataclass
 class SnorkelLabelModel:
-    """Snorkel's LabelModel (cardinality 2), fitted on a label matrix without ground truth."""
+    """Snorkel's LabelModel (cardinality 2), fitted on a label matrix without ground truth.
+
+    `class_balance`: the prior P(y = 0), P(y = 1) handed to Snorkel's fit (`class_balance`
+    above); None is Snorkel's uniform prior."""
 
     n_epochs: int = 500
     lr: float = 0.01
     l2: float = 0.0
     seed: int = 0
+    class_balance: tuple[float, ...] | None = None
     name: str = "labelmodel"
     _model: Any | None = field(default=None, repr=False)  # Snorkel's (untyped) LabelModel
     _columns: int = 0
@@ -73,6 +92,7 @@ class SnorkelLabelModel:
                 f"matrix: Snorkel's LabelModel needs at least 3 label functions, got "
                 f"{L.shape[1]}; use the majority label model"
             )
+        balance = self._checked_balance()
         model = _snorkel_label_model()
         # Snorkel seeds Python's, numpy's and torch's global generators; keep ours intact.
         import torch  # heavy: loaded on first use
@@ -81,6 +101,7 @@ class SnorkelLabelModel:
         with torch.random.fork_rng():
             model.fit(
                 L.astype(np.int64),
+                class_balance=balance,
                 n_epochs=self.n_epochs,
                 lr=self.lr,
                 l2=self.l2,
@@ -91,6 +112,16 @@ class SnorkelLabelModel:
         np.random.set_state(np_state)
         self._model, self._columns = model, L.shape[1]
         return self
+
+    def _checked_balance(self) -> list[float] | None:
+        if self.class_balance is None:
+            return None
+        balance = [float(p) for p in self.class_balance]
+        if len(balance) != 2 or not all(np.isfinite(p) and p > 0 for p in balance):
+            raise W2SGError(
+                f"class_balance: need two positive numbers (classes 0 and 1), got {balance}"
+            )
+        return balance
 
     def predict(self, matrix: np.ndarray) -> np.ndarray:
         if self._model is None:
@@ -114,6 +145,7 @@ class SnorkelLabelModel:
             "lr": self.lr,
             "l2": self.l2,
             "seed": self.seed,
+            "class_balance": None if self.class_balance is None else list(self.class_balance),
         }
         if self._model is not None:
             out["estimated_function_accuracy"] = self.function_accuracies()
@@ -131,10 +163,15 @@ def _snorkel_label_model():
     return LabelModel(cardinality=2, verbose=False)
 
 
-def make_label_model(name: str, seed: int = 0) -> MajorityVote | SnorkelLabelModel:
-    """A label model by name: `majority` or `labelmodel`."""
+def make_label_model(
+    name: str,
+    seed: int = 0,
+    n_epochs: int = 500,
+    class_balance: tuple[float, ...] | None = None,
+) -> MajorityVote | SnorkelLabelModel:
+    """A label model by name: `majority` (which has no epochs or prior) or `labelmodel`."""
     if name == "majority":
         return MajorityVote()
     if name == "labelmodel":
-        return SnorkelLabelModel(seed=seed)
+        return SnorkelLabelModel(n_epochs=n_epochs, seed=seed, class_balance=class_balance)
     raise W2SGError(f"label model must be one of {', '.join(LABEL_MODELS)}; not {name!r}")
