@@ -70,10 +70,13 @@ def test_unknown_label_model_is_named():
         make_label_model("snorkle")
 
 
-def test_class_balance_is_wrenchs_counts_plus_one_over_the_count():
+def test_class_balance_is_a_smoothed_share_or_wrenchs_counts_plus_one_over_the_count():
+    # w2sg: (count + 1) / (rows + 2), a prior that sums to 1
+    assert class_balance(np.array([0, 0, 0, 1])) == pytest.approx((4 / 6, 2 / 6))
+    assert class_balance(np.array([1, 1])) == pytest.approx((0.25, 0.75))
     # JieyuZ2/wrench wrench/basemodel.py _init_balance: (counts + 1) / sum(counts)
-    assert class_balance(np.array([0, 0, 0, 1])) == (1.0, 0.5)
-    assert class_balance(np.array([1, 1])) == (0.5, 1.5)  # an absent class keeps a prior
+    assert class_balance(np.array([0, 0, 0, 1]), exact_wrench=True) == (1.0, 0.5)
+    assert class_balance(np.array([1, 1]), exact_wrench=True) == (0.5, 1.5)
     assert class_balance(np.array([], dtype=int)) is None  # no labelled rows: uniform
     with pytest.raises(W2SGError, match="must be 0 or 1"):
         class_balance(np.array([0, 2]))
@@ -104,14 +107,17 @@ def test_supervisor_takes_snorkels_prior_from_labelled_validation_rows(make_labe
 
     r = record("labelmodel", epochs=100, validation=val)
     assert r["class_prior"] == {
-        "prior": "validation", "class_balance": [0.4, 0.8], "class_counts": [3, 7], "rows": 10,
-        "source": "valid.json of toy", "rule": BALANCE_RULE,
+        "prior": "validation", "class_balance": [pytest.approx(4 / 12), pytest.approx(8 / 12)],
+        "class_counts": [3, 7], "rows": 10, "source": "valid.json of toy", "rule": BALANCE_RULE,
     }  # fmt: skip
-    assert r["label_model"]["class_balance"] == [0.4, 0.8] and r["label_model"]["n_epochs"] == 100
+    assert r["label_model"]["class_balance"] == pytest.approx([4 / 12, 8 / 12])
+    assert r["label_model"]["n_epochs"] == 100
+    exact = record("labelmodel", prior="wrench", validation=val)
+    assert exact["class_prior"]["class_balance"] == [0.4, 0.8]  # WRENCH's (count + 1) / rows
     asked = record("labelmodel", prior="uniform", validation=val)
     assert asked["class_prior"]["prior"] == "uniform"
     assert asked["label_model"]["class_balance"] is None
     assert record("labelmodel")["class_prior"]["why"] == "no labelled validation rows"
     assert "class_prior" not in record("majority", validation=val)  # majority has no prior
-    with pytest.raises(W2SGError, match="validation, uniform"):
+    with pytest.raises(W2SGError, match="validation, wrench, uniform"):
         record("labelmodel", prior="skewed")

@@ -186,7 +186,7 @@ def test_preset_wrench_sets_the_label_model_and_an_explicit_option_wins(tmp_path
     plain = _cli_config(tmp_path, monkeypatch)
     assert (plain.preset, plain.label_model_epochs, plain.preset_json()) == (None, 500, None)
     wrench = _cli_config(tmp_path, monkeypatch, "--preset", "wrench")
-    assert (wrench.label_model_epochs, wrench.label_model_prior) == (100, "validation")
+    assert (wrench.label_model_epochs, wrench.label_model_prior) == (100, "wrench")
     assert wrench.preset_overrides == ()
     mine = _cli_config(tmp_path, monkeypatch, "--preset", "wrench", "--label-model-epochs", "50")
     assert mine.label_model_epochs == 50 and mine.preset_overrides == ("label_model_epochs",)

@@ -41,7 +41,7 @@ WRENCH_PRESET = Preset(
         ),
         Setting(
             "label_model_prior",
-            "validation",
+            "wrench",
             f"{_WRENCH} wrench/labelmodel/snorkel.py:52 (balance = self._init_balance(...)) and "
             "wrench/basemodel.py:303 (balance = (sorted_counts + 1) / sum(sorted_counts))",
         ),
@@ -134,9 +134,10 @@ class StudyConfig(ProbeSetup, Presettable):
     label_model_epochs: int = option(500, "Epochs of Snorkel's label model (labelmodel).")
     label_model_prior: str = option(
         "validation",
-        "Class prior of Snorkel's label model: validation ((class count + 1) / total count "
-        "of labelled validation rows, as WRENCH: the study's val split when --val > 0, else a "
-        "WRENCH dataset's valid.json; uniform without such rows) or uniform.",
+        "Class prior of Snorkel's label model: validation ((class count + 1) / (rows + 2) of "
+        "the labelled validation rows: the study's val split when --val > 0, else a WRENCH "
+        "dataset's valid.json; uniform without such rows), wrench (WRENCH's own expression, "
+        "(count + 1) / rows) or uniform.",
     )
     preset_given: tuple[str, ...] = internal()  # the options given explicitly (the CLI's)
     preset_overrides: tuple[str, ...] = internal(init=False)  # where the run leaves its preset

@@ -36,18 +36,19 @@ def majority_vote(matrix: np.ndarray) -> np.ndarray:
     return (ones + 1.0) / (votes + 2.0)
 
 
-def class_balance(labels: np.ndarray) -> tuple[float, ...] | None:
-    """The class prior WRENCH gives Snorkel (JieyuZ2/wrench `wrench/basemodel.py`
-    `BaseLabelModel._init_balance`): per class (count + 1) / (sum of the counts), from labelled
-    validation rows; None (a uniform prior) without any. As WRENCH's, it sums to 1 + 2/n, not 1:
-    Snorkel's predictions normalise it away, its fit reads it as given."""
+def class_balance(labels: np.ndarray, exact_wrench: bool = False) -> tuple[float, ...] | None:
+    """The class prior of labelled validation rows: per class (count + 1) / (total + 2), a
+    smoothed share that sums to 1; None (a uniform prior) without any rows. `exact_wrench`:
+    WRENCH's own expression (JieyuZ2/wrench `wrench/basemodel.py` `_init_balance`), (count + 1)
+    / total, which sums to 1 + 2/n, not 1: Snorkel's fit reads it as given."""
     y = np.asarray(labels).ravel()
     if not np.isin(y, (0, 1)).all():
         raise W2SGError("class balance: labels must be 0 or 1")
     if len(y) == 0:
         return None
     counts = np.bincount(y.astype(np.int64), minlength=2).astype(np.float64)
-    return tuple(float(c) for c in (counts + 1.0) / counts.sum())
+    total = counts.sum() if exact_wrench else counts.sum() + 2.0
+    return tuple(float(c) for c in (counts + 1.0) / total)
 
 
 @dataclass

@@ -19,10 +19,13 @@ from w2sg.supervision.label_models import class_balance, majority_vote, make_lab
 from w2sg.supervision.matrix import apply_label_functions, check_label_matrix, summarize
 
 SUPERVISORS = ("probe", "majority", "labelmodel")  # probe = the weak model's logistic probe
-PRIORS = ("validation", "uniform")  # Snorkel's class prior: from labelled validation rows, or not
-BALANCE_RULE = (
+# Snorkel's class prior: from labelled validation rows (smoothed, or WRENCH's own expression),
+# or uniform.
+PRIORS = ("validation", "wrench", "uniform")
+BALANCE_RULE = "(class count + 1) / (row count + 2) of the labelled validation rows"
+WRENCH_RULE = (
     "(class counts + 1) / (sum of the counts), as JieyuZ2/wrench wrench/basemodel.py "
-    "BaseLabelModel._init_balance"
+    "BaseLabelModel._init_balance (sums to 1 + 2/n)"
 )
 
 
@@ -53,17 +56,18 @@ def class_prior(
         return None, None
     if prior == "uniform":
         return None, {"prior": "uniform", "why": "a uniform prior was asked for"}
-    balance = None if validation is None else class_balance(validation.labels)
+    exact = prior == "wrench"
+    balance = None if validation is None else class_balance(validation.labels, exact)
     if validation is None or balance is None:
         return None, {"prior": "uniform", "why": "no labelled validation rows"}
     counts = np.bincount(np.asarray(validation.labels, dtype=np.int64), minlength=2)
     return balance, {
-        "prior": "validation",
+        "prior": prior,
         "class_balance": list(balance),
         "class_counts": [int(c) for c in counts],
         "rows": int(counts.sum()),
         "source": validation.source,
-        "rule": BALANCE_RULE,
+        "rule": WRENCH_RULE if exact else BALANCE_RULE,
     }
 
 
