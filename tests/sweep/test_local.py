@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 
 import numpy as np
 import pandas as pd
@@ -88,3 +89,15 @@ def test_a_changed_config_reruns_only_the_changed_cells(tiny_csvs, tmp_path):
     third = run_sweep(parse_sweep(raw), tmp_path, executor=LocalExecutor(1), progress=False,
                       log=lambda _: None)  # fmt: skip
     assert (first.ran, second.ran, second.skipped, third.ran) == (1, 1, 1, 2)
+
+
+def test_a_cells_numbers_do_not_depend_on_which_worker_ran_it(local_sweep, tmp_path):
+    """With 2 workers the cells are shared by this process and a spawned one (1 thread each);
+    one worker runs them all here with 2 threads: every cell's numbers agree."""
+    config, out, _ = local_sweep
+    cells = json.loads((out / "manifest.json").read_text())["cells"]
+    workers = {c["worker"] for c in cells.values()}
+    assert len(workers) == 2 and os.getpid() in workers  # both processes ran cells
+    run_sweep(config, tmp_path, executor=LocalExecutor(1), progress=False, log=lambda _: None)
+    pd.testing.assert_frame_equal(comparable(pd.read_parquet(tmp_path / "table.parquet")),
+                                  comparable(pd.read_parquet(out / "table.parquet")))  # fmt: skip

@@ -6,6 +6,7 @@ before they run; each cell is one run folder with its results.json (docs/methods
 
 from __future__ import annotations
 
+import contextlib
 import shutil
 import time
 from collections.abc import Callable
@@ -16,11 +17,12 @@ from typing import Any
 from tqdm import tqdm
 
 from w2sg.io import write_json
-from w2sg.sweep.executors import LocalExecutor, Outcome, Task, unpack
 from w2sg.sweep.grid import Cell, SweepConfig, check_names, plan_cells
+from w2sg.sweep.local import LocalExecutor
 from w2sg.sweep.manifest import Manifest, cells_to_run
 from w2sg.sweep.methods import get_method
 from w2sg.sweep.outputs import write_sweep_outputs
+from w2sg.sweep.tasks import Outcome, Task, unpack
 
 
 @dataclass(frozen=True)
@@ -98,16 +100,17 @@ def run_sweep(
         f"({len(cells) - len(todo)} finished or failed), executor {executor.name}"
     )
 
-    t_warm = time.perf_counter()
-    warm = warm_tasks(todo, _threads(executor), out / "logs")
-    if warm:
-        log(f"warming shared activations: {len(warm)} group(s)")
-        executor.run(warm, lambda task, outcome: _record_warm(manifest, task, outcome, log))
-    warm_s = time.perf_counter() - t_warm
+    with _held(executor, todo):  # one pool of workers for the warm-up and the cells
+        t_warm = time.perf_counter()
+        warm = warm_tasks(todo, _threads(executor), out / "logs")
+        if warm:
+            log(f"warming shared activations: {len(warm)} group(s)")
+            executor.run(warm, lambda task, outcome: _record_warm(manifest, task, outcome, log))
+        warm_s = time.perf_counter() - t_warm
 
-    t_cells = time.perf_counter()
-    _run_cells(todo, manifest, executor, out, progress)
-    cells_s = time.perf_counter() - t_cells
+        t_cells = time.perf_counter()
+        _run_cells(todo, manifest, executor, out, progress)
+        cells_s = time.perf_counter() - t_cells
 
     write_sweep_outputs(out, config, manifest.data)
     counts = manifest.counts()
@@ -115,6 +118,13 @@ def run_sweep(
     return SweepRun(
         out, counts, len(todo), len(cells) - len(todo), warm_s, cells_s, time.perf_counter() - t0
     )
+
+
+def _held(executor: Any, todo: list[Cell]) -> contextlib.AbstractContextManager:
+    """The executor as a context (its workers live inside it); a no-op with nothing to run."""
+    if todo and hasattr(executor, "__enter__"):
+        return executor
+    return contextlib.nullcontext(executor)
 
 
 def _threads(executor: Any) -> int:
@@ -173,6 +183,7 @@ def _run_cells(todo: list[Cell], manifest: Manifest, executor, out: Path, progre
                 partial.mkdir(parents=True, exist_ok=True)
                 (partial / "error.txt").write_text(outcome.traceback)
         entry["duration_s"] = round(outcome.duration_s, 3)
+        entry["worker"] = outcome.worker
         manifest.save()
         bar.set_postfix_str(f"{cell.id} {entry['state']}", refresh=False)
         bar.update(1)

@@ -1,0 +1,154 @@
+"""The local executor: this process and spawned worker processes share a sweep's tasks."""
+
+from __future__ import annotations
+
+import multiprocessing
+import os
+from collections import deque
+from collections.abc import Sequence
+from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
+from concurrent.futures.process import BrokenProcessPool
+
+from w2sg.errors import W2SGError
+from w2sg.sweep.tasks import OnDone, Outcome, Task, die_with_parent, execute, set_threads
+
+
+class LocalExecutor:
+    """Worker processes on this machine: this process and `workers - 1` spawned ones.
+
+    This process runs tasks too, so work starts at once while the spawned workers load
+    Python, torch and the libraries (seconds each). Used as a context manager, the spawned
+    workers live from `__enter__` to `__exit__`, so a sweep's warm-up and all its cells share
+    them and each pays its start-up once. Without the `with`, each `run` starts its own.
+    Every task runs with the same number of threads wherever it runs, so its numbers do not
+    depend on which worker took it.
+    """
+
+    name = "local"
+
+    def __init__(self, workers: int | None = None) -> None:
+        cores = os.cpu_count() or 1
+        if workers is not None and workers < 1:
+            raise W2SGError(f"workers must be at least 1, got {workers}")
+        self.workers = min(workers or cores, cores)
+        self.threads = max(1, cores // self.workers)
+        self._pool: ProcessPoolExecutor | None = None
+
+    def __enter__(self) -> LocalExecutor:
+        self.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def start(self) -> None:
+        """Spawn the other workers now (they load their libraries while this one works)."""
+        if self.workers == 1 or self._pool is not None:
+            return
+        context = multiprocessing.get_context("spawn")
+        helpers = self.workers - 1
+        self._pool = ProcessPoolExecutor(
+            helpers, mp_context=context, initializer=_worker_start, initargs=(self.threads,)
+        )
+        for _ in range(helpers):  # spawn every worker at once, not on first demand
+            self._pool.submit(_ready)
+
+    def close(self) -> None:
+        """Stop the spawned workers (every task has been collected by `run`)."""
+        if self._pool is not None:
+            self._pool.shutdown(wait=True, cancel_futures=True)
+            self._pool = None
+
+    def run(self, tasks: Sequence[Task], on_done: OnDone) -> None:
+        """Run `tasks`, calling `on_done` in this process as each one finishes."""
+        if not tasks:
+            return
+        if self.workers == 1:
+            for task in tasks:
+                on_done(task, _execute_here(task))
+            return
+        own = self._pool is None
+        self.start()
+        assert self._pool is not None  # started above
+        try:
+            _share(self._pool, self.workers - 1, tasks, on_done)
+        except BaseException:
+            self._pool.shutdown(wait=False, cancel_futures=True)
+            self._pool = None
+            raise
+        if own:
+            self.close()
+
+
+def _execute_here(task: Task) -> Outcome:
+    """`execute(task)` in this process, leaving torch's thread count as it was."""
+    import torch  # heavy: loaded on first use
+
+    threads = torch.get_num_threads()
+    try:
+        return execute(task)
+    finally:
+        torch.set_num_threads(threads)
+
+
+def _share(pool: ProcessPoolExecutor, helpers: int, tasks: Sequence[Task], on_done: OnDone):
+    """Run `tasks` on `pool` and in this process, whichever is free, until all are done.
+
+    The pool holds at most one task waiting per worker beyond those running, so this process
+    takes the rest; at the end it takes back any task still waiting in the pool.
+    """
+    queue = deque(tasks)
+    running: dict[Future, Task] = {}
+
+    def feed() -> None:
+        while queue and len(running) < 2 * helpers:
+            task = queue.popleft()
+            try:
+                running[pool.submit(execute, task)] = task
+            except BrokenProcessPool:  # the pool is gone: this process runs the rest
+                queue.appendleft(task)
+                return
+
+    def collect(timeout: float | None) -> None:
+        done, _ = wait(running, timeout=timeout, return_when=FIRST_COMPLETED)
+        for future in done:
+            task = running.pop(future)
+            on_done(task, _outcome(future, task))
+
+    feed()
+    while queue or running:
+        if not queue:  # take back one task still waiting in the pool, if any
+            waiting = next((f for f in list(running) if f.cancel()), None)
+            if waiting is not None:
+                queue.append(running.pop(waiting))
+        if queue:
+            task = queue.popleft()
+            on_done(task, _execute_here(task))
+            collect(0)
+            feed()
+        else:
+            collect(None)
+
+
+def _outcome(future: Future, task: Task) -> Outcome:
+    try:
+        return future.result()
+    except BrokenProcessPool:
+        return Outcome(
+            task.id, False, 0.0, error="the worker process died (killed or out of memory)"
+        )
+
+
+def _worker_start(threads: int) -> None:
+    """A worker's start-up: die with the sweep, size torch's threads, load the libraries."""
+    die_with_parent()
+    set_threads(threads)
+    import sklearn.metrics  # noqa: F401  heavy: loaded before the first cell arrives
+
+    from w2sg.report.plotting import pyplot  # heavy: as above
+
+    pyplot()
+
+
+def _ready() -> None:
+    """A no-op task: submitting one per worker makes the pool spawn them all at once."""
