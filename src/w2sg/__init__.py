@@ -36,12 +36,16 @@ _API: dict[str, tuple[str, str]] = {
     # algorithms on plain arrays
     "detect_overlap": ("w2sg.overlap.detect", "detect_overlap"),
     "OverlapResult": ("w2sg.overlap.detect", "OverlapResult"),
+    "split_strength": ("w2sg.overlap.strength", "split_strength"),
+    "SplitStrength": ("w2sg.overlap.strength", "SplitStrength"),
     "mixing_experiment": ("w2sg.overlap.mixing", "mixing_experiment"),
     "weak_to_strong": ("w2sg.probes.w2s", "weak_to_strong"),
     "LogisticProbe": ("w2sg.probes.logistic", "LogisticProbe"),
     "training_set": ("w2sg.interventions.sets", "training_set"),
     "run_selection_stage": ("w2sg.selection.stage", "run_selection_stage"),
     "pgr": ("w2sg.stats.pgr", "pgr"),
+    "similarity": ("w2sg.stats.similarity", "similarity"),
+    "Similarity": ("w2sg.stats.similarity", "Similarity"),
     # runs
     "run_study": ("w2sg.study.run", "run_study"),
     "StudyConfig": ("w2sg.study.config", "StudyConfig"),
