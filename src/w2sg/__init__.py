@@ -41,6 +41,7 @@ _API: dict[str, tuple[str, str]] = {
     "mixing_experiment": ("w2sg.overlap.mixing", "mixing_experiment"),
     "weak_to_strong": ("w2sg.probes.w2s", "weak_to_strong"),
     "LogisticProbe": ("w2sg.probes.logistic", "LogisticProbe"),
+    "WeakCombiner": ("w2sg.probes.combine", "WeakCombiner"),
     "training_set": ("w2sg.interventions.sets", "training_set"),
     "run_selection_stage": ("w2sg.selection.stage", "run_selection_stage"),
     "pgr": ("w2sg.stats.pgr", "pgr"),
