@@ -8,9 +8,9 @@ The statistic is the share of the scores' squared error that the best split remo
 with k the change point of `w2sg.overlap.changepoint` (same candidates: every 5th position,
 at least 2 scores a side). R does not change under an affine map of the scores, so the null
 "uniform scores over the same range" is the same for every range: R of n uniform draws on
-[0, 1], whose best cut is the median and removes about 75 % of the error. Among unimodal
-histograms the uniform one is the least favourable (it splits best), as in Hartigan's dip
-test, so a split that beats it is a gap no unimodal histogram explains. We report
+[0, 1], whose best cut is the median and removes about 75 % of the error. A flat histogram
+has no change point; a bell-shaped one removes less (2/pi for a normal), two groups of scores
+with room between them more (a tight group beside a sparse tail also counts). We report
 
     effect = (R - mean R_null) / (1 - mean R_null)   (0: as a uniform histogram, 1: two points)
     p      = (1 + #{R_null >= R}) / (1 + draws)
@@ -26,6 +26,7 @@ import numpy as np
 
 from w2sg.errors import W2SGError
 from w2sg.overlap.changepoint import JUMP, MIN_SIZE, _as_scores, changepoint_index
+from w2sg.overlap.detect import OverlapResult
 
 NULL_DRAWS = 999
 ALPHA = 0.01
@@ -146,7 +147,9 @@ def split_strength(
     )
 
 
-def _untested(n: int, threshold: float | None, k: int | None, why: str, draws: int):
+def _untested(
+    n: int, threshold: float | None, k: int | None, why: str, draws: int
+) -> SplitStrength:
     return SplitStrength(
         n=n,
         threshold=threshold,
@@ -179,3 +182,15 @@ def describe_split(strength: dict | SplitStrength | None, what: str = "split") -
         f"(± {100 * st['null_std']:.1f}%): effect {st['effect']:.2f}, p = {st['p_value']:.3f} "
         f"({st['draws']} uniform draws): {words}."
     )
+
+
+def split_strengths(partition: OverlapResult) -> dict:
+    """The strength of both thresholds of a detected partition (an `OverlapResult`), for
+    results.json: `confidence_split` (t1, on every point's confidence) and `overlap_split`
+    (t2, on the confident points' overlap scores; None when nothing was scored)."""
+    scores = partition.scores[np.isfinite(partition.scores)]
+    overlap = None if partition.overlap_threshold is None else split_strength(scores).to_json()
+    return {
+        "confidence_split": split_strength(partition.confidence).to_json(),
+        "overlap_split": overlap,
+    }

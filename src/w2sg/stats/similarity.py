@@ -108,3 +108,43 @@ def similarity(labels: object, probs_a: object, probs_b: object) -> Similarity:
         capa=capa(y, a, b),
         shared_errors=float((~right_b[wrong_a]).mean()) if wrong_a.any() else None,
     )
+
+
+def weak_strong_similarity(
+    test_y: object,
+    weak_test: object,
+    ceiling_test: object,
+    student_test: object | None = None,
+    pool: tuple[object, object, object] | None = None,
+) -> dict:
+    """A run's similarity block for results.json: the weak model against the ceiling (the
+    strong model trained on ground truth) and against the W2S student on test, and against
+    the ceiling on the pool, `pool` = (labels, weak P(y=1), ceiling P(y=1)), where the
+    ceiling's labels exist (docs/methods.md#similarity)."""
+    test = {"weak_vs_ceiling": similarity(test_y, weak_test, ceiling_test).to_json()}
+    if student_test is not None:
+        test["weak_vs_student"] = similarity(test_y, weak_test, student_test).to_json()
+    out = {"test": test}
+    if pool is not None:
+        out["pool"] = {"weak_vs_ceiling": similarity(*pool).to_json()}
+    return out
+
+
+def mean_over_seeds(blocks: list[dict | None]) -> dict | None:
+    """Nested blocks of several split seeds (similarity, weak ensembles) as one: each number
+    the mean over the seeds that have it, any other value kept where every seed has it."""
+    have = [b for b in blocks if b]
+    if not have:
+        return None
+
+    def merge(items: list) -> object:
+        if isinstance(items[0], dict):
+            return {k: merge([i.get(k) for i in items if isinstance(i, dict)]) for k in items[0]}
+        numbers = [float(i) for i in items if isinstance(i, int | float) and i is not None]
+        if numbers and not isinstance(items[0], bool | str):
+            return float(np.mean(numbers))
+        return items[0] if all(i == items[0] for i in items) else None
+
+    merged = merge(have)
+    assert isinstance(merged, dict)  # the blocks are dicts
+    return merged
