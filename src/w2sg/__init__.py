@@ -8,6 +8,9 @@ The public API, for notebooks and scripts (imported on first use, so `import w2s
     splits = w2sg.make_splits(ds, w2sg.SplitSizes(2000, 2000, 0, 1000), seed=0)
     acts = w2sg.get_activations("mpnet-base", splits.strong_train)[-1]
     partition = w2sg.detect_overlap(weak_probs, acts)       # arrays in, a partition out
+    w2sg.split_strength(partition.confidence).verdict      # t1: 'found' gap or 'arbitrary' cut
+    w2sg.similarity(test_y, weak_test_probs, strong_test_probs).capa  # alike errors
+    w2sg.WeakCombiner("stacking").fit([p_a, p_b], y).predict([q_a, q_b])  # several weak
     results = w2sg.run_study(w2sg.StudyConfig(weak_train=1000), "runs/mine")
     w2sg.write_report("runs/mine")
 
