@@ -79,7 +79,12 @@ class RunSetup(DataSetup):
 
     several_weak: ClassVar[bool] = False  # whether --weak takes a list (w2sg run's config)
 
-    weak_model: str = option("minilm-l6", "Weak model: alias, hub id or local path.", flag="--weak")
+    weak_model: str = option(
+        "minilm-l6",
+        "Weak model: alias, hub id or local path. w2sg run takes several, comma-separated "
+        "(labelmodel or majority: a label model), combined by --weak-combiner.",
+        flag="--weak",
+    )
     strong_model: str = option(
         "mpnet-base", "Strong model: alias, hub id or local path.", flag="--strong"
     )

@@ -89,13 +89,6 @@ class StudyConfig(ProbeSetup, Presettable):
     presets: ClassVar[Mapping[str, Preset]] = {"wrench": WRENCH_PRESET}
     several_weak: ClassVar[bool] = True  # --weak takes a comma-separated list here
 
-    weak_model: str = option(
-        "minilm-l6",
-        "Weak model: alias, hub id or local path. Several, comma-separated (labelmodel or "
-        "majority for a label model on the label functions), are combined by --weak-combiner.",
-        flag="--weak",
-    )
-
     preset: str | None = option(
         None,
         "Published settings to start from: wrench (the label model as WRENCH fits it). "
