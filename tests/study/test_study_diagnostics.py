@@ -14,7 +14,7 @@ from w2sg.cli import app
 from w2sg.data.types import TextDataset
 from w2sg.errors import W2SGError
 from w2sg.study.config import StudyConfig
-from w2sg.study.interventions import InterventionsConfig
+from w2sg.study.interventions import InterventionsConfig, run_seed, summarise
 from w2sg.study.prepare import PreparedStudy, StudyArrays, WeakView
 from w2sg.study.run import run_prepared_study
 
@@ -137,3 +137,12 @@ def test_unknown_weak_model_fails_before_any_data_is_read(tmp_path):
 def test_other_commands_take_one_weak_model():
     with pytest.raises(W2SGError, match="several weak models are combined by w2sg run"):
         InterventionsConfig(weak_model="minilm-l6,mpnet-base")
+
+
+def test_interventions_write_the_similarity_of_each_seed_and_its_mean():
+    config = InterventionsConfig(interventions=("none",), seeds=(0,))
+    a = _prepared(False).arrays[0]
+    rows = [run_seed(config, 0, a, a.pool_strong_x, a.test_strong_x, lambda m: None)]
+    sim = rows[0]["similarity"]["test"]["weak_vs_ceiling"]
+    assert sim["accuracy_a"] == rows[0]["weak"]["accuracy"]
+    assert summarise(rows, ["none"])["similarity"] == rows[0]["similarity"]
