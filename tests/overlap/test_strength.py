@@ -9,7 +9,13 @@ import pytest
 import w2sg
 from w2sg.errors import W2SGError
 from w2sg.overlap.changepoint import changepoint_index
-from w2sg.overlap.strength import describe_split, null_reductions, split_reduction, split_strength
+from w2sg.overlap.strength import (
+    _ordinal,
+    describe_split,
+    null_reductions,
+    split_reduction,
+    split_strength,
+)
 
 N = 4000  # the default study's strong_train
 
@@ -86,6 +92,10 @@ def test_words_name_the_verdict_and_the_effect() -> None:
     cut = describe_split(split_strength(np.random.default_rng(2).uniform(size=N)).to_json())
     assert "an arbitrary cut" in cut
     assert describe_split(None) == ""
+    assert "the 40th percentile" in found
+    assert [_ordinal(x) for x in (1, 2, 3, 11, 12, 22, 32.4)] == [
+        "1st", "2nd", "3rd", "11th", "12th", "22nd", "32nd",
+    ]  # fmt: skip
 
 
 def test_public_api() -> None:

@@ -166,6 +166,13 @@ def _untested(
     )
 
 
+def _ordinal(x: float) -> str:
+    """32 -> '32nd', 11 -> '11th'."""
+    n = int(round(x))
+    suffix = "th" if 10 <= n % 100 <= 20 else {1: "st", 2: "nd", 3: "rd"}.get(n % 10, "th")
+    return f"{n}{suffix}"
+
+
 def describe_split(strength: dict | SplitStrength | None, what: str = "split") -> str:
     """One sentence on a split's strength, e.g. for summary.md ("The confidence split at
     0.512 ... : an arbitrary cut.")."""
@@ -176,7 +183,7 @@ def describe_split(strength: dict | SplitStrength | None, what: str = "split") -
         return f"The {what} was not tested: {st.get('reason') or 'no scores'}."
     words = "a found gap" if st["verdict"] == "found" else "an arbitrary cut"
     return (
-        f"The {what} at {st['threshold']:.4f} (the {100 * st['split_quantile']:.0f}th "
+        f"The {what} at {st['threshold']:.4f} (the {_ordinal(100 * st['split_quantile'])} "
         f"percentile of {st['n']:,} points) removes {100 * st['reduction']:.1f}% of the squared "
         f"error; the best cut of as many uniform scores removes {100 * st['null_mean']:.1f}% "
         f"(± {100 * st['null_std']:.1f}%): effect {st['effect']:.2f}, p = {st['p_value']:.3f} "
