@@ -8,6 +8,9 @@ The public API, for notebooks and scripts (imported on first use, so `import w2s
     splits = w2sg.make_splits(ds, w2sg.SplitSizes(2000, 2000, 0, 1000), seed=0)
     acts = w2sg.get_activations("mpnet-base", splits.strong_train)[-1]
     partition = w2sg.detect_overlap(weak_probs, acts)       # arrays in, a partition out
+    w2sg.split_strength(partition.confidence).verdict      # t1: 'found' gap or 'arbitrary' cut
+    w2sg.similarity(test_y, weak_test_probs, strong_test_probs).capa  # alike errors
+    w2sg.WeakCombiner("stacking").fit([p_a, p_b], y).predict([q_a, q_b])  # several weak
     results = w2sg.run_study(w2sg.StudyConfig(weak_train=1000), "runs/mine")
     w2sg.write_report("runs/mine")
 
@@ -36,12 +39,17 @@ _API: dict[str, tuple[str, str]] = {
     # algorithms on plain arrays
     "detect_overlap": ("w2sg.overlap.detect", "detect_overlap"),
     "OverlapResult": ("w2sg.overlap.detect", "OverlapResult"),
+    "split_strength": ("w2sg.overlap.strength", "split_strength"),
+    "SplitStrength": ("w2sg.overlap.strength", "SplitStrength"),
     "mixing_experiment": ("w2sg.overlap.mixing", "mixing_experiment"),
     "weak_to_strong": ("w2sg.probes.w2s", "weak_to_strong"),
     "LogisticProbe": ("w2sg.probes.logistic", "LogisticProbe"),
+    "WeakCombiner": ("w2sg.probes.combine", "WeakCombiner"),
     "training_set": ("w2sg.interventions.sets", "training_set"),
     "run_selection_stage": ("w2sg.selection.stage", "run_selection_stage"),
     "pgr": ("w2sg.stats.pgr", "pgr"),
+    "similarity": ("w2sg.stats.similarity", "similarity"),
+    "Similarity": ("w2sg.stats.similarity", "Similarity"),
     # runs
     "run_study": ("w2sg.study.run", "run_study"),
     "StudyConfig": ("w2sg.study.config", "StudyConfig"),

@@ -77,7 +77,14 @@ class DataSetup(Flagged):
 class RunSetup(DataSetup):
     """A dataset and a (weak, strong) model pair: what every W2S run starts from."""
 
-    weak_model: str = option("minilm-l6", "Weak model: alias, hub id or local path.", flag="--weak")
+    several_weak: ClassVar[bool] = False  # whether --weak takes a list (w2sg run's config)
+
+    weak_model: str = option(
+        "minilm-l6",
+        "Weak model: alias, hub id or local path. w2sg run takes several, comma-separated "
+        "(labelmodel or majority: a label model), combined by --weak-combiner.",
+        flag="--weak",
+    )
     strong_model: str = option(
         "mpnet-base", "Strong model: alias, hub id or local path.", flag="--strong"
     )
@@ -89,3 +96,8 @@ class RunSetup(DataSetup):
                 raise W2SGError(
                     f"{self.flag(name)} must be a model name, got {getattr(self, name)!r}"
                 )
+        if "," in self.weak_model and not self.several_weak:
+            raise W2SGError(
+                f"{self.flag('weak_model')} takes one model here, got {self.weak_model!r}; "
+                "several weak models are combined by w2sg run"
+            )

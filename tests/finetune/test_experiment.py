@@ -78,6 +78,9 @@ def test_run_contract_reuse_and_resume(tmp_path, monkeypatch, csv_path, tiny) ->
     for key in ("config", "provenance", "weak", "w2s", "ceiling", "pgr", "per_seed", "students"):
         assert key in resumed
     assert set(resumed["students"]) == {"xent", "window:midweak", "s2s_1"}
+    sim = resumed["similarity"]  # weak against ceiling and student (methods.md#similarity)
+    assert 0.0 <= sim["test"]["weak_vs_ceiling"]["error_agreement"] <= 1.0
+    assert {"weak_vs_student"} <= set(sim["test"]) and "weak_vs_ceiling" in sim["pool"]
     curves = resumed["per_seed"][0]["curves"]
     assert [c["step"] for c in curves["xent"]] == [2, 4, 6, 8, 10, 12]  # 3 steps × 4 epochs
     # val AUC against the weak labels (undefined only if the weak model calls one class)

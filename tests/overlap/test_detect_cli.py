@@ -42,6 +42,8 @@ def _check_outputs(out: Path, p: np.ndarray, x: np.ndarray, **kw) -> None:
     assert doc["confidence_threshold"] == ref.confidence_threshold
     assert doc["fallback"] is False and doc["reasons"] == []
     assert doc["config"]["similarity"] == kw.get("similarity", "abs_cosine")
+    assert doc["confidence_split"]["verdict"] in ("found", "arbitrary")  # methods.md#split-strength
+    assert doc["confidence_split"]["threshold"] == ref.confidence_threshold
 
 
 def test_npy_inputs(pool) -> None:

@@ -23,6 +23,7 @@ from w2sg.options import option
 from w2sg.overlap import OverlapResult, detect_overlap
 from w2sg.overlap.detectors import parse_detector
 from w2sg.overlap.similarity import as_similarity
+from w2sg.overlap.strength import describe_split, split_strengths
 from w2sg.setup import jsonable
 from w2sg.validate import check_output, choice
 
@@ -157,7 +158,7 @@ def _write_npz(path: Path, res: OverlapResult) -> None:
     write_atomic(path, write)
 
 
-def _print(res: OverlapResult, similarity: str, out: Path) -> None:
+def _print(res: OverlapResult, similarity: str, out: Path, strengths: dict) -> None:
     table = Table(title=f"Overlap detection ({similarity}, {res.n:,} points)")
     for col in ("set", "points", "share"):
         table.add_column(col, justify="left" if col == "set" else "right")
@@ -170,6 +171,8 @@ def _print(res: OverlapResult, similarity: str, out: Path) -> None:
     console.print(f"thresholds: confidence {res.confidence_threshold:.4f}, overlap score {t2}")
     for reason in res.reasons:
         console.print(f"[yellow]fallback:[/] {reason}")
+    for key, what in (("confidence_split", "confidence split"), ("overlap_split", "overlap split")):
+        console.print(describe_split(strengths[key], what))
     console.print(f"wrote {out / 'overlap.npz'} and {out / 'overlap.json'}")
 
 
@@ -193,7 +196,8 @@ def detect_command(config: DetectConfig, out: Path) -> None:
         "overlap_threshold": res.overlap_threshold,
         "fallback": res.fallback,
         "reasons": list(res.reasons),
+        **split_strengths(res),  # found gap or arbitrary cut (docs/methods.md#split-strength)
         "config": {**jsonable(config), "dim": int(acts.shape[1])},
     }
     write_json(out / "overlap.json", summary)
-    _print(res, config.similarity, out)
+    _print(res, config.similarity, out, summary)

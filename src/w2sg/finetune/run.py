@@ -33,6 +33,7 @@ from w2sg.models.provenance import model_identities, run_provenance
 from w2sg.report.finetune import write_finetune_report
 from w2sg.stats.metrics import evaluate
 from w2sg.stats.pgr import DEFAULT_MARGIN, describe, pgr_of_means, pgr_reasons
+from w2sg.stats.similarity import mean_over_seeds, weak_strong_similarity
 
 Log = Callable[[str], None]
 METRICS = ("accuracy", "auc")
@@ -70,8 +71,7 @@ def run_seed(config: FinetuneConfig, data: SeedData, log: Log) -> dict:
     """Weak, students, strong-to-strong and ceiling for one seed; the per-seed results block.
 
     Training times go under `_train_s` (the run moves them to `timings`)."""
-    s = data.splits
-    test_y = s.test.labels
+    s, test_y = data.splits, data.splits.test.labels
     weak = train_stage(
         config, data, "weak", parse_loss(config.weak_loss), _ground_truth(data, "weak_train"), log
     )
@@ -93,6 +93,7 @@ def run_seed(config: FinetuneConfig, data: SeedData, log: Log) -> dict:
         "pgr": pgr_json(weak_m, w2s, ceil_m, config.pgr_margin),
         "pgr_reasons": pgr_reasons(weak_m, w2s, ceil_m, config.pgr_margin),
         "weak_label_accuracy": evaluate(s.strong_train.labels, weak["probs"]["strong_train"]),
+        "similarity": _similarity(data, weak, ceiling, stages[config.losses[0]]),
         "students": students,
         "curves": {
             "weak": weak["curve"],
@@ -126,6 +127,15 @@ def run_seed(config: FinetuneConfig, data: SeedData, log: Log) -> dict:
     named = {"weak": weak, "ceiling": ceiling, **stages}
     out["_train_s"] = {n: round(float(st["train_s"]), 3) for n, st in named.items()}
     return out
+
+
+def _similarity(data: SeedData, weak: dict, ceiling: dict, student: dict) -> dict:
+    """Weak against ceiling and the first student on test, against ceiling on strong_train."""
+    s, w, c = data.splits, weak["probs"], ceiling["probs"]
+    pool = (s.strong_train.labels, w["strong_train"], c["strong_train"])
+    return weak_strong_similarity(
+        s.test.labels, w["test"], c["test"], student["probs"]["test"], pool
+    )
 
 
 def prepare(config: FinetuneConfig, log: Log) -> tuple[TextDataset, list[SeedData]]:
@@ -215,6 +225,7 @@ def assemble(runs: list[dict], margin: float = DEFAULT_MARGIN) -> dict:
         for m in METRICS
     }
     out["pgr_reasons"] = {m: v for m, v in reasons.items() if v}
+    out["similarity"] = mean_over_seeds([r.get("similarity") for r in runs])
     out["students"] = {
         name: {
             **{m: describe(r["students"][name][m] for r in runs) for m in METRICS},

@@ -16,6 +16,7 @@ from w2sg.errors import W2SGError
 from w2sg.probes.logistic import LogisticProbe
 from w2sg.stats.metrics import evaluate
 from w2sg.stats.pgr import DEFAULT_MARGIN, pgr
+from w2sg.stats.similarity import weak_strong_similarity
 
 
 @dataclass(frozen=True)
@@ -30,6 +31,8 @@ class W2SOutcome:
     pool_weak_probs: np.ndarray  # weak P(y=1) on strong_train: the student's soft labels
     test_weak_probs: np.ndarray
     weak_label_accuracy: float  # how often the weak labels on the pool are right
+    # weak against ceiling and student (stats/similarity.py); None where not computed
+    similarity: dict | None = None
 
     def to_json(self) -> dict:
         return {
@@ -39,6 +42,7 @@ class W2SOutcome:
             "pgr": self.pgr,
             "pgr_reasons": self.pgr_reasons,
             "weak_label_accuracy": self.weak_label_accuracy,
+            "similarity": self.similarity,
         }
 
 
@@ -70,6 +74,7 @@ def weak_to_strong(
         out = w2sg.weak_to_strong(weak_train_x, weak_train_y, pool_weak_x, pool_strong_x, pool_y,
                                   test_weak_x, test_strong_x, test_y)
         out.weak, out.w2s, out.ceiling, out.pgr                  # {'accuracy': ..., 'auc': ...}
+        out.similarity["test"]["weak_vs_ceiling"]["capa"]      # how alike weak and strong err
     """
     make_strong = strong_model or (lambda: LogisticProbe(l2=l2))
     if weak_probs is None:
@@ -77,18 +82,12 @@ def weak_to_strong(
             weak_train_x, weak_train_y, pool_weak_x, test_weak_x, l2
         )
     else:
-        pool_weak_probs, test_weak_probs = (np.asarray(p, dtype=np.float64) for p in weak_probs)
-        if len(pool_weak_probs) != len(pool_y) or len(test_weak_probs) != len(test_y):
-            raise W2SGError(
-                f"weak_probs: {len(pool_weak_probs)} pool and {len(test_weak_probs)} test "
-                f"probabilities for {len(pool_y)} pool and {len(test_y)} test rows"
-            )
+        pool_weak_probs, test_weak_probs = _given_probs(weak_probs, len(pool_y), len(test_y))
     student = make_strong().fit(pool_strong_x, pool_weak_probs)
     ceiling = make_strong().fit(pool_strong_x, pool_y)
-
-    m_weak = evaluate(test_y, test_weak_probs)
-    m_w2s = evaluate(test_y, student.predict(test_strong_x))
-    m_ceiling = evaluate(test_y, ceiling.predict(test_strong_x))
+    student_test, ceiling_test = student.predict(test_strong_x), ceiling.predict(test_strong_x)
+    m_weak, m_w2s = evaluate(test_y, test_weak_probs), evaluate(test_y, student_test)
+    m_ceiling = evaluate(test_y, ceiling_test)
     gaps = {k: pgr(m_weak[k], m_w2s[k], m_ceiling[k], margin) for k in ("accuracy", "auc")}
     return W2SOutcome(
         weak=m_weak,
@@ -99,7 +98,27 @@ def weak_to_strong(
         pool_weak_probs=pool_weak_probs,
         test_weak_probs=test_weak_probs,
         weak_label_accuracy=float(((pool_weak_probs > 0.5) == (pool_y == 1)).mean()),
+        similarity=weak_strong_similarity(
+            test_y,
+            test_weak_probs,
+            ceiling_test,
+            student_test,
+            (pool_y, pool_weak_probs, ceiling.predict(pool_strong_x)),
+        ),
     )
+
+
+def _given_probs(
+    weak_probs: tuple[np.ndarray, np.ndarray], n_pool: int, n_test: int
+) -> tuple[np.ndarray, np.ndarray]:
+    """Another weak supervisor's P(y=1) on the pool and on test, checked against the rows."""
+    pool, test = (np.asarray(p, dtype=np.float64) for p in weak_probs)
+    if len(pool) != n_pool or len(test) != n_test:
+        raise W2SGError(
+            f"weak_probs: {len(pool)} pool and {len(test)} test "
+            f"probabilities for {n_pool} pool and {n_test} test rows"
+        )
+    return pool, test
 
 
 def _weak_probe_probs(

@@ -13,7 +13,17 @@ from w2sg.report.study_summary import pooled_mixing_summary
 COLOURS = {"overlap": "#2a9d8f", "easy_only": "#e9c46a", "hard_only": "#e76f51"}
 
 
-def confidence_histogram(detection, out_dir: Path, seed: int = 0) -> list[Path]:
+def verdict_label(strength: dict | None) -> str:
+    """A threshold's legend note: found gap or arbitrary cut, with its effect and p-value."""
+    if not strength or strength.get("verdict") in (None, "untested"):
+        return ""
+    words = "found gap" if strength["verdict"] == "found" else "arbitrary cut"
+    return f": {words} (effect {strength['effect']:.2f}, p {strength['p_value']:.3f})"
+
+
+def confidence_histogram(
+    detection, out_dir: Path, seed: int = 0, strength: dict | None = None
+) -> list[Path]:
     plt = pyplot()
     fig, ax = plt.subplots(figsize=(6, 3.6))
     ax.hist(detection.confidence, bins=50, color="#577590")
@@ -21,16 +31,18 @@ def confidence_histogram(detection, out_dir: Path, seed: int = 0) -> list[Path]:
         detection.confidence_threshold,
         color="k",
         ls="--",
-        label=f"threshold {detection.confidence_threshold:.3f}",
+        label=f"threshold {detection.confidence_threshold:.3f}{verdict_label(strength)}",
     )
     ax.set_xlabel("weak confidence 2|p - 0.5|")
     ax.set_ylabel("points in strong_train")
     ax.set_title(f"Weak confidence: hard-only below the threshold (split seed {seed})")
-    ax.legend()
+    ax.legend(fontsize=8)
     return save_figure(fig, out_dir, "weak_confidence")
 
 
-def overlap_score_histogram(detection, out_dir: Path, seed: int = 0) -> list[Path]:
+def overlap_score_histogram(
+    detection, out_dir: Path, seed: int = 0, strength: dict | None = None
+) -> list[Path]:
     plt = pyplot()
     fig, ax = plt.subplots(figsize=(6, 3.6))
     scores = detection.scores
@@ -51,7 +63,7 @@ def overlap_score_histogram(detection, out_dir: Path, seed: int = 0) -> list[Pat
             detection.overlap_threshold,
             color="k",
             ls="--",
-            label=f"threshold {detection.overlap_threshold:.3f}",
+            label=f"threshold {detection.overlap_threshold:.3f}{verdict_label(strength)}",
         )
     ax.set_xlabel(f"overlap score (max {detection.similarity} to the hard-only set)")
     ax.set_ylabel("points")
@@ -143,8 +155,9 @@ def write_study_report(results: dict, runs: list[dict], out_dir: str | Path) -> 
     if results["weak"] is not None:
         figures += model_bars(results, out)
     if detection is not None:
-        figures += confidence_histogram(detection, out, run["seed"])
-        figures += overlap_score_histogram(detection, out, run["seed"])
+        o = run.get("overlap") or {}
+        figures += confidence_histogram(detection, out, run["seed"], o.get("confidence_split"))
+        figures += overlap_score_histogram(detection, out, run["seed"], o.get("overlap_split"))
     mixing = pooled_mixing_summary(results)
     if mixing:
         seeds = [r["seed"] for r in results["per_seed"] if r["mixing"]]

@@ -10,6 +10,7 @@ import re
 from pathlib import Path
 
 from w2sg.overlap.mixing import MixingResult
+from w2sg.overlap.strength import describe_split
 from w2sg.presets import preset_lines
 from w2sg.report.blocks import (
     Block,
@@ -39,6 +40,8 @@ def pooled_mixing_summary(results: dict) -> list[dict]:
 def _title(results: dict) -> list[Block]:
     c = results["config"]
     weak = c["weak_model"]
+    if "," in weak:  # several weak supervisors, combined
+        weak = f"{' + '.join(weak.split(','))} ({c.get('weak_combiner', 'mean')})"
     if c.get("weak_supervisor", "probe") != "probe":  # a label model plays the weak model
         weak = f"{c['weak_supervisor']} on {c.get('label_functions') or 'its label matrix'}"
     return [
@@ -139,6 +142,86 @@ def _pgr_reasons(results: dict) -> list[Block]:
             + " (mean and median over those)."
         )
     return [Paragraph("\n".join(out))] if out else []
+
+
+_SIMILARITY_ROWS = (
+    ("test", "weak_vs_ceiling", "ceiling, test"),
+    ("test", "weak_vs_student", "W2S student, test"),
+    ("pool", "weak_vs_ceiling", "ceiling, strong_train (its own training rows)"),
+)
+
+
+def similarity_table(sim: dict | None, several: bool = False) -> list[Block]:
+    """How alike the weak model's errors are to the ceiling's and the student's
+    (docs/methods.md#similarity)."""
+    rows = []
+    for split, pair, name in _SIMILARITY_ROWS:
+        s = ((sim or {}).get(split) or {}).get(pair)
+        if s:
+            cells = (s["error_agreement"], s["error_kappa"], s["capa"], s["shared_errors"])
+            rows.append((name, *(_f(c) for c in cells)))
+    if not rows:
+        return []
+    columns = ("weak against", "error agreement", "kappa of errors", "CAPA", "shared errors")
+    note = " (means over split seeds)" if several else ""
+    return [
+        Paragraph(
+            f"Similarity of the weak model's errors{note}: error agreement is the share of "
+            "points both get right or both get wrong, kappa and CAPA correct it for chance; "
+            "shared errors is the share of the weak model's errors the other makes too."
+        ),
+        Table(columns, rows),
+    ]
+
+
+def _weak_supervisors(results: dict) -> list[Block]:
+    """Several weak supervisors: each one's test metrics and weight, the combination, and PGR
+    against the best single one (docs/methods.md#several-weak-supervisors)."""
+    ens = results.get("weak_ensemble")
+    if not ens:
+        return []
+    comb, weak = ens["combiner"], results["weak"] or {}
+    weights = comb.get("weights") or {}
+    rows = [
+        (name, _f(weights.get(name)), _f(m["accuracy"]), _f(m["auc"]), _f(m["weak_label_accuracy"]))
+        for name, m in ens["members"].items()
+    ]
+    rows.append(
+        (Bold(f"{comb['combiner']} of them"), "", _f(weak.get("accuracy")), _f(weak.get("auc")),
+         _f(results.get("weak_label_accuracy")))
+    )  # fmt: skip
+    best = ens.get("best_single") or {}
+    pgr_best, pgr = ens.get("pgr_best_single") or {}, results.get("pgr") or {}
+    return [
+        Heading(2, "Weak supervisors"),
+        Table(("weak supervisor", "weight", "accuracy", "ROC AUC", "weak-label accuracy"), rows),
+        Paragraph(
+            f"PGR on accuracy against the combination (the study's weak): "
+            f"{_f(pgr.get('accuracy'))}; against the best single weak supervisor "
+            f"({best.get('accuracy', 'n/a')}): {_f(pgr_best.get('accuracy'))}. On ROC AUC: "
+            f"{_f(pgr.get('auc'))} and {_f(pgr_best.get('auc'))} (best single "
+            f"{best.get('auc', 'n/a')})."
+        ),
+    ]
+
+
+def _diagnostics(results: dict) -> list[Block]:
+    """Before training the student: are the thresholds of detection found gaps or arbitrary
+    cuts (docs/methods.md#split-strength), and how alike weak and strong err."""
+    first = results["per_seed"][0]
+    o = first.get("overlap") or {}
+    lines = [
+        describe_split(o.get("confidence_split"), "confidence split (t1)"),
+        describe_split(o.get("overlap_split"), "overlap split (t2)"),
+    ]
+    lines = [line for line in lines if line]
+    several = len(results["config"]["seeds"]) > 1
+    table = similarity_table(results.get("similarity"), several)
+    if not lines and not table:
+        return []
+    seed = f" (split seed {first['seed']})" if several and lines else ""
+    text = [Paragraph("\n".join(lines))] if lines else []
+    return [Heading(2, f"Can this study work?{seed}"), *text, *table]
 
 
 def _overlap(results: dict) -> list[Block]:
@@ -244,6 +327,8 @@ def study_blocks(results: dict) -> list[Block]:
         *_title(results),
         *_models(results),  # the headline, under the title (not under the failed stages)
         *_pgr_reasons(results),
+        *_weak_supervisors(results),
+        *_diagnostics(results),
         *_preset(results),
         *_class_prior(results),
         *_stages(results),

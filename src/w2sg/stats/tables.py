@@ -14,6 +14,9 @@ from w2sg.stats.paired import paired_test
 from w2sg.stats.pgr import gap_guard, pgr, pgr_values
 
 GROUP = ["dataset", "weak_model", "strong_model"]
+# Means over seeds of a cell's diagnostics (docs/methods.md#similarity, #split-strength): PGR
+# can be plotted against them across tasks.
+DIAGNOSTICS = ("error_agreement", "error_kappa", "capa", "t1_found", "t1_effect")
 
 
 def summarize_datasets(
@@ -65,6 +68,7 @@ def summarize_datasets(
                 "pgr_of_means": np.nan if of_means.value is None else of_means.value,
                 "overlap_share": _mean(g, "overlap_share"),
                 "mixing_slope": _mean(g, "mixing_slope"),
+                **{c: _mean(g, c) for c in DIAGNOSTICS},  # weak-strong similarity, t1 found
                 "guarded": guard.flagged,
                 "note": _note(guard.reason, len(g) - len(finite), len(g), margin),
             }

@@ -23,9 +23,10 @@ from w2sg.models.load import DTYPES
 from w2sg.options import internal, option
 from w2sg.overlap.detectors import parse_detector
 from w2sg.presets import Preset, Presettable, Setting
+from w2sg.probes.combine import check_combiner
 from w2sg.setup import RunSetup
 from w2sg.supervision.functions import load_label_functions
-from w2sg.supervision.supervisor import PRIORS, check_supervisor
+from w2sg.supervision.supervisor import PRIORS, SUPERVISORS, check_supervisor
 
 DEFAULT_QS = tuple(round(0.1 * i, 1) for i in range(11))
 SIMILARITIES = ("abs_cosine", "dot")
@@ -86,6 +87,7 @@ class StudyConfig(ProbeSetup, Presettable):
     """
 
     presets: ClassVar[Mapping[str, Preset]] = {"wrench": WRENCH_PRESET}
+    several_weak: ClassVar[bool] = True  # --weak takes a comma-separated list here
 
     preset: str | None = option(
         None,
@@ -131,6 +133,12 @@ class StudyConfig(ProbeSetup, Presettable):
         "Label-function file, or 'sentiment' (shipped); "
         "a WRENCH dataset (wrench:DIR) brings its own.",
     )
+    weak_combiner: str = option(
+        "mean",
+        "How several weak models are combined: mean (of the soft labels), stacking (a logistic "
+        "regression on their logits, fitted on weak_train) or agreement (no labels: a two-class "
+        "mixture over their logits).",
+    )
     label_model_epochs: int = option(500, "Epochs of Snorkel's label model (labelmodel).")
     label_model_prior: str = option(
         "validation",
@@ -167,7 +175,45 @@ class StudyConfig(ProbeSetup, Presettable):
         v.choice(
             self.selection_estimator, self.flag("selection_estimator"), ("reference", "calibrated")
         )
+        self._check_weak_list()
         self._check_supervision()
+
+    def weak_members(self) -> tuple[str, ...]:
+        """The weak models of --weak, in order (one for a plain study)."""
+        return tuple(name.strip() for name in self.weak_model.split(","))
+
+    def _check_weak_list(self) -> None:
+        """Several weak models: each named once, no empty name, a known combiner
+        (docs/methods.md#several-weak-supervisors). Unknown models fail when resolved, before
+        any data is read."""
+        flag, names = self.flag("weak_model"), self.weak_members()
+        check_combiner(self.weak_combiner)
+        if any(not n for n in names):
+            raise W2SGError(f"{flag} has an empty name in {self.weak_model!r}")
+        twice = sorted({n for n in names if names.count(n) > 1})
+        if twice:
+            raise W2SGError(f"{flag} lists {', '.join(twice)} twice: give each weak model once")
+        if len(names) == 1:
+            if names[0] in SUPERVISORS:
+                raise W2SGError(
+                    f"{flag} {names[0]} alone: use --weak-supervisor {names[0]} for a label "
+                    "model as the only weak supervisor"
+                )
+            if self.weak_combiner != "mean":
+                raise W2SGError(f"{self.flag('weak_combiner')} needs several weak models")
+            return
+        if "probe" in names:
+            raise W2SGError(f"{flag}: 'probe' is not a model; name the weak models")
+        if self.weak_supervisor != "probe":
+            raise W2SGError(
+                f"--weak-supervisor {self.weak_supervisor} replaces a single weak model; to "
+                f"combine a label model with weak models, list it in {flag} (e.g. "
+                f"{flag} {names[0]},{self.weak_supervisor})"
+            )
+
+    def label_model_members(self) -> tuple[str, ...]:
+        """The label models among the weak models (labelmodel, majority)."""
+        return tuple(n for n in self.weak_members() if n in SUPERVISORS)
 
     def _check_supervision(self) -> None:
         """A label-model supervisor needs label functions: a file, a shipped set, or a WRENCH
@@ -175,7 +221,10 @@ class StudyConfig(ProbeSetup, Presettable):
         check_supervisor(self.weak_supervisor)
         v.positive(self.label_model_epochs, self.flag("label_model_epochs"))
         v.choice(self.label_model_prior, self.flag("label_model_prior"), PRIORS)
-        if self.weak_supervisor == "probe":
+        label_model = self.weak_supervisor
+        if label_model == "probe" and self.label_model_members():
+            label_model = self.label_model_members()[0]  # a label model among --weak
+        if label_model == "probe":
             if self.label_functions is not None:
                 raise W2SGError(
                     "label functions need a label-model supervisor: add --weak-supervisor "
@@ -186,11 +235,17 @@ class StudyConfig(ProbeSetup, Presettable):
             load_label_functions(self.label_functions)  # a bad file fails before extraction
         elif wrench_path(self.dataset) is None:
             raise W2SGError(
-                f"--weak-supervisor {self.weak_supervisor} needs --label-functions FILE (or "
+                f"{self._label_model_flag(label_model)} needs --label-functions FILE (or "
                 "'sentiment'), or a WRENCH dataset with its own label matrix"
             )
-        if self.weak_supervisor == "labelmodel" and importlib.util.find_spec("snorkel") is None:
+        uses_snorkel = "labelmodel" in (self.weak_supervisor, *self.label_model_members())
+        if uses_snorkel and importlib.util.find_spec("snorkel") is None:
             raise W2SGError(
-                "--weak-supervisor labelmodel needs Snorkel: pip install "
-                "'w2sg[weak-supervision]' (or use --weak-supervisor majority)"
+                "labelmodel needs Snorkel: pip install 'w2sg[weak-supervision]' (or use majority)"
             )
+
+    def _label_model_flag(self, name: str) -> str:
+        """How the user asked for a label model: --weak-supervisor NAME or --weak ...,NAME."""
+        if self.weak_supervisor != "probe":
+            return f"--weak-supervisor {name}"
+        return f"{self.flag('weak_model')} {self.weak_model}"

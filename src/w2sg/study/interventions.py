@@ -33,6 +33,7 @@ from w2sg.probes.logistic import LogisticProbe
 from w2sg.report.interventions import write_interventions_report
 from w2sg.stats.metrics import evaluate
 from w2sg.stats.pgr import DEFAULT_MARGIN, describe, pgr
+from w2sg.stats.similarity import mean_over_seeds
 from w2sg.study.config import ProbeSetup
 from w2sg.study.prepare import prepare_study, strong_layers
 
@@ -173,6 +174,7 @@ def run_seed(config: InterventionsConfig, seed: int, a, probe_pool, probe_test, 
         "w2s": outcome.w2s,
         "ceiling": outcome.ceiling,
         "weak_label_accuracy": outcome.weak_label_accuracy,
+        "similarity": outcome.similarity,
         "interventions": rows,
     }
 
@@ -240,7 +242,8 @@ def summarise(runs: list[dict], names: list[str], margin: float = DEFAULT_MARGIN
         if any(v is not None for v in topo):
             entry["topocc_removed_fraction"] = describe(topo)
         table[name] = entry
-    return {**base, "interventions": table}
+    similarity = mean_over_seeds([r.get("similarity") for r in runs])
+    return {**base, "similarity": similarity, "interventions": table}
 
 
 def _diff(a: float | None, b: float | None) -> float | None:

@@ -19,9 +19,24 @@ from w2sg.models import get_activations, resolve_model
 from w2sg.probes.w2s import W2SOutcome, weak_to_strong
 from w2sg.stats.pgr import DEFAULT_MARGIN
 from w2sg.study.config import ProbeSetup, StudyConfig
-from w2sg.supervision.supervisor import ValidationLabels, study_label_matrix
+from w2sg.supervision.supervisor import SUPERVISORS, ValidationLabels, study_label_matrix
 
 Log = Callable[[str], None]
+
+
+@dataclass(frozen=True)
+class WeakView:
+    """One of several weak supervisors on a seed's splits: a weak model's activations, or
+    (a label model, `labelmodel` or `majority`) none: it reads the label matrix."""
+
+    name: str
+    train_x: np.ndarray | None = None
+    pool_x: np.ndarray | None = None
+    test_x: np.ndarray | None = None
+
+    def arrays(self) -> list[np.ndarray]:
+        """Its arrays, for a stage's fingerprint."""
+        return [x for x in (self.train_x, self.pool_x, self.test_x) if x is not None]
 
 
 @dataclass(frozen=True)
@@ -46,6 +61,9 @@ class StudyArrays:
     # labelled validation rows for the label model's class prior, and which rows they are
     val_labels: np.ndarray | None = None
     val_source: str | None = None
+    # several weak supervisors (docs/methods.md#several-weak-supervisors), in --weak's order;
+    # None for one weak model (then weak_*_x above are its activations)
+    weak_views: tuple[WeakView, ...] | None = None
 
     def validation(self) -> ValidationLabels | None:
         """The labelled validation rows of the label model's class prior, if any."""
@@ -96,10 +114,19 @@ def _arrays(
     has_sources: bool,
     votes: tuple | None,
     validation: ValidationLabels | None = None,
+    members: tuple[str, ...] = (),
 ) -> StudyArrays:
     w, p, t = (_positions(union, getattr(s, k)) for k in ("weak_train", "strong_train", "test"))
     weak, strong = acts["weak"], acts["strong"]
     matrix, names = (None, None) if votes is None else votes[:2]
+    views = None
+    if len(members) > 1:
+        first = next((m for m in members if m not in SUPERVISORS), None)
+        role = {m: "weak" if m == first else f"weak:{m}" for m in members}
+        views = tuple(
+            WeakView(m) if m in SUPERVISORS else WeakView(m, *(acts[role[m]][i] for i in (w, p, t)))
+            for m in members
+        )
     return StudyArrays(
         weak_train_x=weak[w],
         weak_train_y=s.weak_train.labels,
@@ -117,6 +144,7 @@ def _arrays(
         vote_names=names,
         val_labels=None if validation is None else validation.labels,
         val_source=None if validation is None else validation.source,
+        weak_views=views,
     )
 
 
@@ -139,17 +167,15 @@ def load_splits(config: ProbeSetup, log: Log = print) -> tuple[TextDataset, dict
     return dataset, seed_splits(dataset, config.sizes(), config.seeds)
 
 
-def _activations(config: ProbeSetup, union: TextDataset, skip_weak: bool, log: Log) -> dict:
-    """Each model's activations of `union` at its layer (the store embeds new texts only)."""
+def _activations(config: ProbeSetup, union: TextDataset, weak: list[str], log: Log) -> dict:
+    """Each model's activations of `union` at its layer (the store embeds new texts only):
+    "weak" is the first weak model's (no columns when a label model is the only weak
+    supervisor), "weak:NAME" each weak model's when there are several."""
     acts: dict[str, np.ndarray] = {}
-    if skip_weak:  # a label model is the weak supervisor: no weak model is read
+    if not weak:  # a label model is the weak supervisor: no weak model is read
         acts["weak"] = np.zeros((len(union), 0), dtype=np.float32)
-    for role, model, layer in (
-        ("weak", config.weak_model, config.weak_layer),
-        ("strong", config.strong_model, config.strong_layer),
-    ):
-        if role in acts:
-            continue
+    jobs = [("weak" if i == 0 else f"weak:{m}", m, config.weak_layer) for i, m in enumerate(weak)]
+    for role, model, layer in (*jobs, ("strong", config.strong_model, config.strong_layer)):
         log(f"activations: {role} model {model}, layer {layer}")
         acts[role] = get_activations(
             model,
@@ -162,6 +188,11 @@ def _activations(config: ProbeSetup, union: TextDataset, skip_weak: bool, log: L
     return acts
 
 
+def weak_members(config: ProbeSetup) -> tuple[str, ...]:
+    """The weak supervisors of `config`: its weak models (and label models) in --weak's order."""
+    return config.weak_members() if isinstance(config, StudyConfig) else (config.weak_model,)
+
+
 def prepare_study(config: ProbeSetup, log: Log = print) -> PreparedStudy:
     """Load the dataset, cut the splits of every seed and extract (cached) activations.
 
@@ -170,24 +201,26 @@ def prepare_study(config: ProbeSetup, log: Log = print) -> PreparedStudy:
     """
     supervisor = getattr(config, "weak_supervisor", "probe")
     label_model = supervisor != "probe"  # then no weak model is used
-    roles = (("weak", config.weak_model), ("strong", config.strong_model))
+    members = weak_members(config)
+    weak = [] if label_model else [m for m in members if m not in SUPERVISORS]
+    roles = [("weak" if i == 0 else f"weak:{m}", m) for i, m in enumerate(weak)]
     models = {  # an unknown or missing model fails before any work
-        role: resolve_model(name) for role, name in roles if not (label_model and role == "weak")
+        role: resolve_model(name) for role, name in (*roles, ("strong", config.strong_model))
     }
     dataset, splits = load_splits(config, log)
     union = rows_used(dataset, splits.values())
     log(f"{dataset.name}: {len(dataset)} rows; {len(union)} used over {len(config.seeds)} seed(s)")
     votes = None
-    if label_model:
+    if label_model or len(weak) < len(members):
         assert isinstance(config, StudyConfig)
         log(f"label functions: {config.label_functions or 'the dataset’s own label matrix'}")
         votes = study_label_matrix(config.label_functions, config.dataset, union.ids, union.texts)
-    acts = _activations(config, union, label_model, log)
+    acts = _activations(config, union, weak, log)
     has_sources = natural_sources(dataset) is not None
     arrays = {}
     for seed, s in splits.items():
         validation = None if votes is None else validation_rows(config, dataset, s)
-        arrays[seed] = _arrays(union, acts, s, has_sources, votes, validation)
+        arrays[seed] = _arrays(union, acts, s, has_sources, votes, validation, members)
     identities = {
         role: {"name": m.name, "identity": m.identity, "kind": m.kind} for role, m in models.items()
     }

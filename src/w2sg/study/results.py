@@ -10,6 +10,7 @@ from typing import Any
 
 from w2sg.data.types import TextDataset
 from w2sg.stats.pgr import describe, pgr_of_means
+from w2sg.stats.similarity import mean_over_seeds
 from w2sg.study.config import StudyConfig
 
 METRICS = ("accuracy", "auc")
@@ -25,6 +26,8 @@ SINGLE_SEED_KEYS = (
     "mixing_slope",
     "selection",
     "weak_label_accuracy",
+    "similarity",
+    "weak_ensemble",
 )
 
 
@@ -58,6 +61,8 @@ def _over_seeds(clean: list[dict], margin: float) -> dict:
     out["mixing_slope"], out["mixing_slope_std"] = slopes["mean"], slopes["std"]
     out["mixing_slope_n_defined"] = slopes["n"]
     out["selection"] = first["selection"]
+    out["similarity"] = mean_over_seeds([r.get("similarity") for r in clean])
+    out["weak_ensemble"] = mean_over_seeds([r.get("weak_ensemble") for r in clean])
     return out
 
 

@@ -20,6 +20,7 @@ from w2sg.models.provenance import run_provenance
 from w2sg.overlap.detect import OverlapResult, detect_overlap
 from w2sg.overlap.mixing import mixing_experiment
 from w2sg.overlap.similarity import as_similarity
+from w2sg.overlap.strength import split_strengths
 from w2sg.report.selection_figures import write_selection_figures
 from w2sg.report.study import write_study_report
 from w2sg.selection.stage import run_selection_stage
@@ -27,7 +28,7 @@ from w2sg.stages import StageResult, StageStore, fingerprint
 from w2sg.study.config import StudyConfig
 from w2sg.study.prepare import PreparedStudy, StudyArrays, prepare_study
 from w2sg.study.results import assemble
-from w2sg.supervision.supervisor import supervise
+from w2sg.study.weak_ensemble import label_model_supervision, weak_ensemble
 
 Log = Callable[[str], None]
 
@@ -101,7 +102,9 @@ def _stage_keys(config: StudyConfig, seed: int, a: StudyArrays) -> dict[str, str
     """Fingerprints of each stage: the config fields it reads, the seed and its input arrays."""
     cfg = config.to_json()
     late = (*_MIXING_FIELDS, *_SELECTION_FIELDS, *_BOOKKEEPING)
-    inputs = [getattr(a, f.name) for f in dataclasses.fields(a)]
+    inputs = [getattr(a, f.name) for f in dataclasses.fields(a) if f.name != "weak_views"]
+    for view in a.weak_views or ():  # several weak supervisors: each one's name and arrays
+        inputs += [np.array(view.name), *view.arrays()]
     base = fingerprint(
         {k: v for k, v in cfg.items() if k not in late},
         seed,
@@ -117,6 +120,20 @@ def _stage_keys(config: StudyConfig, seed: int, a: StudyArrays) -> dict[str, str
         "mixing": fingerprint(base, {k: cfg.get(k) for k in _MIXING_FIELDS}),
         "selection": fingerprint(base, {k: cfg.get(k) for k in _SELECTION_FIELDS}),
     }
+
+
+# What the probes stage gives each seed's block of results.json, in this order.
+_PROBE_KEYS = (
+    "weak",
+    "w2s",
+    "ceiling",
+    "pgr",
+    "pgr_reasons",
+    "weak_label_accuracy",
+    "similarity",
+    "weak_supervision",
+    "weak_ensemble",
+)
 
 
 def _run_seed(
@@ -164,13 +181,8 @@ def _run_seed(
     return {
         "seed": seed,
         "stages": {s.name: s.status_json() for s in stages},
-        "weak": p.get("weak"),
-        "w2s": p.get("w2s"),
-        "ceiling": p.get("ceiling"),
-        "pgr": p.get("pgr"),
+        **{key: p.get(key) for key in _PROBE_KEYS},
         "pgr_reasons": p.get("pgr_reasons", {}),
-        "weak_label_accuracy": p.get("weak_label_accuracy"),
-        "weak_supervision": p.get("weak_supervision"),
         "overlap": detection.value,
         "mixing": m.get("rows"),
         "mixing_summary": m.get("summary"),
@@ -187,21 +199,14 @@ def _probes(config: StudyConfig, seed: int, a: StudyArrays, log: Log):
     With a label-model supervisor (docs/methods.md#weak-supervision) the label model replaces the
     weak probe.
     """
-    supervision = None
-    if a.pool_votes is not None:
-        assert a.weak_train_votes is not None and a.test_votes is not None  # set with pool_votes
-        supervision = supervise(
-            config.weak_supervisor,
-            {"weak_train": a.weak_train_votes, "strong_train": a.pool_votes, "test": a.test_votes},
-            {"weak_train": a.weak_train_y, "strong_train": a.pool_y, "test": a.test_y},
-            list(a.vote_names or ()),
-            {"source": config.label_functions or f"{config.dataset} (its own label matrix)"},
-            seed=seed,
-            epochs=config.label_model_epochs,
-            prior=config.label_model_prior,
-            validation=a.validation(),
-        )
+    supervision = ensemble = None
+    if a.weak_views is not None:  # several weak supervisors, combined
+        ensemble = weak_ensemble(config, seed, a)
+    elif a.pool_votes is not None:
+        supervision = label_model_supervision(config, seed, a, config.weak_supervisor)
     weak_probs = None if supervision is None else (supervision.pool_probs, supervision.test_probs)
+    if ensemble is not None:
+        weak_probs = (ensemble.pool_probs, ensemble.test_probs)
     outcome = a.weak_to_strong(config.l2, weak_probs, config.pgr_margin)
     log(
         f"seed {seed}: weak {outcome.weak['accuracy']:.4f}, w2s {outcome.w2s['accuracy']:.4f}, "
@@ -214,6 +219,8 @@ def _probes(config: StudyConfig, seed: int, a: StudyArrays, log: Log):
     value = outcome.to_json()
     if supervision is not None:
         value["weak_supervision"] = supervision.to_json()
+    if ensemble is not None:
+        value["weak_ensemble"] = ensemble.to_json(outcome, config.pgr_margin)
     return value, arrays
 
 
@@ -234,6 +241,7 @@ def _detect(config: StudyConfig, a: StudyArrays, weak_probs: np.ndarray):
         "reasons": list(detection.reasons),
         "similarity": detection.similarity,
         "detector": config.detector,
+        **split_strengths(detection),
     }
     arrays = {
         name: getattr(detection, name)

@@ -81,6 +81,7 @@ class WeakSupervision:
     label_functions: dict  # per-split summaries and where the functions came from
     majority_test_accuracy: float | None  # majority vote on test, beside a learned model
     class_prior: dict | None = None  # Snorkel's prior and the rows it came from
+    train_probs: np.ndarray | None = None  # soft labels of weak_train (no ground truth read)
 
     def to_json(self) -> dict:
         out = {
@@ -132,6 +133,7 @@ def supervise(
         label_functions={**source, "summary": summaries},
         majority_test_accuracy=majority,
         class_prior=prior_record,
+        train_probs=model.predict(matrices["weak_train"]),
     )
 
 

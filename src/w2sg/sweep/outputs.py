@@ -42,9 +42,26 @@ def cell_row(entry: dict, results: dict | None) -> dict:
     row["overlap_share"] = counts["n_overlap"] / total if total else math.nan
     row["mixing_slope"] = _float(r.get("mixing_slope"))
     row["weak_label_accuracy"] = _float(r.get("weak_label_accuracy"))
+    row.update(diagnostic_columns(r))
     row["error"] = entry.get("error") or ""
     row[DURATION] = _float(entry.get(DURATION))
     return row
+
+
+SIMILARITY_COLUMNS = ("error_agreement", "error_kappa", "capa")
+
+
+def diagnostic_columns(results: dict) -> dict[str, float]:
+    """A cell's diagnostics as table columns: weak-ceiling similarity on test
+    (docs/methods.md#similarity) and whether t1 is a found split (1, 0; NaN where not tested,
+    docs/methods.md#split-strength)."""
+    sim = ((results.get("similarity") or {}).get("test") or {}).get("weak_vs_ceiling") or {}
+    out = {name: _float(sim.get(name)) for name in SIMILARITY_COLUMNS}
+    split = (results.get("overlap") or {}).get("confidence_split") or {}
+    found = split.get("found")
+    out["t1_found"] = math.nan if found is None else float(found)
+    out["t1_effect"] = _float(split.get("effect"))
+    return out
 
 
 def _float(x: Any) -> float:
