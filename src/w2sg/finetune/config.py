@@ -27,6 +27,7 @@ from w2sg.options import default, internal, option
 from w2sg.presets import Preset, Presettable
 from w2sg.setup import RunSetup
 
+TOKENS_PER_ROW = 128  # the default token budget per minibatch row (--minibatch-tokens)
 DEVICE_HELP = "Device: auto (a GPU when there is one), cpu, cuda or cuda:N."
 
 
@@ -76,6 +77,12 @@ class FinetuneConfig(Presettable, RunSetup):
     epochs: int = option(3, "Epochs.")
     batch_size: int = option(32, "Effective batch (gradient accumulation over minibatches).")
     minibatch: int = option(16, "Rows per forward pass.")
+    minibatch_tokens: int | None = option(
+        None,
+        "Padded tokens per forward pass at most (rows × the longest row; a longer row goes "
+        f"alone); default: --minibatch × {TOKENS_PER_ROW}, so short texts batch --minibatch "
+        "rows and long ones fewer.",
+    )
     length_groups: int = option(
         8,
         "Batches of rows of similar length, drawn from pools of this "
@@ -102,7 +109,11 @@ class FinetuneConfig(Presettable, RunSetup):
         "zero", "The classifier head's start: zero, or small (N(0, 0.02) x 0.01, as upstream)."
     )
     patience: int | None = option(None, "Stop after N evaluations without a better val AUC.")
-    max_length: int = option(128, "Token limit per text.")
+    max_length: int | None = option(
+        None,
+        "Token limit per text (default: each model's own limit); a longer text loses its "
+        "middle, not its start or end.",
+    )
     overlap: bool = option(True, "Group test accuracy by the overlap partition.")
     mixing: bool = option(False, "Train students on mixes of overlap share q.")
     mixing_qs: tuple[float, ...] = option((0.0, 0.5, 1.0), "Overlap shares q of the mixes.")
@@ -145,8 +156,12 @@ class FinetuneConfig(Presettable, RunSetup):
                 "labels (use xent)"
             )
         self.classifier()
-        for role in ("weak", "strong"):
-            self.train_config(role, 0)
+        if self.max_length is not None:
+            v.whole(self.max_length, self.flag("max_length"), low=2)
+        if self.minibatch_tokens is not None:
+            v.positive(self.minibatch_tokens, self.flag("minibatch_tokens"))
+        for role in ("weak", "strong"):  # the options' checks; the model's limit comes later
+            self.train_config(role, 0, self.max_length or TOKENS_PER_ROW)
         smallest = min(self.weak_train, self.strong_train)
         if self.batch_size > smallest:
             raise W2SGError(
@@ -186,11 +201,15 @@ class FinetuneConfig(Presettable, RunSetup):
             fast_kernels=self.fast_kernels,
         )
 
-    def train_config(self, role: str, seed: int) -> TrainConfig:
+    def train_config(self, role: str, seed: int, model_limit: int) -> TrainConfig:
+        """The trainer's options for a `role` model whose own token limit is `model_limit`
+        (`w2sg.finetune.truncation.model_length`): the length used is `max_length` capped by
+        it, or it; the token budget `minibatch_tokens`, or minibatch × 128."""
         return TrainConfig(
             epochs=self.epochs,
             batch_size=self.batch_size,
             minibatch=self.minibatch,
+            minibatch_tokens=self.minibatch_tokens or self.minibatch * TOKENS_PER_ROW,
             length_groups=self.length_groups,
             lr=self.weak_lr if role == "weak" else self.strong_lr,
             weight_decay=self.weight_decay,
@@ -199,6 +218,6 @@ class FinetuneConfig(Presettable, RunSetup):
             auc=self.auc,
             eval_every=self.eval_every,
             patience=self.patience,
-            max_length=self.max_length,
+            max_length=min(self.max_length or model_limit, model_limit),
             seed=seed,
         )

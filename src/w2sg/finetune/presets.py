@@ -33,6 +33,11 @@ ELEUTHER = Preset(
             "lora_alpha", 8.0, _E + "w2s/model.py: LoraConfig(...) with peft's default alpha 8"
         ),
         Setting("lora_dropout", 0.0, _E + "w2s/model.py: LoraConfig(...) with peft's default 0.0"),
+        Setting(
+            "max_length",
+            None,
+            _E + "w2s/sft.py: tokenizer(..., truncation=True), the tokenizer's own limit",
+        ),
         Setting("auc", "logit", _E + "w2s/sft.py: roc_auc(hard_labels, predictions[:, 1])"),
         Setting("head_init", "small", _E + "w2s/model.py: model.score.weight.data *= 0.01"),
         Setting(
@@ -61,6 +66,7 @@ OPENAI = Preset(
         Setting(
             "eval_every", 1_000_000, _O + "train_simple.py: eval_every = 1000000 (the last step)"
         ),
+        Setting("max_length", 1024, _O + "train_simple.py: max_ctx: int = 1024"),
         Setting("head_init", "zero", _O + "weak_to_strong/model.py: normal_(std=0.0)"),
     ),
 )

@@ -26,6 +26,7 @@ from w2sg.finetune.s2s import strong_to_strong
 from w2sg.finetune.specs import LossSpec, parse_loss
 from w2sg.finetune.stage import SeedData, Target, model_json, pgr_json, train_stage
 from w2sg.finetune.store import data_digest
+from w2sg.finetune.truncation import count_and_warn
 from w2sg.io import write_json
 from w2sg.models import resolve_model
 from w2sg.models.load import pick_device
@@ -164,10 +165,16 @@ def run_finetune(config: FinetuneConfig, out_dir: str | Path, log: Log = print) 
     out.mkdir(parents=True, exist_ok=True)
     t0 = time.perf_counter()
     dataset, seeds = prepare(config, log)
+    cut, cut_total = count_and_warn(
+        {"weak": config.weak_model, "strong": config.strong_model},
+        config.max_length,
+        [(d.seed, d.splits) for d in seeds],
+        log,
+    )
     runs, timings = [], {}
     for data in seeds:
         t = time.perf_counter()
-        run = run_seed(config, data, log)
+        run = {**run_seed(config, data, log), "truncation": cut[data.seed]}
         for name, seconds in run.pop("_train_s").items():
             timings[f"seed{data.seed}/{name}_train_s"] = seconds
         runs.append(run)
@@ -183,6 +190,7 @@ def run_finetune(config: FinetuneConfig, out_dir: str | Path, log: Log = print) 
             dtype_label="float32 (bf16 autocast)" if amp is not None else "float32",
         ),
         "dataset": {"name": dataset.name, "rows": len(dataset)},
+        "truncation": cut_total,  # rows over the token limit per model and split, all seeds
         **assemble(runs, config.pgr_margin),
         "timings": timings,
     }

@@ -145,7 +145,9 @@ REVISION = 3
 @dataclass(frozen=True)
 class TrainConfig:
     """Optimisation options; the defaults are the reference recipe's (3 epochs, effective
-    batch 32)."""
+    batch 32). `max_length` is the resolved token limit of the model trained (a longer text
+    loses its middle, `w2sg.finetune.truncation`); `minibatch_tokens` caps a minibatch's
+    padded tokens (None: rows only)."""
 
     epochs: int = 3
     batch_size: int = 32

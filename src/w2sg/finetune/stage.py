@@ -18,9 +18,10 @@ from tqdm.auto import tqdm
 from w2sg.data.splits import Splits
 from w2sg.finetune.classifier import build_classifier, fast_kernels_on
 from w2sg.finetune.config import FinetuneConfig
-from w2sg.finetune.specs import REVISION, LossSpec
+from w2sg.finetune.specs import REVISION, LossSpec, TrainConfig
 from w2sg.finetune.store import SPLITS, load_stage, save_stage, stage_key, store
-from w2sg.finetune.trainer import predict_scores, tokenize, train
+from w2sg.finetune.trainer import eval_tokens, predict_scores, tokenize, train
+from w2sg.finetune.truncation import RULE, model_length
 from w2sg.io import write_atomic
 from w2sg.models import resolve_model
 from w2sg.models.load import pick_device
@@ -52,9 +53,17 @@ class Target:
     val_source: str | None = None  # set where val's targets are not the parent's own labels
 
 
+def train_config(config: FinetuneConfig, kind: str, seed: int) -> TrainConfig:
+    """The trainer's options for the `kind` ("weak" or "strong") model, with its token limit
+    resolved from the model itself when `config.max_length` is None."""
+    model = config.weak_model if kind == "weak" else config.strong_model
+    return config.train_config(kind, seed, model_length(model, config.max_length))
+
+
 def _key(config: FinetuneConfig, data: SeedData, role: str, loss: LossSpec, t: Target) -> str:
     """The stage's address. The classifier part records whether the fast kernels actually run
-    (asked for and available), so stages from the two paths never stand in for each other."""
+    (asked for and available), so stages from the two paths never stand in for each other; the
+    train part holds the resolved token limit, and `truncation` the rule that cuts to it."""
     kind = "weak" if role == "weak" else "strong"
     classifier = config.classifier()
     classifier = replace(classifier, fast_kernels=fast_kernels_on(classifier.fast_kernels))
@@ -64,7 +73,8 @@ def _key(config: FinetuneConfig, data: SeedData, role: str, loss: LossSpec, t: T
         data=data.digest,
         split_seed=data.seed,
         sizes=[config.weak_train, config.strong_train, config.val, config.test],
-        train=config.train_config(kind, data.seed).to_json(),
+        train=train_config(config, kind, data.seed).to_json(),
+        truncation=RULE,
         trainer=REVISION,
         classifier=classifier.to_json(),
         loss=loss.to_json(),
@@ -99,7 +109,7 @@ def train_stage(
     kind = "weak" if role == "weak" else "strong"
     model = config.weak_model if kind == "weak" else config.strong_model
     resolved = resolve_model(model)
-    tcfg = config.train_config(kind, data.seed)
+    tcfg = train_config(config, kind, data.seed)
     device = pick_device(config.device)
     s = data.splits
     t0 = time.perf_counter()
@@ -121,6 +131,7 @@ def train_stage(
             tokenize(tok, getattr(s, part).texts, tcfg.max_length),
             int(tok.pad_token_id),
             device,
+            max_tokens=eval_tokens(tcfg),
         )
         for part in SPLITS
     }

@@ -21,6 +21,7 @@ import torch
 from w2sg.errors import W2SGError
 from w2sg.finetune.losses import LossState, compute_loss, resolve_spec
 from w2sg.finetune.specs import LossSpec, TrainConfig
+from w2sg.finetune.truncation import encode
 from w2sg.stats.metrics import roc_auc
 
 if TYPE_CHECKING:
@@ -42,9 +43,15 @@ class TrainResult:
 
 
 def tokenize(tokenizer: Any, texts: Texts, max_length: int) -> list[list[int]]:
-    """Token ids per text, truncated, unpadded (batches pad to their own longest row)."""
-    enc = tokenizer([str(t) for t in texts], truncation=True, max_length=max_length)
-    return [list(ids) for ids in enc["input_ids"]]
+    """Token ids per text, unpadded (batches pad to their own longest row); a text over
+    `max_length` loses its middle, not its end (`w2sg.finetune.truncation`)."""
+    return encode(tokenizer, texts, max_length)[0]
+
+
+def eval_tokens(config: TrainConfig) -> int | None:
+    """Padded tokens per prediction pass: 4 × the training budget (no gradients are kept;
+    64 rows × 128 tokens at the defaults, the old peak), None without a budget."""
+    return None if config.minibatch_tokens is None else 4 * config.minibatch_tokens
 
 
 def _collate(
@@ -102,17 +109,26 @@ def _minibatches(
 
 @torch.no_grad()
 def predict_scores(
-    model: SequenceClassifier, ids: list[list[int]], pad: int, device: str, batch: int = 64
+    model: SequenceClassifier,
+    ids: list[list[int]],
+    pad: int,
+    device: str,
+    batch: int = 64,
+    max_tokens: int | None = None,
 ) -> tuple[np.ndarray, np.ndarray]:
     """(P(y=1), the raw class-1 logit) per text, in the input order (evaluation runs
-    longest-first in buckets)."""
+    longest-first in buckets of at most `batch` rows and, with `max_tokens`, that many padded
+    tokens or one row)."""
     was_training = model.training
     model.eval()
     order = np.argsort([-len(x) for x in ids], kind="stable")
     probs = np.empty(len(ids), dtype=np.float64)
     logit1 = np.empty(len(ids), dtype=np.float64)
-    for k in range(0, len(order), batch):
-        rows = order[k : k + batch]
+    k = 0
+    while k < len(order):
+        size = batch if max_tokens is None else max(1, max_tokens // len(ids[order[k]]))
+        rows = order[k : k + min(batch, size)]
+        k += len(rows)
         x, mask = _collate(ids, rows, pad, device)
         logits = model(x, mask).float()  # the classifier runs its own autocast
         probs[rows] = torch.softmax(logits, dim=-1)[:, 1].cpu().numpy()
@@ -128,10 +144,11 @@ def predict(
     device: str,
     batch: int = 64,
     output: str = "prob",
+    max_tokens: int | None = None,
 ) -> np.ndarray:
     """P(y=1) per text (`output="prob"`), or the raw class-1 logit (`"logit"`, what upstream
     ranks AUC by)."""
-    probs, logit1 = predict_scores(model, ids, pad, device, batch)
+    probs, logit1 = predict_scores(model, ids, pad, device, batch, max_tokens)
     return logit1 if output == "logit" else probs
 
 
@@ -298,7 +315,14 @@ def _evaluate(run: _Run) -> float | None:
     checkpoint kept. Returns the AUC (None when not evaluated or undefined)."""
     if run.step % run.config.eval_every != 0 and run.step != run.total:
         return None
-    scores = predict(run.model, run.val_ids, run.pad, run.device, output=run.config.auc)
+    scores = predict(
+        run.model,
+        run.val_ids,
+        run.pad,
+        run.device,
+        output=run.config.auc,
+        max_tokens=eval_tokens(run.config),
+    )
     auc = roc_auc(run.val_binary, scores)
     point = {"step": run.step, "loss": float(np.mean(run.losses)), "val_auc": auc}
     run.result.curve.append(point)

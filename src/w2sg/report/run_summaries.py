@@ -87,6 +87,26 @@ def preset_blocks(results: dict) -> list[Block]:
     ]
 
 
+def _finetune_truncation(results: dict) -> list[Block]:
+    """Rows over each model's token limit, per split (runs before the count have none)."""
+    if "truncation" not in results:
+        return []
+    counts = results["truncation"]
+    splits = list(next(iter(counts.values())))
+    rows = [
+        (role, str(next(iter(c.values()))["limit"]),
+         *(f"{c[s]['truncated']} / {c[s]['rows']}" for s in splits))
+        for role, c in counts.items()
+    ]  # fmt: skip
+    return [
+        Paragraph(
+            "Rows cut to the token limit (their middle dropped; start and end kept), summed "
+            "over seeds:"
+        ),
+        Table(("model", "limit", *splits), rows),
+    ]
+
+
 def finetune_blocks(results: dict) -> list[Block]:
     """A fine-tune run: the three models, each student with its PGR, overlap groups."""
     c = results["config"]
@@ -99,6 +119,7 @@ def finetune_blocks(results: dict) -> list[Block]:
         *preset_blocks(results),
         _finetune_models(results),
         *_finetune_groups(results),
+        *_finetune_truncation(results),
         Paragraph(f"Wall time: {results['timings']['total_s']:.0f} s. Figure: curves.png."),
     ]
 
