@@ -77,9 +77,16 @@ class DataSetup(Flagged):
 class RunSetup(DataSetup):
     """A dataset and a (weak, strong) model pair: what every W2S run starts from."""
 
-    weak_model: str = option("minilm-l6", "Weak model: alias, hub id or local path.", flag="--weak")
+    weak_model: str = option(
+        "minilm-l6",
+        "Weak model: alias, hub id or local path; NAME:layerK reads it only up to layer K "
+        "(e.g. minilm-l6:layer2); tfidf is TF-IDF features and the probe (probe mode).",
+        flag="--weak",
+    )
     strong_model: str = option(
-        "mpnet-base", "Strong model: alias, hub id or local path.", flag="--strong"
+        "mpnet-base",
+        "Strong model: alias, hub id or local path (NAME:layerK cuts it).",
+        flag="--strong",
     )
 
     def __post_init__(self) -> None:

@@ -15,7 +15,10 @@ import numpy as np
 from w2sg.data import load_dataset, natural_sources, rows_used, seed_splits
 from w2sg.data.splits import Splits
 from w2sg.data.types import TextDataset
-from w2sg.models import get_activations, resolve_model
+from w2sg.models import get_activations
+from w2sg.models.bow import fit_tfidf
+from w2sg.models.names import parse_model_name
+from w2sg.models.provenance import model_identity
 from w2sg.probes.w2s import W2SOutcome, weak_to_strong
 from w2sg.stats.pgr import DEFAULT_MARGIN
 from w2sg.study.config import ProbeSetup, StudyConfig
@@ -140,9 +143,12 @@ def load_splits(config: ProbeSetup, log: Log = print) -> tuple[TextDataset, dict
 
 
 def _activations(config: ProbeSetup, union: TextDataset, skip_weak: bool, log: Log) -> dict:
-    """Each model's activations of `union` at its layer (the store embeds new texts only)."""
+    """Each model's activations of `union` at its layer (the store embeds new texts only).
+
+    `skip_weak`: no weak activations are read here (a label model is the weak supervisor, or
+    the weak model is a bag of words, fitted per split seed by `_bow_features`)."""
     acts: dict[str, np.ndarray] = {}
-    if skip_weak:  # a label model is the weak supervisor: no weak model is read
+    if skip_weak:
         acts["weak"] = np.zeros((len(union), 0), dtype=np.float32)
     for role, model, layer in (
         ("weak", config.weak_model, config.weak_layer),
@@ -162,17 +168,36 @@ def _activations(config: ProbeSetup, union: TextDataset, skip_weak: bool, log: L
     return acts
 
 
+def _bow_features(
+    config: ProbeSetup, s: Splits, union: TextDataset, record: dict, log: Log
+) -> np.ndarray:
+    """The bag-of-words weak model's features of `union`, fitted on this seed's weak_train
+    texts only (docs/methods.md#the-weak-model-menu); its fit is added to `record`."""
+    model = fit_tfidf(s.weak_train.texts)
+    fit = model.describe()
+    log(
+        f"features: weak model {config.weak_model}, fitted on weak_train of seed {s.seed} "
+        f"({fit['fit_rows']} texts, {fit['vocabulary_size']} terms)"
+    )
+    record.setdefault("fits", {})[str(s.seed)] = {
+        k: fit[k] for k in ("vocabulary_size", "fit_rows", "fit_texts_sha256")
+    }
+    return model.transform(union.texts)
+
+
 def prepare_study(config: ProbeSetup, log: Log = print) -> PreparedStudy:
     """Load the dataset, cut the splits of every seed and extract (cached) activations.
 
     Both models embed the union of all rows the seeds use, once, sorted by id; a literature
-    task's own test pool is reserved for `test` (docs/tasks.md).
+    task's own test pool is reserved for `test` (docs/tasks.md). A bag-of-words weak model is
+    fitted on each seed's weak_train instead, so a seed's numbers do not depend on the others.
     """
     supervisor = getattr(config, "weak_supervisor", "probe")
     label_model = supervisor != "probe"  # then no weak model is used
+    bow = not label_model and parse_model_name(config.weak_model).bow
     roles = (("weak", config.weak_model), ("strong", config.strong_model))
     models = {  # an unknown or missing model fails before any work
-        role: resolve_model(name) for role, name in roles if not (label_model and role == "weak")
+        role: model_identity(name) for role, name in roles if not (label_model and role == "weak")
     }
     dataset, splits = load_splits(config, log)
     union = rows_used(dataset, splits.values())
@@ -182,16 +207,16 @@ def prepare_study(config: ProbeSetup, log: Log = print) -> PreparedStudy:
         assert isinstance(config, StudyConfig)
         log(f"label functions: {config.label_functions or 'the dataset’s own label matrix'}")
         votes = study_label_matrix(config.label_functions, config.dataset, union.ids, union.texts)
-    acts = _activations(config, union, label_model, log)
+    acts = _activations(config, union, label_model or bow, log)
     has_sources = natural_sources(dataset) is not None
     arrays = {}
     for seed, s in splits.items():
         validation = None if votes is None else validation_rows(config, dataset, s)
-        arrays[seed] = _arrays(union, acts, s, has_sources, votes, validation)
-    identities = {
-        role: {"name": m.name, "identity": m.identity, "kind": m.kind} for role, m in models.items()
-    }
-    return PreparedStudy(dataset=dataset, arrays=arrays, models=identities)
+        seed_acts = acts
+        if bow:
+            seed_acts = {**acts, "weak": _bow_features(config, s, union, models["weak"], log)}
+        arrays[seed] = _arrays(union, seed_acts, s, has_sources, votes, validation)
+    return PreparedStudy(dataset=dataset, arrays=arrays, models=models)
 
 
 @dataclass(frozen=True)
