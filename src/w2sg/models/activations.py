@@ -184,7 +184,8 @@ def _stores(
     """The store of each layer: addressed by the weights, pooling, dtype, length and plan."""
     return {
         n: cache.Store(
-            cache.StoreKey(resolved.identity, n, pooling, dtype, length, plan), resolved.name
+            cache.StoreKey(resolved.identity, n, pooling, dtype, length, plan),
+            resolved.base_name,
         )
         for n in layers
     }

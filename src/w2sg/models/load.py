@@ -113,9 +113,9 @@ def load_config(resolved: ResolvedModel) -> Any:
     if resolved.cut is not None:
         blocks = num_hidden_layers(config)
         if resolved.cut > blocks:
-            base = resolved.name.rsplit(":", 1)[0]
             raise W2SGError(
-                f"{resolved.name}: {base} has {blocks} blocks (hidden_states[0..{blocks}]); "
+                f"{resolved.name}: {resolved.base_name} has {blocks} blocks "
+                f"(hidden_states[0..{blocks}]); "
                 f"cut it at layer0..layer{blocks}"
             )
         config.num_hidden_layers = resolved.cut  # transformers maps the name (n_layer, ...)

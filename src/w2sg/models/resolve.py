@@ -48,6 +48,11 @@ class ResolvedModel:
     cut: int | None = None
 
     @property
+    def base_name(self) -> str:
+        """The name without its cut (`minilm-l6` for `minilm-l6:layer2`): what its stores say."""
+        return self.name.rsplit(":", 1)[0] if self.cut is not None else self.name
+
+    @property
     def pooling(self) -> str:
         """Default pooling: `mean` for encoders, `last` for decoders (docs/methods.md)."""
         return "mean" if self.kind == "encoder" else "last"
