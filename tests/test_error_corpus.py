@@ -306,6 +306,16 @@ COMMAND_CASES: list[tuple[str, list[str], str]] = [
         ["extract", "--dataset", "{tiny}", "-m", "{model_no_config}"],
         "no config.json",
     ),
+    # the weak model menu: cut models and the bag of words (docs/methods.md)
+    ("run-weak-bad-suffix", ["run", "--weak", "minilm-l6:top"], "write layerK"),
+    ("run-weak-tfidf-layer", ["run", "--weak", "tfidf", "--weak-layer", "3"], "one layer"),
+    ("run-strong-tfidf", ["run", "--strong", "tfidf"], "weak model only"),
+    ("run-tfidf-with-a-layer", ["run", "--weak", "tfidf:layer1"], "tfidf has no layers"),
+    ("finetune-weak-tfidf", ["finetune", "--weak", "tfidf"], "nothing to fine-tune"),
+    ("interventions-strong-tfidf", ["interventions", "--strong", "tfidf"], "weak model only"),
+    ("extract-tfidf-layer", [*EXTRACT[:-1], "tfidf", "--layers", "2"], "one layer"),
+    ("gap-missing-file", ["gap", "{dir}/none.yaml"], "no such sweep file"),
+    ("gap-bad-rule", ["gap", "{file}", "--min-weak", "1.5"], "--min-weak"),
 ]
 
 

@@ -36,6 +36,7 @@ _API: dict[str, tuple[str, str]] = {
     # models
     "get_activations": ("w2sg.models.activations", "get_activations"),
     "resolve_model": ("w2sg.models.resolve", "resolve_model"),
+    "fit_tfidf": ("w2sg.models.bow", "fit_tfidf"),
     # algorithms on plain arrays
     "detect_overlap": ("w2sg.overlap.detect", "detect_overlap"),
     "OverlapResult": ("w2sg.overlap.detect", "OverlapResult"),
@@ -61,6 +62,8 @@ _API: dict[str, tuple[str, str]] = {
     "parse_sweep": ("w2sg.sweep.grid", "parse_sweep"),
     "SweepConfig": ("w2sg.sweep.grid", "SweepConfig"),
     "run_sweep": ("w2sg.sweep.run", "run_sweep"),
+    "val_gaps": ("w2sg.study.val_gap", "val_gaps"),
+    "run_val_gap": ("w2sg.sweep.val_gap", "run_val_gap"),
     "write_report": ("w2sg.report.html", "write_html_report"),
     "W2SGError": ("w2sg.errors", "W2SGError"),
 }

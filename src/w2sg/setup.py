@@ -81,12 +81,16 @@ class RunSetup(DataSetup):
 
     weak_model: str = option(
         "minilm-l6",
-        "Weak model: alias, hub id or local path. w2sg run takes several, comma-separated "
-        "(labelmodel or majority: a label model), combined by --weak-combiner.",
+        "Weak model: alias, hub id or local path; NAME:layerK reads it only up to layer K "
+        "(e.g. minilm-l6:layer2); tfidf is TF-IDF features and the probe (probe mode). "
+        "w2sg run takes several, comma-separated (labelmodel or majority: a label model), "
+        "combined by --weak-combiner.",
         flag="--weak",
     )
     strong_model: str = option(
-        "mpnet-base", "Strong model: alias, hub id or local path.", flag="--strong"
+        "mpnet-base",
+        "Strong model: alias, hub id or local path (NAME:layerK cuts it).",
+        flag="--strong",
     )
 
     def __post_init__(self) -> None:

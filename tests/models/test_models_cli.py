@@ -86,3 +86,42 @@ def test_extract_rejects_bad_layers(tiny_bert, tmp_path):
     )
     assert result.exit_code != 0
     assert "--layers must be comma-separated whole numbers" in str(result.exception)
+
+
+def test_extract_tfidf_fits_on_weak_train_of_the_split_seed(sentiment_csv, tmp_path):
+    from w2sg.data import load_dataset, seed_splits
+    from w2sg.data.splits import SplitSizes
+    from w2sg.models.bow import fit_tfidf
+
+    out = tmp_path / "tfidf.npy"
+    args = ["extract", "--dataset", str(sentiment_csv), "--model", "tfidf", "--split", "val",
+            "--seeds", "2", "--weak-train", "40", "--strong-train", "40", "--val", "40",
+            "--test", "40", "--out", str(out)]  # fmt: skip
+    result = CliRunner().invoke(app, args)
+    assert result.exit_code == 0, result.output
+    assert "fitted on weak_train of split seed 2, not stored" in result.output
+    s = seed_splits(load_dataset(str(sentiment_csv)), SplitSizes(40, 40, 40, 40), (2,))[2]
+    np.testing.assert_array_equal(
+        np.load(out), fit_tfidf(s.weak_train.texts).transform(s.val.texts)
+    )
+    listing = CliRunner().invoke(app, ["cache", "ls"])
+    assert "total 0 B" in listing.output  # nothing stored
+    bad = CliRunner().invoke(app, ["extract", "--dataset", str(sentiment_csv), "-m", "tfidf",
+                                   "--layers", "3"])  # fmt: skip
+    assert bad.exit_code != 0 and "one layer of features" in str(bad.exception)
+
+
+def test_extract_a_cut_model_names_its_own_layers(tiny_bert, texts, tmp_path):
+    csv = tmp_path / "reviews.csv"
+    rows = "\n".join(f'"{t.replace(chr(34), "")}",{i % 2}' for i, t in enumerate(texts))
+    csv.write_text("text,label\n" + rows + "\n")
+    runner = CliRunner()
+    cut = runner.invoke(app, ["extract", "--dataset", str(csv), "-m", f"{tiny_bert}:layer1",
+                              "--out", str(tmp_path / "cut.npy")])  # fmt: skip
+    assert cut.exit_code == 0, cut.output
+    full = runner.invoke(app, ["extract", "--dataset", str(csv), "-m", tiny_bert, "--layers",
+                               "1", "--out", str(tmp_path / "full.npy")])  # fmt: skip
+    assert full.exit_code == 0, full.output
+    np.testing.assert_array_equal(np.load(tmp_path / "cut.npy"), np.load(tmp_path / "full.npy"))
+    deep = runner.invoke(app, ["extract", "--dataset", str(csv), "-m", f"{tiny_bert}:layer5"])
+    assert deep.exit_code != 0 and "has 2 blocks" in str(deep.exception)

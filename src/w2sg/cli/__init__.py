@@ -17,6 +17,7 @@ from w2sg.cli import (
     data,
     detect,
     finetune,
+    gap,
     interventions,
     models,
     probes,
@@ -56,7 +57,7 @@ def _root(
 def _register() -> None:
     # One import per command group; each module defines `register(app)`.
 
-    modules: list = [run, data, synth, models, select, detect, sweep, report]
+    modules: list = [run, data, synth, models, select, detect, sweep, gap, report]
     modules += [interventions, probes, finetune]
     for module in modules:
         module.register(app)

@@ -161,11 +161,13 @@ def extract_command(config: ExtractConfig, out: Path | None) -> None:
     cache_root()
     ds = load_dataset(config.dataset, **config.dataset_options.load_kwargs())
     split = config.split
-    if split != "all":  # exactly the cut of `w2sg run` (w2sg.study.prepare)
-        ds = getattr(
-            seed_splits(ds, config.sizes(), (config.split_seed,))[config.split_seed], split
-        )
-        split = f"{split} (seed {config.split_seed})"
+    fit_texts = None
+    if split != "all" or config.bow:  # exactly the cut of `w2sg run` (w2sg.study.prepare)
+        splits = seed_splits(ds, config.sizes(), (config.split_seed,))[config.split_seed]
+        fit_texts = splits.weak_train.texts if config.bow else None
+        if split != "all":
+            ds = getattr(splits, split)
+            split = f"{split} (seed {config.split_seed})"
     acts = get_activations(
         config.model,
         ds,
@@ -174,8 +176,12 @@ def extract_command(config: ExtractConfig, out: Path | None) -> None:
         max_length=config.max_length,
         dtype=config.dtype,
         batch_size=config.batch_size,
+        fit_texts=fit_texts,
     )
-    typer.echo(f"{len(ds):,} rows of {ds.name} ({split}); store: {store_root()}")
+    where = f"store: {store_root()}"
+    if fit_texts is not None:
+        where = f"{config.model} fitted on weak_train of split seed {config.split_seed}, not stored"
+    typer.echo(f"{len(ds):,} rows of {ds.name} ({split}); {where}")
     for k, array in acts.items():
         typer.echo(f"layer {k}: {array.shape[0]:,} x {array.shape[1]}")
     if out is not None:

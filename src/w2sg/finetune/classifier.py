@@ -279,7 +279,7 @@ def build_classifier(
     """
     fast = fast_kernels_on(config.fast_kernels)  # before seeding: the check runs once
     resolved = resolve_model(model)
-    base, tokenizer = load_model(resolved, dtype="float32", device=device)
+    base, tokenizer = load_model(resolved, dtype="float32", device=device, truncate=True)
     torch.manual_seed(seed)
     if config.lora:
         base = _with_lora(base, config, resolved.name)

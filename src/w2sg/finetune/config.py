@@ -23,6 +23,7 @@ from w2sg.finetune.specs import (
     parse_loss,
 )
 from w2sg.interventions.sets import InterventionOptions, parse_intervention
+from w2sg.models.names import check_strong_model, parse_model_name
 from w2sg.options import default, internal, option
 from w2sg.presets import Preset, Presettable
 from w2sg.setup import RunSetup
@@ -139,6 +140,7 @@ class FinetuneConfig(Presettable, RunSetup):
     def __post_init__(self) -> None:
         self._apply_preset()
         super().__post_init__()
+        self._check_models()
         v.choice(self.auc, "auc", AUCS)
         v.choice(self.head_init, "head_init", HEAD_INITS)
         v.choice(self.intervention_val, "intervention_val", ("weak", "probe"))
@@ -174,6 +176,18 @@ class FinetuneConfig(Presettable, RunSetup):
         self._check_interventions()
         if self.device not in ("auto", "cpu") and not self.device.startswith("cuda"):
             raise W2SGError(f"device must be auto, cpu or cuda[:N], not {self.device!r}")
+
+    def _check_models(self) -> None:
+        """Both models are transformers fine-tuned here (a cut one trains its first K blocks);
+        the bag-of-words weak model is a probe-mode model (docs/methods.md#the-weak-model-menu)."""
+        weak = parse_model_name(self.weak_model, self.flag("weak_model"))
+        if weak.bow:
+            raise W2SGError(
+                f"{self.flag('weak_model')} {weak.text}: fine-tune mode fine-tunes the weak "
+                "model, and a bag-of-words model has nothing to fine-tune; use it in probe mode "
+                "(w2sg run, w2sg interventions) or give a transformer"
+            )
+        check_strong_model(self.strong_model, self.flag("strong_model"))
 
     def _check_interventions(self) -> None:
         parsed = [parse_intervention(x) for x in self.interventions]

@@ -28,9 +28,8 @@ from w2sg.finetune.stage import SeedData, Target, model_json, pgr_json, train_st
 from w2sg.finetune.store import data_digest
 from w2sg.finetune.truncation import count_and_warn
 from w2sg.io import write_json
-from w2sg.models import resolve_model
 from w2sg.models.load import pick_device
-from w2sg.models.provenance import model_identities, run_provenance
+from w2sg.models.provenance import model_identities, model_identity, run_provenance
 from w2sg.report.finetune import write_finetune_report
 from w2sg.stats.metrics import evaluate
 from w2sg.stats.pgr import DEFAULT_MARGIN, describe, pgr_of_means, pgr_reasons
@@ -142,7 +141,7 @@ def _similarity(data: SeedData, weak: dict, ceiling: dict, student: dict) -> dic
 def prepare(config: FinetuneConfig, log: Log) -> tuple[TextDataset, list[SeedData]]:
     """Load the dataset and cut each seed's splits (as `prepare_study` does, without acts)."""
     for model in (config.weak_model, config.strong_model):
-        resolve_model(model)
+        model_identity(model)  # an unknown model, or a cut deeper than the model, fails here
         if config.lora:
             check_lora(model)
     dataset = load_dataset(config.dataset, **config.dataset_options.load_kwargs())

@@ -69,7 +69,7 @@ def _key(config: FinetuneConfig, data: SeedData, role: str, loss: LossSpec, t: T
     classifier = replace(classifier, fast_kernels=fast_kernels_on(classifier.fast_kernels))
     return stage_key(
         role=kind,
-        model=resolve_model(config.weak_model if kind == "weak" else config.strong_model).identity,
+        model=_model_key(config.weak_model if kind == "weak" else config.strong_model),
         data=data.digest,
         split_seed=data.seed,
         sizes=[config.weak_train, config.strong_train, config.val, config.test],
@@ -83,6 +83,12 @@ def _key(config: FinetuneConfig, data: SeedData, role: str, loss: LossSpec, t: T
         rows=None if t.rows is None else stage_key(ids=getattr(data.splits, t.part).ids[t.rows]),
         **_val_key(data, t),
     )
+
+
+def _model_key(name: str) -> str:
+    """The weights' identity, and the cut of a cut model (`NAME:layerK` trains K blocks)."""
+    resolved = resolve_model(name)
+    return resolved.identity + ("" if resolved.cut is None else f":layer{resolved.cut}")
 
 
 def _val_key(data: SeedData, t: Target) -> dict:

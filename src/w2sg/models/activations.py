@@ -17,6 +17,7 @@ import numpy as np
 from w2sg.data.types import TextDataset
 from w2sg.errors import W2SGError
 from w2sg.models import cache
+from w2sg.models.bow import Texts, fit_tfidf
 from w2sg.models.extract import (
     POOLINGS,
     batch_plan_name,
@@ -28,6 +29,7 @@ from w2sg.models.extract import (
     tokenize,
 )
 from w2sg.models.load import load_config, load_model, load_tokenizer, pick_device, resolve_dtype
+from w2sg.models.names import check_weak_model, parse_model_name
 from w2sg.models.resolve import ResolvedModel, resolve_model
 
 
@@ -42,17 +44,22 @@ def get_activations(
     batch_size: int | None = None,
     progress: bool = True,
     device: str = "auto",
+    fit_texts: Texts | None = None,
 ) -> dict[int, np.ndarray]:
     """Pooled activations of `dataset`'s rows: requested layer → float32 (n, dim), stored.
 
     Rows are aligned with the dataset; texts are found in the store by their token ids, so
     any subset or split of a dataset reuses what was embedded before. `pooling="auto"` is the
-    model's default (mean for encoders, last for decoders).
+    model's default (mean for encoders, last for decoders). `model` may be cut
+    (`minilm-l6:layer2`: layer -1 is its layer 2) or `tfidf`, whose features are fitted on
+    `fit_texts` (required; the study gives `weak_train`) and computed, not stored
+    (docs/methods.md#the-weak-model-menu).
 
     Example::
 
         acts = w2sg.get_activations("mpnet-base", splits.strong_train, layers=(6, -1))
         acts[-1].shape                                              # (2000, 768), float32
+        w2sg.get_activations("tfidf", splits.val, fit_texts=splits.weak_train.texts)[-1]
     """
     if not isinstance(dataset, TextDataset):
         raise W2SGError(f"dataset must be a TextDataset, not {type(dataset).__name__}")
@@ -68,6 +75,7 @@ def get_activations(
         batch_size=batch_size,
         progress=progress,
         device=device,
+        fit_texts=fit_texts,
     )
 
 
@@ -82,10 +90,15 @@ def get_text_activations(
     batch_size: int | None = None,
     progress: bool = True,
     device: str = "auto",
+    fit_texts: Texts | None = None,
 ) -> dict[int, np.ndarray]:
     """Pooled activations of `texts` through the store: requested layer → float32 (n, dim)."""
     if len(texts) == 0:
         raise W2SGError("no texts to embed; give at least one text")
+    if parse_model_name(model).bow:
+        return bow_activations(model, texts, layers, fit_texts)
+    if fit_texts is not None:
+        raise W2SGError(f"fit_texts is for tfidf only; {model} is a pretrained transformer")
     resolved = resolve_model(model)
     if pooling == "auto":
         pooling = resolved.pooling
@@ -127,6 +140,21 @@ def get_text_activations(
     return {k: found[n] for k, n in zip(layers, normal, strict=True)}
 
 
+def bow_activations(
+    model: str, texts: Sequence[str], layers: Sequence[int], fit_texts: Texts | None
+) -> dict[int, np.ndarray]:
+    """`tfidf` features of `texts`, fitted on `fit_texts`, under each requested layer (0, -1)."""
+    if fit_texts is None:
+        raise W2SGError(
+            f"{model} is fitted on texts you name: give fit_texts (the study fits it on each "
+            "split seed's weak_train)"
+        )
+    for k in layers:
+        check_weak_model(model, k, "model")
+    features = fit_tfidf(fit_texts).transform(texts)
+    return {k: features for k in layers}
+
+
 def _read_all(
     stores: dict[int, cache.Store], digests: list[bytes], embed: Callable[[list[bytes]], None]
 ) -> dict[int, np.ndarray]:
@@ -156,7 +184,8 @@ def _stores(
     """The store of each layer: addressed by the weights, pooling, dtype, length and plan."""
     return {
         n: cache.Store(
-            cache.StoreKey(resolved.identity, n, pooling, dtype, length, plan), resolved.name
+            cache.StoreKey(resolved.identity, n, pooling, dtype, length, plan),
+            resolved.base_name,
         )
         for n in layers
     }

@@ -28,7 +28,7 @@ from tqdm.auto import tqdm
 
 from w2sg.errors import W2SGError
 from w2sg.models.layers import effective_max_length, normalise_layers, num_hidden_layers
-from w2sg.models.load import load_model, pick_device
+from w2sg.models.load import load_config, load_model, pick_device
 from w2sg.models.resolve import resolve_model
 
 POOLINGS = ("last", "mean", "first")
@@ -330,19 +330,19 @@ def extract_activations(
     if len(texts) == 0:
         raise W2SGError("no texts to embed; give at least one text")
     resolved = resolve_model(model)
+    normal = normalise_layers(layers, num_hidden_layers(load_config(resolved)))  # a cut's own
     device = pick_device(device)
     loaded, tokenizer = load_model(resolved, dtype, device)
     extractor = make_extractor(
         loaded,
         tokenizer,
-        layers,
+        normal,
         pooling if pooling != "auto" else resolved.pooling,
         max_length,
         batch_size,
         device,
     )
     result = extractor.run(list(texts), progress=progress)
-    normal = normalise_layers(layers, extractor.num_layers)
     return {k: result[n] for k, n in zip(layers, normal, strict=True)}
 
 

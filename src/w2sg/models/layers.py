@@ -12,7 +12,7 @@ from typing import Any
 import numpy as np
 
 from w2sg.errors import W2SGError
-from w2sg.models.load import load_config
+from w2sg.models.load import load_config, num_hidden_layers
 from w2sg.models.resolve import resolve_model
 
 
@@ -29,15 +29,6 @@ def normalise_layers(layers: Sequence[int], num_layers: int) -> list[int]:
             )
         out.append(int(k) % (num_layers + 1))
     return out
-
-
-def num_hidden_layers(config: Any) -> int:
-    """Transformer blocks in a model config (`hidden_states` has one more entry)."""
-    for attr in ("num_hidden_layers", "n_layer", "num_layers"):
-        value = getattr(config, attr, None)
-        if isinstance(value, int):
-            return value
-    raise W2SGError(f"cannot tell how many layers {type(config).__name__} has")
 
 
 def max_length_limit(tokenizer: Any, config: Any) -> int:

@@ -102,25 +102,57 @@ def load_tokenizer(resolved: ResolvedModel) -> Any:
 
 
 def load_config(resolved: ResolvedModel) -> Any:
-    """The model's configuration (cheap: no weights are read)."""
+    """The model's configuration (cheap: no weights are read), with as many blocks as its cut
+    keeps (`NAME:layerK`: K), so layer -1 means the cut's last layer everywhere."""
     from transformers import AutoConfig  # heavy: loaded on first use
 
     try:
-        return AutoConfig.from_pretrained(str(resolved.path), **_kwargs(resolved))
+        config = AutoConfig.from_pretrained(str(resolved.path), **_kwargs(resolved))
     except (OSError, ValueError) as err:
         raise W2SGError(f"could not read the configuration of {resolved.name}: {err}") from None
+    if resolved.cut is not None:
+        blocks = num_hidden_layers(config)
+        if resolved.cut > blocks:
+            raise W2SGError(
+                f"{resolved.name}: {resolved.base_name} has {blocks} blocks "
+                f"(hidden_states[0..{blocks}]); "
+                f"cut it at layer0..layer{blocks}"
+            )
+        config.num_hidden_layers = resolved.cut  # transformers maps the name (n_layer, ...)
+    return config
+
+
+def num_hidden_layers(config: Any) -> int:
+    """Transformer blocks in a model config (`hidden_states` has one more entry)."""
+    for attr in ("num_hidden_layers", "n_layer", "num_layers"):
+        value = getattr(config, attr, None)
+        if isinstance(value, int):
+            return value
+    raise W2SGError(f"cannot tell how many layers {type(config).__name__} has")
 
 
 def load_model(
-    resolved: ResolvedModel, dtype: str = "auto", device: str = "auto", tokenizer: Any = None
+    resolved: ResolvedModel,
+    dtype: str = "auto",
+    device: str = "auto",
+    tokenizer: Any = None,
+    *,
+    truncate: bool = False,
 ) -> tuple[Any, Any]:
-    """Load the base model (no task head) and its tokenizer, in eval mode on `device`."""
+    """Load the base model (no task head) and its tokenizer, in eval mode on `device`.
+
+    A cut model (`NAME:layerK`) loads whole unless `truncate`: extraction reads
+    `hidden_states[K]` of the full model (what the store holds for layer K), while fine-tune
+    mode trains the first K blocks as a smaller model.
+    """
     import torch  # heavy: loaded on first use
     from transformers import AutoModel  # heavy: loaded on first use
 
     device = pick_device(device)
     torch_dtype = getattr(torch, resolve_dtype(dtype, device))
     kwargs = _kwargs(resolved)
+    if truncate and resolved.cut is not None:
+        kwargs["config"] = load_config(resolved)
     path = str(resolved.path)
     if tokenizer is None:
         tokenizer = load_tokenizer(resolved)

@@ -9,6 +9,7 @@ from w2sg.data.splits import SPLIT_NAMES
 from w2sg.errors import W2SGError
 from w2sg.models.extract import POOLINGS
 from w2sg.models.load import DTYPES
+from w2sg.models.names import check_weak_model, parse_model_name
 from w2sg.options import default, option
 from w2sg.setup import DataSetup
 
@@ -20,7 +21,12 @@ class ExtractConfig(DataSetup):
     seeds_optional = True
 
     seeds: tuple[int, ...] = default(())
-    model: str = option("", "Model: alias, folder or hub id.", short="-m")
+    model: str = option(
+        "",
+        "Model: alias, folder or hub id (NAME:layerK cuts it), or tfidf (fitted on weak_train "
+        "of the split seed, computed, not stored).",
+        short="-m",
+    )
     layers: tuple[int, ...] = option((-1,), "Layers, comma-separated; 0 = embeddings, -1 = last.")
     pooling: str = option(
         "auto", "Pooling: auto (mean for encoders, last token for decoders), last, mean or first."
@@ -42,9 +48,10 @@ class ExtractConfig(DataSetup):
             raise W2SGError("--layers: give at least one layer, e.g. -1 (the last)")
         for k in self.layers:
             v.whole(k, self.flag("layers") + " entry")
+            check_weak_model(self.model, k, self.flag("model"))
         v.choice(self.pooling, self.flag("pooling"), ("auto", *POOLINGS))
         v.choice(self.split, self.flag("split"), ("all", *SPLIT_NAMES))
-        if self.split == "all" and self.seeds:
+        if self.split == "all" and self.seeds and not self.bow:
             raise W2SGError("--seeds picks the split of --split; without --split it does nothing")
         if len(self.seeds) > 1:
             raise W2SGError(f"--split takes one split seed, not {list(self.seeds)}")
@@ -53,6 +60,11 @@ class ExtractConfig(DataSetup):
         v.choice(self.dtype, self.flag("dtype"), DTYPES)
         if self.batch_size is not None:
             v.positive(self.batch_size, self.flag("batch_size"))
+
+    @property
+    def bow(self) -> bool:
+        """A bag-of-words model: fitted on the split seed's weak_train, whatever the split."""
+        return parse_model_name(self.model).bow
 
     @property
     def split_seed(self) -> int:

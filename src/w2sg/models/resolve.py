@@ -15,12 +15,13 @@ import json
 import os
 import sys
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Literal
 
 from w2sg.errors import W2SGError
 from w2sg.io import sha256_file, write_json
+from w2sg.models.names import parse_model_name
 from w2sg.models.packages import unpack_split_zip
 from w2sg.paths import cache_dir
 
@@ -34,7 +35,9 @@ class ResolvedModel:
     `identity` is a weights digest (`sha256:...`) or a Hub revision (`hub:org/name@commit`); it
     is what addresses cached activations. `pooling` is the default pooling of
     docs/methods.md#activations: mean over non-pad tokens for encoders, the last non-pad token
-    for decoders.
+    for decoders. `cut` (a name like `minilm-l6:layer2`) is the deepest `hidden_states` index
+    the model is read to; weights and `identity` are the full model's, so the store serves a
+    layer to both spellings alike.
     """
 
     name: str
@@ -42,6 +45,12 @@ class ResolvedModel:
     identity: str
     kind: Kind
     gguf_file: str | None = None
+    cut: int | None = None
+
+    @property
+    def base_name(self) -> str:
+        """The name without its cut (`minilm-l6` for `minilm-l6:layer2`): what its stores say."""
+        return self.name.rsplit(":", 1)[0] if self.cut is not None else self.name
 
     @property
     def pooling(self) -> str:
@@ -204,7 +213,8 @@ def alias_installed(alias: Alias) -> bool:
 
 
 def resolve_model(name: str) -> ResolvedModel:
-    """Resolve an alias, a local folder (or `.gguf` file) or a Hub id (`org/name[@revision]`).
+    """Resolve an alias, a local folder (or `.gguf` file) or a Hub id (`org/name[@revision]`),
+    each optionally cut after K blocks (`NAME:layerK`, docs/methods.md#the-weak-model-menu).
 
     Example::
 
@@ -212,7 +222,19 @@ def resolve_model(name: str) -> ResolvedModel:
     """
     if not isinstance(name, str) or not name.strip():
         raise W2SGError(f"model name must be a non-empty string; aliases: {', '.join(ALIASES)}")
-    name = name.strip()
+    parsed = parse_model_name(name)
+    if parsed.bow:
+        raise W2SGError(
+            f"{parsed.text} is a bag-of-words model: it has no weights to resolve (its features "
+            "come from w2sg.models.bow)"
+        )
+    if parsed.cut is not None:
+        return replace(_resolve_name(parsed.base), name=parsed.text, cut=parsed.cut)
+    return _resolve_name(parsed.text)
+
+
+def _resolve_name(name: str) -> ResolvedModel:
+    """An alias, a local folder or file, or a Hub id."""
     if name in ALIASES:
         return _resolve_alias(ALIASES[name])
     path = Path(name).expanduser()
@@ -221,8 +243,8 @@ def resolve_model(name: str) -> ResolvedModel:
     if "/" in name and not name.startswith((".", "/", "~")):
         return _resolve_hub(name)
     raise W2SGError(
-        f"unknown model {name!r}: not an alias ({', '.join(ALIASES)}), an existing path, "
-        "or a Hub id like org/name"
+        f"unknown model {name!r}: not an alias ({', '.join(ALIASES)}), tfidf, an existing "
+        "path, or a Hub id like org/name"
     )
 
 

@@ -20,6 +20,7 @@ from w2sg.data.wrench import wrench_path
 from w2sg.errors import W2SGError
 from w2sg.models.extract import POOLINGS
 from w2sg.models.load import DTYPES
+from w2sg.models.names import check_strong_model, check_weak_model
 from w2sg.options import internal, option
 from w2sg.overlap.detectors import parse_detector
 from w2sg.presets import Preset, Presettable, Setting
@@ -54,7 +55,11 @@ WRENCH_PRESET = Preset(
 class ProbeSetup(RunSetup):
     """A run whose models are frozen: each read at one layer, a logistic probe on top."""
 
-    weak_layer: int = option(-1, "Layer of the weak model (hidden_states index; -1 the last).")
+    weak_layer: int = option(
+        -1,
+        "Layer of the weak model (hidden_states index; -1 the last, which for a cut "
+        "model such as minilm-l6:layer2 is its layer 2; tfidf has one layer).",
+    )
     strong_layer: int = option(-1, "Layer of the strong model read by the student.")
     pooling: str = option(
         "auto",
@@ -69,6 +74,8 @@ class ProbeSetup(RunSetup):
         super().__post_init__()
         for name in ("weak_layer", "strong_layer"):
             v.whole(getattr(self, name), self.flag(name))
+        check_weak_model(self.weak_model, self.weak_layer, self.flag("weak_model"))
+        check_strong_model(self.strong_model, self.flag("strong_model"))
         if self.max_length is not None:
             v.positive(self.max_length, self.flag("max_length"))
         v.l2(self.l2, self.flag("l2"))

@@ -26,7 +26,7 @@ from w2sg.interventions.sets import (
 )
 from w2sg.io import write_json
 from w2sg.models.layers import resolve_layer
-from w2sg.models.provenance import model_identities, run_provenance
+from w2sg.models.provenance import run_provenance
 from w2sg.options import default, internal, option
 from w2sg.presets import Preset, Presettable, Setting
 from w2sg.probes.logistic import LogisticProbe
@@ -131,7 +131,7 @@ def run_interventions(config: InterventionsConfig, out_dir: str | Path, log: Log
         "config": config.to_json(),
         "preset": config.preset_json(),
         "provenance": run_provenance(
-            model_identities({"weak": config.weak_model, "strong": config.strong_model}),
+            prepared.models,
             dtype=config.dtype,
         ),
         "dataset": {"name": prepared.dataset.name, "rows": len(prepared.dataset)},

@@ -15,7 +15,10 @@ import numpy as np
 from w2sg.data import load_dataset, natural_sources, rows_used, seed_splits
 from w2sg.data.splits import Splits
 from w2sg.data.types import TextDataset
-from w2sg.models import get_activations, resolve_model
+from w2sg.models import get_activations
+from w2sg.models.bow import fit_tfidf
+from w2sg.models.names import parse_model_name
+from w2sg.models.provenance import model_identity
 from w2sg.probes.w2s import W2SOutcome, weak_to_strong
 from w2sg.stats.pgr import DEFAULT_MARGIN
 from w2sg.study.config import ProbeSetup, StudyConfig
@@ -170,12 +173,15 @@ def load_splits(config: ProbeSetup, log: Log = print) -> tuple[TextDataset, dict
 def _activations(config: ProbeSetup, union: TextDataset, weak: list[str], log: Log) -> dict:
     """Each model's activations of `union` at its layer (the store embeds new texts only):
     "weak" is the first weak model's (no columns when a label model is the only weak
-    supervisor), "weak:NAME" each weak model's when there are several."""
+    supervisor), "weak:NAME" each weak model's when there are several. A bag-of-words weak
+    model is not read here: `_bow_features` fits it on each seed's weak_train."""
     acts: dict[str, np.ndarray] = {}
     if not weak:  # a label model is the weak supervisor: no weak model is read
         acts["weak"] = np.zeros((len(union), 0), dtype=np.float32)
     jobs = [("weak" if i == 0 else f"weak:{m}", m, config.weak_layer) for i, m in enumerate(weak)]
     for role, model, layer in (*jobs, ("strong", config.strong_model, config.strong_layer)):
+        if parse_model_name(model).bow:
+            continue
         log(f"activations: {role} model {model}, layer {layer}")
         acts[role] = get_activations(
             model,
@@ -193,11 +199,27 @@ def weak_members(config: ProbeSetup) -> tuple[str, ...]:
     return config.weak_members() if isinstance(config, StudyConfig) else (config.weak_model,)
 
 
+def _bow_features(name: str, s: Splits, union: TextDataset, record: dict, log: Log) -> np.ndarray:
+    """The bag-of-words weak model's features of `union`, fitted on this seed's weak_train
+    texts only (docs/methods.md#the-weak-model-menu); its fit is added to `record`."""
+    model = fit_tfidf(s.weak_train.texts)
+    fit = model.describe()
+    log(
+        f"features: weak model {name}, fitted on weak_train of seed {s.seed} "
+        f"({fit['fit_rows']} texts, {fit['vocabulary_size']} terms)"
+    )
+    record.setdefault("fits", {})[str(s.seed)] = {
+        k: fit[k] for k in ("vocabulary_size", "fit_rows", "fit_texts_sha256")
+    }
+    return model.transform(union.texts)
+
+
 def prepare_study(config: ProbeSetup, log: Log = print) -> PreparedStudy:
     """Load the dataset, cut the splits of every seed and extract (cached) activations.
 
     Both models embed the union of all rows the seeds use, once, sorted by id; a literature
-    task's own test pool is reserved for `test` (docs/tasks.md).
+    task's own test pool is reserved for `test` (docs/tasks.md). A bag-of-words weak model is
+    fitted on each seed's weak_train instead, so a seed's numbers do not depend on the others.
     """
     supervisor = getattr(config, "weak_supervisor", "probe")
     label_model = supervisor != "probe"  # then no weak model is used
@@ -205,7 +227,7 @@ def prepare_study(config: ProbeSetup, log: Log = print) -> PreparedStudy:
     weak = [] if label_model else [m for m in members if m not in SUPERVISORS]
     roles = [("weak" if i == 0 else f"weak:{m}", m) for i, m in enumerate(weak)]
     models = {  # an unknown or missing model fails before any work
-        role: resolve_model(name) for role, name in (*roles, ("strong", config.strong_model))
+        role: model_identity(name) for role, name in (*roles, ("strong", config.strong_model))
     }
     dataset, splits = load_splits(config, log)
     union = rows_used(dataset, splits.values())
@@ -220,11 +242,12 @@ def prepare_study(config: ProbeSetup, log: Log = print) -> PreparedStudy:
     arrays = {}
     for seed, s in splits.items():
         validation = None if votes is None else validation_rows(config, dataset, s)
-        arrays[seed] = _arrays(union, acts, s, has_sources, votes, validation, members)
-    identities = {
-        role: {"name": m.name, "identity": m.identity, "kind": m.kind} for role, m in models.items()
-    }
-    return PreparedStudy(dataset=dataset, arrays=arrays, models=identities)
+        seed_acts = dict(acts)
+        for role, name in roles:  # bag-of-words weak models: fitted on this seed's weak_train
+            if parse_model_name(name).bow:
+                seed_acts[role] = _bow_features(name, s, union, models[role], log)
+        arrays[seed] = _arrays(union, seed_acts, s, has_sources, votes, validation, members)
+    return PreparedStudy(dataset=dataset, arrays=arrays, models=models)
 
 
 @dataclass(frozen=True)

@@ -19,7 +19,7 @@ from w2sg.errors import W2SGError
 from w2sg.interventions.sets import InterventionOptions, probe_predictions
 from w2sg.io import write_json
 from w2sg.models.layers import model_layers, normalise_layers
-from w2sg.models.provenance import model_identities, run_provenance
+from w2sg.models.provenance import run_provenance
 from w2sg.options import default, option
 from w2sg.probes.knn import METRICS
 from w2sg.report.interventions import write_sweep_report
@@ -128,7 +128,7 @@ def run_probe_sweep(config: ProbeSweepConfig, out_dir: str | Path, log: Log = pr
     results = {
         "config": config.to_json(),
         "provenance": run_provenance(
-            model_identities({"weak": config.weak_model, "strong": config.strong_model}),
+            prepared.models,
             dtype=config.dtype,
         ),
         "dataset": {"name": prepared.dataset.name, "rows": len(prepared.dataset)},

@@ -157,6 +157,7 @@ def select_on_dataset(config: SelectConfig, out_dir: str | Path, log: Log = prin
         "strong_model": config.strong_model,
         "weak_layer": config.weak_layer,
         "strong_layer": config.strong_layer,
+        "models": prepared.models,
         "sizes": {
             "weak_train": config.weak_train,
             "strong_train": config.strong_train,

@@ -18,7 +18,7 @@ from w2sg.data import list_datasets
 from w2sg.data.files import looks_like_file
 from w2sg.errors import W2SGError
 from w2sg.io import slug
-from w2sg.models import resolve_model
+from w2sg.models.provenance import model_identity
 from w2sg.sweep.methods import GridPoint, get_method
 
 TOP_KEYS = (
@@ -38,12 +38,15 @@ METRICS = ("accuracy", "auc")
 
 @dataclass(frozen=True)
 class DatasetEntry:
-    """One dataset of the grid: a name or file, its load options, per-dataset method options."""
+    """One dataset of the grid: a name or file, its load options, per-dataset method options,
+    and its own (weak, strong) pairs where they replace the sweep's (e.g. a weak model chosen
+    per dataset)."""
 
     name: str
     label: str
     options: Mapping[str, Any] = field(default_factory=dict)
     params: Mapping[str, Any] = field(default_factory=dict)
+    pairs: tuple[tuple[str, str], ...] = ()
 
 
 @dataclass(frozen=True)
@@ -111,28 +114,40 @@ def _dataset(entry: Any, i: int) -> DatasetEntry:
         return DatasetEntry(entry, slug(Path(entry).stem if "." in entry else entry))
     if not isinstance(entry, Mapping) or "name" not in entry:
         raise W2SGError(f"datasets[{i}] must be a name or a mapping with 'name'")
-    unknown = sorted(set(entry) - {"name", "label", "options", "params"})
+    unknown = sorted(set(entry) - {"name", "label", "options", "params", "pairs"})
     if unknown:
         raise W2SGError(
             f"datasets[{i}]: unknown key(s) {', '.join(unknown)}; "
-            "known: name, label, options, params"
+            "known: name, label, options, params, pairs"
         )
     name = str(entry["name"])
     label = slug(str(entry.get("label") or (Path(name).stem if "." in name else name)))
+    pairs = entry.get("pairs")
+    where = f"datasets[{i}].pairs"
     return DatasetEntry(
         name,
         label,
         _mapping(entry.get("options"), f"datasets[{i}].options"),
         _mapping(entry.get("params"), f"datasets[{i}].params"),
+        () if pairs is None else _pairs(_list(pairs, where), where),
     )
 
 
-def _pair(entry: Any, i: int) -> tuple[str, str]:
+def _pair(entry: Any, where: str) -> tuple[str, str]:
     if isinstance(entry, Mapping) and set(entry) == {"weak", "strong"}:
         return str(entry["weak"]), str(entry["strong"])
     if isinstance(entry, list | tuple) and len(entry) == 2:
         return str(entry[0]), str(entry[1])
-    raise W2SGError(f"pairs[{i}] must be [weak, strong] or {{weak: ..., strong: ...}}")
+    raise W2SGError(f"{where} must be [weak, strong] or {{weak: ..., strong: ...}}")
+
+
+def _pairs(entries: list, where: str) -> tuple[tuple[str, str], ...]:
+    """Non-empty, each [weak, strong], none twice."""
+    if not entries:
+        raise W2SGError(f"{where} is empty; give at least one [weak, strong] pair")
+    pairs = tuple(_pair(p, f"{where}[{i}]") for i, p in enumerate(entries))
+    _unique([f"{w} -> {s}" for w, s in pairs], f"pair of {where}")
+    return pairs
 
 
 def _methods(raw: Any) -> tuple[MethodEntry, ...]:
@@ -168,11 +183,18 @@ def parse_sweep(raw: Mapping[str, Any], default_name: str = "sweep") -> SweepCon
     unknown = sorted(set(raw) - set(TOP_KEYS))
     if unknown:
         raise W2SGError(f"unknown sweep key(s) {', '.join(unknown)}; known: {', '.join(TOP_KEYS)}")
-    for key in ("datasets", "pairs", "methods", "seeds"):
+    for key in ("datasets", "methods", "seeds"):
         if not raw.get(key):
             raise W2SGError(f"the sweep file needs a non-empty {key!r}")
     datasets = tuple(_dataset(d, i) for i, d in enumerate(_list(raw["datasets"], "datasets")))
-    pairs = tuple(_pair(p, i) for i, p in enumerate(_list(raw["pairs"], "pairs")))
+    if "pairs" in raw or not all(d.pairs for d in datasets):
+        if not raw.get("pairs"):
+            raise W2SGError(
+                "the sweep file needs a non-empty 'pairs' (or every dataset its own 'pairs')"
+            )
+        pairs = _pairs(_list(raw["pairs"], "pairs"), "pairs")
+    else:
+        pairs = ()
     seeds = _list(raw["seeds"], "seeds")
     if not all(isinstance(s, int) and not isinstance(s, bool) for s in seeds):
         raise W2SGError(f"seeds must be whole numbers, got {seeds}")
@@ -210,7 +232,7 @@ def _list(value: Any, key: str) -> list:
 def _unique(values: list[str], what: str) -> None:
     seen = {v for v in values if values.count(v) > 1}
     if seen:
-        raise W2SGError(f"{what}s must be unique; repeated: {', '.join(sorted(seen))}")
+        raise W2SGError(f"each {what} must be unique; repeated: {', '.join(sorted(seen))}")
 
 
 def load_sweep(path: str | Path) -> SweepConfig:
@@ -242,15 +264,16 @@ def check_names(config: SweepConfig) -> None:
         if looks_like_file(d.name) and Path(d.name).is_file():
             continue
         raise W2SGError(f"unknown dataset {d.name!r} (and no such file); see `w2sg data list`")
-    for model in sorted({m for pair in config.pairs for m in pair}):
-        resolve_model(model)
+    pairs = [*config.pairs, *(p for d in config.datasets for p in d.pairs)]
+    for model in sorted({m for pair in pairs for m in pair}):
+        model_identity(model)
 
 
 def plan_cells(config: SweepConfig) -> list[Cell]:
     """Every cell of the grid with its validated config, in a stable order."""
     cells = []
     for d in config.datasets:
-        for weak, strong in config.pairs:
+        for weak, strong in d.pairs or config.pairs:
             pair = f"{slug(weak)}__{slug(strong)}"
             for m in config.methods:
                 method = get_method(m.kind)
