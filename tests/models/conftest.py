@@ -1,4 +1,5 @@
-"""Tiny randomly initialised models (BERT, GPT-2, Llama) saved to disk, with the MiniLM tokenizer.
+"""Tiny randomly initialised models (BERT, GPT-2, Llama, MPNet) saved to disk, with the MiniLM
+tokenizer.
 
 They run in milliseconds, so extraction can be checked against a one-text-at-a-time reference
 for every pooling, and the cache can be exercised end to end through `resolve_model(path)`.
@@ -59,6 +60,8 @@ def _configs() -> dict:
                                 num_attention_heads=4, num_key_value_heads=2,
                                 max_position_embeddings=128, bos_token_id=101,
                                 eos_token_id=102, **common),
+        "mpnet": tf.MPNetConfig(hidden_size=32, intermediate_size=64, num_hidden_layers=2,
+                                num_attention_heads=4, max_position_embeddings=130, **common),
     }  # fmt: skip
 
 
