@@ -54,6 +54,8 @@ def _configs() -> dict:
                                 num_attention_heads=4, num_key_value_heads=2,
                                 max_position_embeddings=128, bos_token_id=101,
                                 eos_token_id=102, **common),
+        "mpnet": tf.MPNetConfig(hidden_size=32, intermediate_size=64, num_hidden_layers=2,
+                                num_attention_heads=4, max_position_embeddings=130, **common),
     }  # fmt: skip
 
 

@@ -141,11 +141,11 @@ def test_an_interrupted_run_keeps_finished_shards(tiny_bert, dataset, monkeypatc
         ex = original(*args, **kwargs)
         run_batch = ex.run_batch
 
-        def run(ids):
+        def run(ids, width=None):
             calls["n"] += 1
             if calls["n"] > 6:
                 raise KeyboardInterrupt
-            return run_batch(ids)
+            return run_batch(ids, width)
 
         ex.run_batch = run
         return ex

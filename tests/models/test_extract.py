@@ -13,6 +13,8 @@ from w2sg.errors import W2SGError
 from w2sg.models.extract import (
     POOLINGS,
     batch_rows,
+    bucket_lengths,
+    bucket_of,
     length_order,
     make_extractor,
     normalise_layers,
@@ -42,10 +44,10 @@ def _reference(model, tokenizer, text: str, layer: int, pooling: str) -> np.ndar
     return vec.float().numpy()
 
 
-@pytest.mark.parametrize("arch", ["bert", "gpt2", "llama"])
+@pytest.mark.parametrize("arch", ["bert", "mpnet", "gpt2", "llama"])
 @pytest.mark.parametrize("padding_side", ["left", "right"])
 def test_pooled_vectors_equal_unpadded_reference(tiny_dirs, arch, padding_side, texts):
-    drop_pad = arch != "bert"  # decoders: a tokenizer without a pad token
+    drop_pad = arch in ("gpt2", "llama")  # decoders: a tokenizer without a pad token
     model, tokenizer = _load(tiny_dirs[arch], padding_side, drop_pad)
     reference_tok = _load(tiny_dirs[arch], "right")[1]
     tokenizer = prepare_tokenizer(tokenizer)
@@ -116,18 +118,32 @@ def test_pool_is_mask_driven_on_both_padding_sides():
     np.testing.assert_allclose(pool(hidden, right, "mean")[0], hidden[0, :3].mean(0))
 
 
-def test_batches_hold_one_length_and_one_shape_per_length():
-    lengths = np.array([5, 30, 7, 30, 2, 12, 9, 1, 30, 30, 5])
+def test_buckets_are_fixed_steps_ending_at_max_length():
+    assert list(bucket_lengths(64)) == list(range(4, 65, 4))
+    assert list(bucket_lengths(512)[16:]) == [80, 96, 112, 128, 160, 192, 224, 256, 320, 384,
+                                              448, 512]  # fmt: skip
+    assert list(bucket_lengths(70)[-2:]) == [64, 70]
+    assert list(bucket_lengths(3)) == [3]
+    assert list(bucket_of(np.array([1, 4, 5, 64, 65, 129, 512]), 512)) == [4, 4, 8, 64, 80, 160,
+                                                                           512]  # fmt: skip
+    with pytest.raises(W2SGError, match="longer than max_length"):
+        bucket_of(np.array([13]), 12)
+
+
+def test_batches_hold_one_bucket_and_one_shape_per_bucket():
+    lengths = np.array([5, 30, 7, 30, 2, 12, 9, 1, 29, 32, 5, 33])
     order = length_order(lengths)
     assert list(lengths[order]) == sorted(lengths, reverse=True)
-    batches = plan_batches(lengths[order], token_budget=70)
-    assert np.array_equal(np.sort(np.concatenate(batches)), np.arange(len(lengths)))
-    for b in batches:
-        assert len(set(lengths[order][b])) == 1  # nothing to pad
-        assert len(b) <= batch_rows(int(lengths[order][b][0]), 70)
-    assert [len(b) for b in batches] == [2, 2, 1, 1, 1, 2, 1, 1]
-    assert [batch_rows(n, 70) for n in (30, 12, 5, 1)] == [2, 5, 14, 32]
-    assert batch_rows(30, 70, max_batch=3) == 3
+    batches = plan_batches(lengths[order], 64, token_budget=70)
+    positions = np.concatenate([b for _, b in batches])
+    assert np.array_equal(np.sort(positions), np.arange(len(lengths)))
+    for width, b in batches:
+        assert set(bucket_of(lengths[order][b], 64)) == {width}  # padded to its own bucket
+        assert len(b) <= batch_rows(width, 70)
+    assert [(w, len(b)) for w, b in batches] == [(36, 1), (32, 2), (32, 2), (12, 2), (8, 3),
+                                                 (4, 2)]  # fmt: skip
+    assert [batch_rows(n, 70) for n in (32, 12, 4, 1)] == [2, 5, 17, 64]
+    assert batch_rows(32, 70, max_batch=3) == 3
 
 
 def test_bad_layers_and_pooling_are_one_line_errors(tiny_dirs):

@@ -38,8 +38,9 @@ from w2sg.io import sha256_file, write_atomic
 from w2sg.models.tensors import memmap_array
 from w2sg.paths import cache_dir
 
-# Bump when a change in extraction changes the vectors. 2: same-length fixed-shape batches.
-EXTRACT_VERSION = 2
+# Bump when a change in extraction changes the vectors. 2: same-length fixed-shape batches;
+# 3: texts padded to length buckets, fixed-shape batches of one bucket.
+EXTRACT_VERSION = 3
 SHARD_ROWS = 2048  # texts per shard while extracting: the unit an interrupted run keeps
 DIGEST_BYTES = 32
 

@@ -32,11 +32,15 @@ from w2sg.models.load import load_config, load_model, pick_device
 from w2sg.models.resolve import resolve_model
 
 POOLINGS = ("last", "mean", "first")
-# Every batch of a length has the same shape (short batches are filled with copies), so the
-# budget bounds the wasted work: at most one budget per distinct length in a request.
-DEFAULT_CPU_TOKEN_BUDGET = 256
+# Bucket lengths: a text is padded to the smallest bucket that holds it, so a text's padded
+# length is a function of its own token count. (limit, step): steps of 4 tokens up to 64
+# (most texts are short; see docs/performance.md for the lists measured), then coarser.
+BUCKET_STEPS = ((64, 4), (128, 16), (256, 32), (1 << 30, 64))
+# Every batch of a bucket has the same number of rows (short batches are filled with
+# copies), so the budget also bounds the wasted work: less than one budget per bucket used.
+DEFAULT_CPU_TOKEN_BUDGET = 512
 DEFAULT_GPU_TOKEN_BUDGET = 4096
-MAX_BATCH_ROWS = 32
+MAX_BATCH_ROWS = 64
 
 
 # --------------------------------------------------------------------------- pure pieces
@@ -70,29 +74,53 @@ def length_order(lengths: np.ndarray) -> np.ndarray:
     return np.argsort(-np.asarray(lengths), kind="stable")
 
 
-def batch_rows(length: int, token_budget: int, max_batch: int | None = None) -> int:
-    """Rows of every batch of texts of `length` tokens: `max_batch` if given, else
-    `token_budget // length` clamped to 1..MAX_BATCH_ROWS. A function of the length alone."""
+def bucket_lengths(max_length: int) -> np.ndarray:
+    """The padded lengths of texts of at most `max_length` tokens, ascending (BUCKET_STEPS;
+    the last one is `max_length`)."""
+    out, n = [], 0
+    for limit, step in BUCKET_STEPS:
+        while n + step <= min(limit, max_length):
+            n += step
+            out.append(n)
+    if not out or out[-1] < max_length:
+        out.append(int(max_length))
+    return np.array(out, dtype=np.int64)
+
+
+def bucket_of(lengths: np.ndarray, max_length: int) -> np.ndarray:
+    """The bucket (padded length) of each token count: the smallest bucket that holds it."""
+    buckets = bucket_lengths(max_length)
+    index = np.searchsorted(buckets, np.asarray(lengths), side="left")
+    if np.any(index >= len(buckets)):
+        raise W2SGError(f"a text is longer than max_length {max_length} tokens")
+    return buckets[index]
+
+
+def batch_rows(width: int, token_budget: int, max_batch: int | None = None) -> int:
+    """Rows of every batch of the bucket `width`: `max_batch` if given, else
+    `token_budget // width` clamped to 1..MAX_BATCH_ROWS. A function of the bucket alone."""
     if max_batch is not None:
         return int(max_batch)
-    return int(min(MAX_BATCH_ROWS, max(1, token_budget // max(1, int(length)))))
+    return int(min(MAX_BATCH_ROWS, max(1, token_budget // max(1, int(width)))))
 
 
 def plan_batches(
-    lengths: np.ndarray, token_budget: int, max_batch: int | None = None
-) -> list[np.ndarray]:
-    """Cut positions (in the order to run them) into batches of texts of ONE token length.
+    lengths: np.ndarray, max_length: int, token_budget: int, max_batch: int | None = None
+) -> list[tuple[int, np.ndarray]]:
+    """Cut positions (in the order to run them) into batches of texts of ONE bucket.
 
-    `lengths[i]` is the token count of the i-th position given. A batch holds only texts of
-    one length (nothing is padded) and at most `batch_rows(length, ...)` of them; the
-    extractor fills a short batch with copies, so every batch of a length has one shape.
+    `lengths[i]` is the token count of the i-th position given. Returns (width, positions)
+    pairs: every text of a batch is padded to `width`, its bucket, and a batch holds at most
+    `batch_rows(width, ...)` texts; the extractor fills a short batch with copies, so every
+    batch of a bucket has one shape. Buckets come in first-seen order.
     """
-    lengths = np.asarray(lengths)
-    batches: list[np.ndarray] = []
-    for length in dict.fromkeys(lengths.tolist()):  # lengths in first-seen order
-        positions = np.flatnonzero(lengths == length)
-        rows = batch_rows(int(length), token_budget, max_batch)
-        batches.extend(positions[i : i + rows] for i in range(0, len(positions), rows))
+    widths = bucket_of(np.asarray(lengths), max_length)
+    batches: list[tuple[int, np.ndarray]] = []
+    for width in dict.fromkeys(widths.tolist()):
+        positions = np.flatnonzero(widths == width)
+        rows = batch_rows(int(width), token_budget, max_batch)
+        starts = range(0, len(positions), rows)
+        batches.extend((int(width), positions[i : i + rows]) for i in starts)
     return batches
 
 
@@ -157,10 +185,10 @@ class Extractor:
         """Token ids of each text (special tokens added, truncated to max_length)."""
         return tokenize(self.tokenizer, texts, self.max_length)
 
-    def _tensors(self, ids: list[list[int]]) -> tuple[Any, Any]:
+    def _tensors(self, ids: list[list[int]], width: int | None = None) -> tuple[Any, Any]:
         import torch  # heavy: loaded on first use
 
-        width = max(len(x) for x in ids)
+        width = max(len(x) for x in ids) if width is None else width
         pad = self.tokenizer.pad_token_id
         input_ids = torch.full((len(ids), width), pad, dtype=torch.long)
         mask = torch.zeros((len(ids), width), dtype=torch.long)
@@ -200,11 +228,12 @@ class Extractor:
             for h in handles:
                 h.remove()
 
-    def run_batch(self, ids: list[list[int]]) -> dict[int, Any]:
-        """Pooled float32 vectors (batch, dim) of every requested layer for one batch."""
+    def run_batch(self, ids: list[list[int]], width: int | None = None) -> dict[int, Any]:
+        """Pooled float32 vectors (batch, dim) of every requested layer for one batch, each
+        text padded on the right to `width` tokens (default: the longest)."""
         import torch  # heavy: loaded on first use
 
-        input_ids, mask = self._tensors(ids)
+        input_ids, mask = self._tensors(ids, width)
         inputs: dict[str, Any] = {"input_ids": input_ids, "attention_mask": mask}
         store: dict[int, Any] = {}
         with torch.inference_mode():
@@ -230,19 +259,23 @@ class Extractor:
     ) -> dict[int, np.ndarray]:
         """Vectors of `rows` (positions into `ids`, longest first), aligned with `rows`.
 
-        Each batch holds texts of one token length and has the one shape of that length
-        (`batch_rows`; short batches are filled with copies of their first text, whose
-        vectors are dropped): tiny float32 models give other low bits for a text alone than
-        in a batch, so the shape, not only the absence of padding, must not depend on the
-        company. The vector of a text is then a function of its tokens only.
+        Each text is padded to its bucket (`bucket_of`) and runs in a batch of texts of that
+        bucket with the one shape of the bucket (`batch_rows`; short batches are filled with
+        copies of their first text, whose vectors are dropped): tiny float32 models give other
+        low bits for a text alone than in a batch, and a kernel's reductions depend on the
+        padded length, so shape and padded length must not depend on the company. Masked
+        positions add exact zeros, and rows of one shape do not mix, so the vector of a text
+        is a function of its tokens only (tests/models: alone and among any batch-mates).
         """
         lengths = np.array([len(ids[i]) for i in rows])
         out: dict[int, np.ndarray] = {}
-        for batch in plan_batches(lengths, self.token_budget, self.max_batch):
+        for width, batch in plan_batches(
+            lengths, self.max_length, self.token_budget, self.max_batch
+        ):
             chosen = rows[batch]
-            shape = batch_rows(int(lengths[batch[0]]), self.token_budget, self.max_batch)
-            fill = [ids[chosen[0]]] * (shape - len(chosen))  # one shape per length
-            vectors = self.run_batch([ids[i] for i in chosen] + fill)
+            shape = batch_rows(width, self.token_budget, self.max_batch)
+            fill = [ids[chosen[0]]] * (shape - len(chosen))  # one shape per bucket
+            vectors = self.run_batch([ids[i] for i in chosen] + fill, width)
             vectors = {k: v[: len(chosen)] for k, v in vectors.items()}
             check_finite(vectors, chosen, row_ids)
             for k, v in vectors.items():
@@ -307,10 +340,14 @@ def default_token_budget(device: str) -> int:
 
 
 def batch_plan_name(device: str, batch_size: int | None) -> str:
-    """The batch shape rule a store's vectors were computed with (part of its key)."""
+    """The batch shape rule a store's vectors were computed with (part of its key): the
+    bucket steps (`4to64` = every 4 tokens up to 64) and the rows of each bucket's batches."""
+    buckets = "buckets" + ",".join(
+        f"{step}to{limit}" if limit < 1 << 30 else f"{step}" for limit, step in BUCKET_STEPS
+    )
     if batch_size is not None:
-        return f"rows{batch_size}"
-    return f"tokens{default_token_budget(device)}-max{MAX_BATCH_ROWS}"
+        return f"{buckets}-rows{batch_size}"
+    return f"{buckets}-tokens{default_token_budget(device)}-max{MAX_BATCH_ROWS}"
 
 
 def extract_activations(
