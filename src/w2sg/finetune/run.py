@@ -28,6 +28,7 @@ from w2sg.finetune.stage import SeedData, Target, model_json, pgr_json, train_st
 from w2sg.finetune.store import data_digest
 from w2sg.io import write_json
 from w2sg.models import resolve_model
+from w2sg.models.layers import check_max_length
 from w2sg.models.load import pick_device
 from w2sg.models.provenance import model_identities, run_provenance
 from w2sg.report.finetune import write_finetune_report
@@ -130,10 +131,12 @@ def run_seed(config: FinetuneConfig, data: SeedData, log: Log) -> dict:
 
 def prepare(config: FinetuneConfig, log: Log) -> tuple[TextDataset, list[SeedData]]:
     """Load the dataset and cut each seed's splits (as `prepare_study` does, without acts)."""
+    pick_device(config.device)  # a device this machine does not have: one line, first
     for model in (config.weak_model, config.strong_model):
         resolve_model(model)
+        check_max_length(model, config.max_length)
         if config.lora:
-            check_lora(model)
+            check_lora(model, config.lora_rank)
     dataset = load_dataset(config.dataset, **config.dataset_options.load_kwargs())
     splits = seed_splits(dataset, config.sizes(), config.seeds)
     seeds = [SeedData(seed=k, splits=s, digest=data_digest(s)) for k, s in splits.items()]
@@ -151,9 +154,9 @@ def run_finetune(config: FinetuneConfig, out_dir: str | Path, log: Log = print) 
         results["students"]["logconf"]["pgr"]["accuracy"]["mean"]
     """
     out = Path(out_dir)
-    out.mkdir(parents=True, exist_ok=True)
     t0 = time.perf_counter()
     dataset, seeds = prepare(config, log)
+    out.mkdir(parents=True, exist_ok=True)
     runs, timings = [], {}
     for data in seeds:
         t = time.perf_counter()

@@ -25,6 +25,7 @@ from w2sg.overlap.detectors import parse_detector
 from w2sg.presets import Preset, Presettable, Setting
 from w2sg.setup import RunSetup
 from w2sg.supervision.functions import load_label_functions
+from w2sg.supervision.label_models import check_function_count
 from w2sg.supervision.supervisor import PRIORS, check_supervisor
 
 DEFAULT_QS = tuple(round(0.1 * i, 1) for i in range(11))
@@ -183,7 +184,8 @@ class StudyConfig(ProbeSetup, Presettable):
                 )
             return
         if self.label_functions is not None:
-            load_label_functions(self.label_functions)  # a bad file fails before extraction
+            lfs = load_label_functions(self.label_functions)  # a bad file fails before extraction
+            check_function_count(self.weak_supervisor, len(lfs.functions), lfs.source)
         elif wrench_path(self.dataset) is None:
             raise W2SGError(
                 f"--weak-supervisor {self.weak_supervisor} needs --label-functions FILE (or "

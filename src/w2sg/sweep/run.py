@@ -88,10 +88,10 @@ def run_sweep(
     if check:
         check_names(config)
     cells = plan_cells(config)
-    out.mkdir(parents=True, exist_ok=True)
-    write_json(out / "sweep.json", config.to_json())
-    manifest = Manifest.open(out / "manifest.json", config, cells)
     executor = executor or LocalExecutor(workers if workers is not None else config.workers)
+    getattr(executor, "start", lambda: None)()  # connect (Ray) before anything is written
+    manifest = Manifest.open(out / "manifest.json", config, cells)  # checks an existing one
+    write_json(out / "sweep.json", config.to_json())
     todo = cells_to_run(manifest, cells, retry_failed)
     log(
         f"sweep {config.name}: {len(cells)} cells, {len(todo)} to run "
