@@ -54,6 +54,20 @@ class Presettable:
         """The config of preset `name`, with the options in `given` winning over it."""
         return cls(preset=name, preset_given=tuple(sorted(given)), **given)  # type: ignore[call-arg]
 
+    def given_fields(self) -> set[str]:
+        """The fields the user set, read before the preset fills in its own: those the command
+        line names as given, and (from Python) those that differ from their default."""
+        out = set(getattr(self, "preset_given", ()) or ())
+        for f in dataclasses.fields(self):  # type: ignore[arg-type]  # a dataclass (see above)
+            if not f.init or f.metadata.get("cli") is False:
+                continue
+            try:
+                if getattr(self, f.name) != field_default(f):
+                    out.add(f.name)
+            except (TypeError, ValueError):  # a value that cannot be compared: it was set
+                out.add(f.name)
+        return out
+
     def _apply_preset(self) -> None:
         """Fill in the preset's settings where the user gave nothing; record what differs.
 

@@ -7,7 +7,7 @@ docs/fidelity.md says why not; each field is also the command's flag (`w2sg.opti
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass, fields, replace
+from dataclasses import dataclass, replace
 from typing import ClassVar
 
 from w2sg import validate as v
@@ -24,7 +24,7 @@ from w2sg.finetune.specs import (
 )
 from w2sg.interventions.sets import InterventionOptions, parse_intervention
 from w2sg.models.load import check_device_name
-from w2sg.options import default, field_default, internal, option
+from w2sg.options import default, internal, option
 from w2sg.presets import Preset, Presettable
 from w2sg.setup import RunSetup
 
@@ -127,7 +127,7 @@ class FinetuneConfig(Presettable, RunSetup):
     preset_overrides: tuple[str, ...] = internal(init=False)
 
     def __post_init__(self) -> None:
-        given = self._given()  # before the preset fills in its settings
+        given = self.given_fields()  # before the preset fills in its settings
         self._apply_preset()
         super().__post_init__()
         self._check_values()
@@ -148,19 +148,6 @@ class FinetuneConfig(Presettable, RunSetup):
         self._check_interventions()
         self._check_no_effect(given)
         check_device_name(self.device, self.flag("device"))
-
-    def _given(self) -> set[str]:
-        """The fields the user set: those the command line names as given, and (from Python)
-        those that differ from their default."""
-        out = set(getattr(self, "preset_given", ()) or ())
-        for f in fields(self):
-            if f.init and f.metadata.get("cli") is not False:
-                try:
-                    if getattr(self, f.name) != field_default(f):
-                        out.add(f.name)
-                except (TypeError, ValueError):  # a value that cannot be compared: set
-                    out.add(f.name)
-        return out
 
     def _check_values(self) -> None:
         """Each number a number of its kind and range, each switch true or false."""

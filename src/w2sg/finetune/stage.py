@@ -16,6 +16,7 @@ import torch
 from tqdm.auto import tqdm
 
 from w2sg.data.splits import Splits
+from w2sg.errors import W2SGError
 from w2sg.finetune.classifier import build_classifier, fast_kernels_on
 from w2sg.finetune.config import FinetuneConfig
 from w2sg.finetune.specs import REVISION, LossSpec
@@ -111,10 +112,14 @@ def train_stage(
     val_texts, val_labels = s.val.texts, np.asarray(t.val_labels)
     if t.val_rows is not None:
         val_texts, val_labels = val_texts[t.val_rows], val_labels[t.val_rows]
-    result = train(
-        clf, tok, texts, targets, val_texts, val_labels, tcfg, loss, device, progress=bar
-    )
-    bar(None)
+    try:
+        result = train(
+            clf, tok, texts, targets, val_texts, val_labels, tcfg, loss, device, progress=bar
+        )
+    except W2SGError as err:  # e.g. training diverged: say which model; nothing is stored
+        raise W2SGError(f"seed {data.seed} {role}: {err}") from None
+    finally:
+        bar(None)
     scores = {
         part: predict_scores(
             clf,

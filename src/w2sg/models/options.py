@@ -42,6 +42,7 @@ class ExtractConfig(DataSetup):
             raise W2SGError("--layers: give at least one layer, e.g. -1 (the last)")
         for k in self.layers:
             v.whole(k, self.flag("layers") + " entry")
+        v.unique(self.layers, self.flag("layers"))
         v.choice(self.pooling, self.flag("pooling"), ("auto", *POOLINGS))
         v.choice(self.split, self.flag("split"), ("all", *SPLIT_NAMES))
         if self.split == "all" and self.seeds:

@@ -144,6 +144,7 @@ class StudyConfig(ProbeSetup, Presettable):
     preset_overrides: tuple[str, ...] = internal(init=False)  # where the run leaves its preset
 
     def __post_init__(self) -> None:
+        given = self.given_fields()  # before the preset fills in its settings
         self._apply_preset()
         super().__post_init__()
         for name in ("mixing_seeds", "selection_seeds"):
@@ -157,6 +158,7 @@ class StudyConfig(ProbeSetup, Presettable):
             )
         for q in qs:
             v.number(q, self.flag("mixing_qs") + " entry", low=0.0, high=1.0)
+        v.unique(qs, self.flag("mixing_qs"))
         if not isinstance(self.selection, bool):
             raise W2SGError(
                 f"{self.flag('selection')} must be true or false, got {self.selection!r}"
@@ -169,6 +171,34 @@ class StudyConfig(ProbeSetup, Presettable):
             self.selection_estimator, self.flag("selection_estimator"), ("reference", "calibrated")
         )
         self._check_supervision()
+        self._check_no_effect(given)
+
+    def _check_no_effect(self, given: set[str]) -> None:
+        """An option that changes nothing in the combination given is an error naming both."""
+        cli = self.flag("selection").startswith("--")
+        rules = (
+            (
+                (
+                    "selection_seeds",
+                    "selection_rounds",
+                    "selection_eval_every",
+                    "selection_estimator",
+                ),
+                self.selection is False,
+                f"with {'--no-selection' if cli else 'selection=False'}",
+            ),
+            (
+                ("label_model_epochs", "label_model_prior"),
+                self.weak_supervisor != "labelmodel",
+                f"without {self.flag('weak_supervisor')} labelmodel",
+            ),
+        )
+        for names, idle, why in rules:
+            for name in (n for n in names if n in given and idle):
+                raise W2SGError(
+                    f"{self.flag(name)} has no effect {why}; drop {self.flag(name)} or change "
+                    "the other option"
+                )
 
     def _check_supervision(self) -> None:
         """A label-model supervisor needs label functions: a file, a shipped set, or a WRENCH
