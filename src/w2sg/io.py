@@ -134,7 +134,8 @@ def read_json(path: str | Path, what: str, expect: type = dict) -> Any:
     try:
         value = json.loads(text)
     except json.JSONDecodeError as err:
-        found = "it ends early (cut short?)" if err.pos >= len(text.rstrip()) else err.msg
+        cut = err.pos >= len(text.rstrip()) or err.msg.startswith("Unterminated")
+        found = f"it ends early (cut short?): {err.msg}" if cut else err.msg
         raise W2SGError(
             f"{path} is not valid JSON (line {err.lineno}, column {err.colno}: {found}); "
             f"expected {what}"

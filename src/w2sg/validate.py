@@ -127,6 +127,19 @@ def choice(value: object, name: str, allowed: Iterable[str]) -> str:
     return str(value)
 
 
+def instance(value: object, kind: type, name: str, how: str) -> None:
+    """`value` is a `kind` (a config a run takes), else one error saying how to make one."""
+    if not isinstance(value, kind):
+        raise W2SGError(f"{name} must be a {kind.__name__} ({how}), got {type(value).__name__}")
+
+
+def path_like(value: object, name: str) -> Path:
+    """A path given as text or a Path (not None, not a number)."""
+    if isinstance(value, str) and value.strip() or isinstance(value, os.PathLike):
+        return Path(value)
+    raise W2SGError(f"{name} must be a path (text or pathlib.Path), got {value!r}")
+
+
 def output_dir(path: str | Path, name: str = "--out") -> Path:
     """A folder results can be written to: not a file, not under a file, writable.
 

@@ -202,7 +202,8 @@ class FinetuneConfig(Presettable, RunSetup):
             )
 
     def _check_interventions(self) -> None:
-        parsed = [parse_intervention(x) for x in v.strings(self.interventions, "--intervention")]
+        names = v.strings(self.interventions, self.flag("interventions"))
+        parsed = [parse_intervention(x) for x in names]
         v.unique([x.name for x in parsed], self.flag("interventions"))
         k = self.options.k
         neighbours = [x.name for x in parsed if x.method in ("knn", "topo")]

@@ -16,6 +16,7 @@ from typing import Any
 
 import numpy as np
 
+from w2sg import validate
 from w2sg.data import load_dataset, seed_splits
 from w2sg.data.types import TextDataset
 from w2sg.finetune.classifier import amp_dtype, check_lora
@@ -153,7 +154,8 @@ def run_finetune(config: FinetuneConfig, out_dir: str | Path, log: Log = print) 
         results = w2sg.run_finetune(config, "runs/ft")
         results["students"]["logconf"]["pgr"]["accuracy"]["mean"]
     """
-    out = Path(out_dir)
+    validate.instance(config, FinetuneConfig, "config", "w2sg.FinetuneConfig(...)")
+    out = validate.path_like(out_dir, "out_dir")
     t0 = time.perf_counter()
     dataset, seeds = prepare(config, log)
     out.mkdir(parents=True, exist_ok=True)

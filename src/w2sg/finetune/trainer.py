@@ -315,6 +315,11 @@ def _evaluate(run: _Run) -> float | None:
     if run.step % run.config.eval_every != 0 and run.step != run.total:
         return None
     scores = predict(run.model, run.val_ids, run.pad, run.device, output=run.config.auc)
+    if not np.isfinite(scores).all():
+        raise W2SGError(
+            f"training diverged at step {run.step} of {run.total}: the model's predictions on "
+            "val are not finite (NaN or infinity); lower the learning rate (nothing was stored)"
+        )
     auc = roc_auc(run.val_binary, scores)
     point = {"step": run.step, "loss": float(np.mean(run.losses)), "val_auc": auc}
     run.result.curve.append(point)

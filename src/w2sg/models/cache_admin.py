@@ -37,12 +37,13 @@ def store_description(info: Path) -> tuple[dict[str, Any], str | None]:
         desc = read_json(info, STORE_JSON)
     except W2SGError as err:
         return {}, str(err)
+    problems = []
     for name, kind in STORE_FIELDS.items():
         value = desc.get(name)
         if value is not None and (not isinstance(value, kind) or isinstance(value, bool)):
-            problem = f"{info}: field {name!r} must be {kind.__name__}, found {value!r:.40}"
-            return {k: val for k, val in desc.items() if k not in STORE_FIELDS}, problem
-    return desc, None
+            problems.append(f"field {name!r} must be {kind.__name__}, found {value!r:.40}")
+            del desc[name]  # shown as unknown; the rest of the description still serves
+    return desc, f"{info}: {'; '.join(problems)}" if problems else None
 
 
 def list_stores(root: Path | None = None) -> list[dict[str, Any]]:

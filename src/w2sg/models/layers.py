@@ -68,7 +68,13 @@ def check_max_length(model: str, max_length: int | None, name: str = "--max-leng
     if max_length is None:
         return
     resolved = resolve_model(model)
-    limit = max_length_limit(load_tokenizer(resolved), load_config(resolved))
+    config = load_config(resolved)
+    limit = max_length_limit(load_tokenizer(resolved), config)
+    positions = getattr(config, "max_position_embeddings", None) or getattr(
+        config, "n_positions", None
+    )
+    if isinstance(positions, int) and positions > 0:  # a position table shorter than the
+        limit = min(limit, positions)  # tokenizer's limit: the table decides
     if max_length > limit:
         raise W2SGError(
             f"{name} {max_length} is above what {resolved.name} takes ({limit} tokens); "

@@ -43,6 +43,7 @@ from w2sg.report.files import (
 from w2sg.report.run_summaries import finetune_blocks, interventions_blocks, probe_sweep_blocks
 from w2sg.report.study_summary import study_blocks
 from w2sg.report.sweep_summary import sweep_blocks
+from w2sg.validate import path_like
 
 CSS = """
 body{font-family:system-ui,-apple-system,Segoe UI,Roboto,sans-serif;margin:2rem auto;
@@ -220,7 +221,7 @@ def _write_page(path: Path, page: str) -> Path:
 
 def write_html_report(folder: str | Path) -> Path:
     """Write `report.html` into `folder` (a run or a sweep) and return its path."""
-    folder = Path(folder)
+    folder = path_like(folder, "folder")
     if folder.is_file():
         raise W2SGError(f"{folder} is a file; give the folder of a run or a sweep")
     if not folder.is_dir():

@@ -184,7 +184,7 @@ def prepare_study(config: ProbeSetup, log: Log = print) -> PreparedStudy:
         log(f"label functions: {config.label_functions or 'the dataset’s own label matrix'}")
         votes = study_label_matrix(config.label_functions, config.dataset, union.ids, union.texts)
         source = config.label_functions or f"{config.dataset} (its own label matrix)"
-        check_function_count(config.weak_supervisor, votes.shape[1], source)
+        check_function_count(config.weak_supervisor, votes[0].shape[1], source)
     acts = _activations(config, union, label_model, log)
     has_sources = natural_sources(dataset) is not None
     arrays = {}

@@ -15,6 +15,7 @@ from typing import Any
 
 from tqdm import tqdm
 
+from w2sg import validate
 from w2sg.io import write_json
 from w2sg.sweep.executors import LocalExecutor, Outcome, Task, unpack
 from w2sg.sweep.grid import Cell, SweepConfig, check_names, plan_cells
@@ -83,8 +84,9 @@ def run_sweep(
         run = w2sg.run_sweep(w2sg.load_sweep("configs/offline.yaml"), "runs/sweeps/offline")
         run.counts  # cells done / failed; the folder holds the table and the report
     """
+    validate.instance(config, SweepConfig, "config", "w2sg.load_sweep or w2sg.parse_sweep")
     t0 = time.perf_counter()
-    out = Path(out_dir)
+    out = validate.path_like(out_dir, "out_dir")
     if check:
         check_names(config)
     cells = plan_cells(config)
