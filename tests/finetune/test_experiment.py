@@ -175,7 +175,7 @@ def test_training_that_diverges_stops_with_one_line_and_stores_nothing(
     assert set(store.store().folder.glob("*.json")) == before
 
 
-def test_run_finetune_raises_one_line_when_the_strong_model_diverges(csv_path, tiny, tmp_path) -> None:
+def test_run_finetune_stops_when_the_strong_model_diverges(csv_path, tiny, tmp_path) -> None:
     from w2sg.errors import W2SGError
 
     config = _config(csv_path, tiny, losses=("xent",), s2s=0, epochs=1, strong_lr=1e30)
