@@ -128,6 +128,7 @@ class FinetuneConfig(Presettable, RunSetup):
 
     def __post_init__(self) -> None:
         given = self.given_fields()  # before the preset fills in its settings
+        object.__setattr__(self, "options", InterventionOptions.of(self.options))
         self._apply_preset()
         super().__post_init__()
         self._check_values()

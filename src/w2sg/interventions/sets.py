@@ -19,7 +19,8 @@ METHOD: knn, logistic or topo.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from collections.abc import Mapping
+from dataclasses import dataclass, field, fields
 
 import numpy as np
 
@@ -73,6 +74,23 @@ class InterventionOptions:
         if self.similarity not in ("abs_cosine", "dot"):
             raise W2SGError(f"similarity must be abs_cosine or dot; not {self.similarity!r}")
         parse_detector(self.detector)
+
+    @classmethod
+    def of(cls, value: object, name: str = "options") -> InterventionOptions:
+        """Options from an InterventionOptions, a mapping of its fields, or None."""
+        if value is None:
+            return cls()
+        if isinstance(value, cls):
+            return value
+        if not isinstance(value, Mapping):
+            raise W2SGError(f"{name} must be an InterventionOptions or a mapping, got {value!r}")
+        known = {f.name for f in fields(cls)}
+        unknown = sorted(map(str, set(value) - known))
+        if unknown:
+            raise W2SGError(
+                f"{name}: unknown option(s) {', '.join(unknown)}; known: {', '.join(sorted(known))}"
+            )
+        return cls(**value)
 
 
 @dataclass(frozen=True)
