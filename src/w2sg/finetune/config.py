@@ -155,6 +155,7 @@ class FinetuneConfig(Presettable, RunSetup):
         for name in ("epochs", "batch_size", "minibatch", "length_groups", "eval_every"):
             v.positive(getattr(self, name), self.flag(name))
         v.positive(self.lora_rank, self.flag("lora_rank"))
+        v.positive(self.val, f"{self.flag('val')} (checkpoints are chosen on val)")
         v.whole(self.s2s, self.flag("s2s"), low=0)
         for name in ("logconf_warmup", "warmup_steps"):
             if getattr(self, name) is not None:

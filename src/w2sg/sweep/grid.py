@@ -237,15 +237,40 @@ def load_sweep(path: str | Path) -> SweepConfig:
         raise W2SGError(f"no such sweep file: {path}")
     text = read_text(path, "a sweep file (YAML)")
     try:
-        raw = yaml.safe_load(text)
+        raw = yaml.load(text, Loader=_unique_keys_loader(yaml))  # noqa: S506 - a SafeLoader
     except yaml.YAMLError as err:
-        raise W2SGError(f"{path} is not valid YAML: {' '.join(str(err).split())}") from None
+        mark = getattr(err, "problem_mark", None)
+        where = f"line {mark.line + 1}, column {mark.column + 1}: " if mark else ""
+        problem = getattr(err, "problem", None) or " ".join(str(err).split())
+        raise W2SGError(f"{path} is not valid YAML ({where}{problem})") from None
     if not isinstance(raw, Mapping):
         raise W2SGError(
             f"{path}: expected a sweep file (a YAML mapping of name, datasets, pairs, methods, "
             f"seeds), found {type(raw).__name__ if raw is not None else 'nothing'}"
         )
     return parse_sweep(raw, default_name=path.stem)
+
+
+def _unique_keys_loader(yaml: Any) -> type:
+    """PyYAML's SafeLoader, except that a key given twice in one mapping is an error naming it
+    and its line (the safe loader keeps the last silently)."""
+
+    class Loader(yaml.SafeLoader):
+        def construct_mapping(self, node: Any, deep: bool = False) -> dict:
+            seen: set = set()
+            for key_node, _ in node.value:
+                key = self.construct_object(key_node, deep=deep)
+                if key in seen:
+                    raise yaml.constructor.ConstructorError(
+                        None,
+                        None,
+                        f"repeats the key {key!r}; give each key once",
+                        key_node.start_mark,
+                    )
+                seen.add(key)
+            return super().construct_mapping(node, deep=deep)
+
+    return Loader
 
 
 def check_names(config: SweepConfig) -> None:
