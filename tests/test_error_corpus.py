@@ -1581,6 +1581,8 @@ NEWER_API_CASES = [
     ("class-balance-text", lambda *a: _call("w2sg.supervision", "class_balance", ["a"]),
      "labels must be 0 or 1"),
     ("lf-raises", lambda *a: _lf(ZeroDivisionError("no")), "raised ZeroDivisionError"),
+    ("lf-examples-text", lambda *a: _call("w2sg.supervision", "apply_label_functions",
+                                          [_keyword()], "one text"), "not one text"),
     ("lf-returns-array", lambda *a: _lf(np.array([1, 0])), "(a ndarray)"),
     ("lf-returns-two", lambda *a: _lf(2), "returned 2"),
     ("lf-returns-bool", lambda *a: _lf(True), "returned True"),
@@ -1632,6 +1634,13 @@ NEWER_API_CASES = [
         tmp, files, b'{"cells": []}'), "'cells' must be an object"),
     ("run-sweep-manifest-latin1", lambda tmp, files, *a: _sweep_with_manifest(
         tmp, files, LATIN1), "not UTF-8"),
+    ("load-sweep-none", lambda *a: _call("w2sg.sweep.grid", "load_sweep", None), "path"),
+    ("local-executor-workers-text", lambda *a: _call("w2sg.sweep.executors", "LocalExecutor",
+                                                     "2"), "workers"),
+    ("ray-executor-timeout-nan", lambda *a: _call("w2sg.sweep.executors", "RayExecutor",
+                                                  timeout=NAN), "timeout"),
+    ("ray-executor-cpus-zero", lambda *a: _call("w2sg.sweep.executors", "RayExecutor",
+                                                num_cpus=0), "num_cpus"),
     ("executor-options-ray", lambda *a: _call("w2sg.sweep.executors", "ExecutorOptions",
                                               ray="x"), "HOST:PORT"),
     ("executor-options-timeout-idle", lambda *a: _call("w2sg.sweep.executors",
@@ -1681,6 +1690,12 @@ def _run_sweep_out(files: dict[str, str], out: object):
 
     config = parse_sweep({**SWEEP_BASE, "datasets": [files["tiny"]]})
     return lambda: run_sweep(config, out)  # type: ignore[arg-type]  # the bad input on purpose
+
+
+def _keyword():
+    from w2sg.supervision import keyword_lf
+
+    return keyword_lf("k", ["good"], 1)
 
 
 def _ints(*values: int):

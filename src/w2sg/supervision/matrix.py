@@ -43,6 +43,8 @@ def apply_label_functions(functions: Sequence[LabelFunction], examples: Sequence
     """The n x m label matrix: row i, column j is function j's vote on example i."""
     if not functions:
         raise W2SGError("functions: give at least one label function")
+    if isinstance(examples, str | bytes):
+        raise W2SGError("examples must be a list of texts (or rows), not one text")
     matrix = np.empty((len(examples), len(functions)), dtype=np.int8)
     for j, lf in enumerate(functions):
         matrix[:, j] = [_vote(lf, x, i) for i, x in enumerate(examples)]

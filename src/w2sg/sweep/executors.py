@@ -175,8 +175,8 @@ class LocalExecutor:
 
     def __init__(self, workers: int | None = None) -> None:
         cores = os.cpu_count() or 1
-        if workers is not None and workers < 1:
-            raise W2SGError(f"workers must be at least 1, got {workers}")
+        if workers is not None:
+            validate.positive(workers, "workers")
         self.workers = min(workers or cores, cores)
         self.threads = max(1, cores // self.workers)
 
@@ -225,6 +225,10 @@ class RayExecutor:
         timeout: float = RAY_TIMEOUT,
     ) -> None:
         ray_address(address)
+        if num_cpus is not None:
+            validate.positive(num_cpus, "num_cpus")
+        validate.whole(max_retries, "max_retries", low=0)
+        validate.number(timeout, "timeout", low=0.0, low_open=True)
         try:
             import ray  # noqa: F401
         except ImportError:

@@ -232,7 +232,7 @@ def load_sweep(path: str | Path) -> SweepConfig:
     """
     import yaml  # heavy: loaded on first use
 
-    path = Path(path)
+    path = v.path_like(path, "path")
     if not path.exists():
         raise W2SGError(f"no such sweep file: {path}")
     text = read_text(path, "a sweep file (YAML)")
