@@ -995,6 +995,8 @@ NEWER_COMMAND_CASES: list[tuple[str, list[str], str]] = [
         [*SWEEP, "{sw_good}", "--ray", "127.0.0.1:6379", "--ray-timeout", "nan"],
         "--ray-timeout",
     ),
+    ("sw-out-is-file", ["sweep", "{sw_good}", "--out", "{file}"], "is a file"),
+    ("sw-out-under-file", ["sweep", "{sw_good}", "--out", "{file}/sweep"], "which is a file"),
     ("sw-zero-workers-option", [*SWEEP, "{sw_good}", "--workers", "0"], "--workers"),
     # the sweep folder's own manifest, damaged
     (
@@ -1648,6 +1650,10 @@ NEWER_API_CASES = [
      "ray_timeout has no effect"),
     ("ray-executor-malformed", lambda *a: _call("w2sg.sweep.executors", "RayExecutor",
                                                 "head:port"), "HOST:PORT"),
+    ("run-sweep-out-is-file", lambda tmp, files, *a: _run_sweep_out(files, files["file"]),
+     "is a file"),
+    ("run-finetune-out-under-file", lambda tmp, files, *a: lambda: _run_finetune_out(
+        Path(files["file"]) / "run"), "which is a file"),
     ("run-sweep-text", lambda tmp, *a: _call("w2sg.sweep.run", "run_sweep", "sweep.yaml",
                                              tmp / "out"), "load_sweep"),
     ("run-sweep-out-number", lambda tmp, files, *a: _run_sweep_out(files, 3), "out_dir"),

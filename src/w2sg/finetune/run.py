@@ -155,7 +155,7 @@ def run_finetune(config: FinetuneConfig, out_dir: str | Path, log: Log = print) 
         results["students"]["logconf"]["pgr"]["accuracy"]["mean"]
     """
     validate.instance(config, FinetuneConfig, "config", "w2sg.FinetuneConfig(...)")
-    out = validate.path_like(out_dir, "out_dir")
+    out = validate.output_dir(validate.path_like(out_dir, "out_dir"), "out_dir")
     t0 = time.perf_counter()
     dataset, seeds = prepare(config, log)
     out.mkdir(parents=True, exist_ok=True)

@@ -86,7 +86,7 @@ def run_sweep(
     """
     validate.instance(config, SweepConfig, "config", "w2sg.load_sweep or w2sg.parse_sweep")
     t0 = time.perf_counter()
-    out = validate.path_like(out_dir, "out_dir")
+    out = validate.output_dir(validate.path_like(out_dir, "out_dir"), "out_dir")
     if check:
         check_names(config)
     cells = plan_cells(config)
