@@ -1877,11 +1877,12 @@ def test_cache_rm_on_a_read_only_store_fails_with_one_line(
     [
         ({"layer": "six", "model_name": "m"}, "field 'layer' must be int"),
         ({"model_name": 5}, "field 'model_name' must be str"),
+        ({"model_name": None, "dtype": ["x"]}, "field 'dtype' must be str"),
         ([1, 2], "found a list"),
         (LATIN1, "not UTF-8"),
         (b"{", "not valid JSON"),
     ],
-    ids=["layer-text", "name-number", "list", "latin1", "cut-short"],
+    ids=["layer-text", "name-number", "name-null", "list", "latin1", "cut-short"],
 )
 def test_cache_ls_names_a_damaged_store_json_and_lists_the_rest(
     description: bytes | object,

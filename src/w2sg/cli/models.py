@@ -94,10 +94,10 @@ def ls_command() -> None:
             problems.append(s["problem"])
         table.add_row(
             s["store"][:12],
-            Path(s.get("model_name", "?")).name,
+            Path(s.get("model_name") or "?").name,
             str(s.get("layer", "?")),
-            s.get("pooling", "?"),
-            s.get("dtype", "?"),
+            str(s.get("pooling") or "?"),
+            str(s.get("dtype") or "?"),
             str(s.get("max_length", "?")),
             f"{s['texts']:,}",
             str(s["shards"]),

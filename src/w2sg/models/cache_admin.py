@@ -80,7 +80,7 @@ def remove_stores(
         raise W2SGError("say what to remove: a store prefix, --model NAME, or --all")
     removed: list[str] = []
     for s in list_stores():
-        name = s.get("model_name", "")
+        name = s.get("model_name") or ""
         match = (
             everything
             or (prefix and s["store"].startswith(prefix))
