@@ -25,7 +25,7 @@ os.environ.setdefault("TRANSFORMERS_VERBOSITY", "error")
 
 def stored_texts() -> int:
     """Texts held by all stores (both models' shards)."""
-    from w2sg.models.cache import list_stores
+    from w2sg.models.cache_admin import list_stores
 
     return sum(s["texts"] for s in list_stores())
 

@@ -1,4 +1,5 @@
-"""Atomic file writes: a reader never sees a half-written artifact."""
+"""Atomic file writes (a reader never sees a half-written artifact), and readers of text and
+JSON files that say in one line what is wrong with a file."""
 
 from __future__ import annotations
 
@@ -13,6 +14,8 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
+
+from w2sg.errors import W2SGError
 
 
 def current_umask() -> int:
@@ -91,3 +94,52 @@ def sha256_file(path: str | Path) -> str:
         for block in iter(lambda: f.read(1 << 22), b""):
             h.update(block)
     return h.hexdigest()
+
+
+def _kind(value: Any) -> str:
+    """What a JSON value is, in words: 'an object', 'a list', 'a string', ..."""
+    names = {dict: "an object", list: "a list", str: "a string", bool: "true/false"}
+    if value is None:
+        return "null"
+    if isinstance(value, int | float) and not isinstance(value, bool):
+        return "a number"
+    return names.get(type(value), type(value).__name__)
+
+
+def read_text(path: str | Path, what: str) -> str:
+    """A text file's contents; one `W2SGError` line (the path, what was expected, what was
+    found) when it is missing, a folder, unreadable or not UTF-8."""
+    path = Path(path)
+    if path.is_dir():
+        raise W2SGError(f"{path} is a folder; expected {what}")
+    try:
+        raw = path.read_bytes()
+    except FileNotFoundError:
+        raise W2SGError(f"{path}: no such file; expected {what}") from None
+    except OSError as err:
+        raise W2SGError(f"{path}: cannot read it ({err.strerror}); expected {what}") from None
+    try:
+        return raw.decode("utf-8")
+    except UnicodeDecodeError as err:
+        raise W2SGError(
+            f"{path} is not UTF-8 text (byte 0x{raw[err.start]:02x} at offset {err.start}); "
+            f"expected {what}: save it as UTF-8"
+        ) from None
+
+
+def read_json(path: str | Path, what: str, expect: type = dict) -> Any:
+    """A JSON file's value, which must be of type `expect` (dict: an object, list: a list);
+    otherwise one `W2SGError` line naming the path, what was expected and what was found."""
+    text = read_text(path, what)
+    try:
+        value = json.loads(text)
+    except json.JSONDecodeError as err:
+        cut = err.pos >= len(text.rstrip()) or err.msg.startswith("Unterminated")
+        found = f"it ends early (cut short?): {err.msg}" if cut else err.msg
+        raise W2SGError(
+            f"{path} is not valid JSON (line {err.lineno}, column {err.colno}: {found}); "
+            f"expected {what}"
+        ) from None
+    if not isinstance(value, expect):
+        raise W2SGError(f"{path}: expected {what}, found {_kind(value)}")
+    return value

@@ -54,6 +54,26 @@ class Presettable:
         """The config of preset `name`, with the options in `given` winning over it."""
         return cls(preset=name, preset_given=tuple(sorted(given)), **given)  # type: ignore[call-arg]
 
+    def given_fields(self) -> set[str]:
+        """The fields the user set, read before the preset fills in its own: those the command
+        line names as given, and (from Python) those that differ from their default and from
+        the preset's value (a copy made with `dataclasses.replace` holds the preset's values)."""
+        out = set(getattr(self, "preset_given", ()) or ())
+        preset = self.presets.get(getattr(self, "preset", None) or "")
+        settled = preset.values() if preset is not None else {}
+        for f in dataclasses.fields(self):  # type: ignore[arg-type]  # a dataclass (see above)
+            if not f.init or f.metadata.get("cli") is False:
+                continue
+            value = getattr(self, f.name)
+            try:
+                if value != field_default(f) and not (
+                    f.name in settled and value == settled[f.name]
+                ):
+                    out.add(f.name)
+            except (TypeError, ValueError):  # a value that cannot be compared: it was set
+                out.add(f.name)
+        return out
+
     def _apply_preset(self) -> None:
         """Fill in the preset's settings where the user gave nothing; record what differs.
 

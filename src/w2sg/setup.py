@@ -59,7 +59,8 @@ class DataSetup(Flagged):
         v.whole(self.val, self.flag("val"), low=0)
         SplitSizes(self.weak_train, self.strong_train, self.val, self.test)  # even sizes
         check_margin(self.pgr_margin, self.flag("pgr_margin"))
-        if self.seeds or not self.seeds_optional:
+        empty = isinstance(self.seeds, tuple | list) and len(self.seeds) == 0
+        if not (empty and self.seeds_optional):
             object.__setattr__(self, "seeds", v.seeds(self.seeds, self.flag("seeds")))
 
     def sizes(self) -> SplitSizes:

@@ -81,6 +81,39 @@ def number(
     return v
 
 
+def unique(values: Iterable[object], name: str) -> None:
+    """Duplicates are an error naming the option and the repeated value (one policy, used by
+    every list option: a repeat is a typo more often than a wish)."""
+    seen: set = set()
+    for value in values:
+        if value in seen:
+            raise W2SGError(f"{name} repeats {value!r}; give each value once")
+        seen.add(value)
+
+
+def flag_value(value: object, name: str) -> bool:
+    """A switch: True or False (not 'yes', not 1)."""
+    if not isinstance(value, bool):
+        raise W2SGError(f"{name} must be true or false, got {value!r}")
+    return value
+
+
+def text(value: object, name: str) -> str:
+    """A non-empty string (a name, a path, a spec)."""
+    if not isinstance(value, str) or not value.strip():
+        raise W2SGError(f"{name} must be a non-empty text, got {value!r}")
+    return value
+
+
+def strings(values: object, name: str) -> tuple[str, ...]:
+    """A list of non-empty strings, each given once (a bare string is not a list of them)."""
+    if isinstance(values, str | bytes) or not isinstance(values, Iterable):
+        raise W2SGError(f"{name} must be a list of names, got {values!r}")
+    out = tuple(text(v, f"{name} entry") for v in values)
+    unique(out, name)
+    return out
+
+
 def l2(value: object, name: str = "l2") -> float:
     """An L2 penalty: finite and >= 0 (a negative one gives NaN weights)."""
     return number(value, name, low=0.0)
@@ -92,6 +125,19 @@ def choice(value: object, name: str, allowed: Iterable[str]) -> str:
     if value not in allowed:
         raise W2SGError(f"{name} must be one of {', '.join(allowed)}; got {value!r}")
     return str(value)
+
+
+def instance(value: object, kind: type, name: str, how: str) -> None:
+    """`value` is a `kind` (a config a run takes), else one error saying how to make one."""
+    if not isinstance(value, kind):
+        raise W2SGError(f"{name} must be a {kind.__name__} ({how}), got {type(value).__name__}")
+
+
+def path_like(value: object, name: str) -> Path:
+    """A path given as text or a Path (not None, not a number)."""
+    if isinstance(value, str) and value.strip() or isinstance(value, os.PathLike):
+        return Path(value)
+    raise W2SGError(f"{name} must be a path (text or pathlib.Path), got {value!r}")
 
 
 def output_dir(path: str | Path, name: str = "--out") -> Path:

@@ -3,6 +3,7 @@ killed run resuming with the same numbers, and bad inputs as one error line."""
 
 from __future__ import annotations
 
+import re
 import sys
 
 import numpy as np
@@ -124,7 +125,7 @@ def _error(monkeypatch, capsys, args: list[str]) -> str:
 
 def test_bad_inputs_give_one_error_line(monkeypatch, capsys, csv_path, tiny) -> None:
     assert "loss must be one of" in _error(monkeypatch, capsys, ["--loss", "xent,focal"])
-    assert "learning rate must be > 0" in _error(monkeypatch, capsys, ["--strong-lr", "0"])
+    assert "--strong-lr must be > 0" in _error(monkeypatch, capsys, ["--strong-lr", "0"])
     assert "larger than the" in _error(
         monkeypatch, capsys, ["--batch-size", "64", "--weak-train", "40"]
     )
@@ -134,7 +135,7 @@ def test_bad_inputs_give_one_error_line(monkeypatch, capsys, csv_path, tiny) -> 
     assert "give --strong-train above 50" in _error(
         monkeypatch, capsys, ["--intervention", "filter:topo", "--strong-train", "50"]
     )
-    assert "names one twice" in _error(
+    assert "--intervention repeats 'confident'" in _error(
         monkeypatch, capsys, ["--intervention", "confident,confident"]
     )
     err = _error(
@@ -146,6 +147,44 @@ def test_bad_inputs_give_one_error_line(monkeypatch, capsys, csv_path, tiny) -> 
     assert "no module LoRA knows" in err
     with pytest.raises(Exception, match="needs weak labels"):
         FinetuneConfig(weak_loss="logconf")
+
+
+def test_training_that_diverges_stops_with_one_line_and_stores_nothing(
+    monkeypatch, capsys, csv_path, tiny, tmp_path
+) -> None:
+    """A learning rate that sends the weights to infinity: the run stops at the first
+    non-finite loss with one line naming the model, the step and the loss, writes no results
+    and stores no stage (a rerun with a sane rate trains it afresh)."""
+    from w2sg.finetune import store
+
+    before = set(store.store().folder.glob("*.json"))
+    out = tmp_path / "diverged"
+    monkeypatch.setattr(
+        sys, "argv",
+        ["w2sg", "finetune", "--dataset", csv_path, "--weak", tiny["bert"], "--strong",
+         tiny["mpnet"], "--weak-train", "48", "--strong-train", "48", "--val", "32", "--test",
+         "40", "--batch-size", "16", "--minibatch", "8", "--max-length", "24", "--no-overlap",
+         "--weak-lr", "1e30", "--out", str(out)],
+    )  # fmt: skip
+    with pytest.raises(SystemExit) as ex:
+        main()
+    assert ex.value.code == 2
+    printed = capsys.readouterr().err  # the log and the progress bars share stderr
+    errors = [ln for ln in re.split(r"[\r\n]", printed) if ln.startswith("error:")]
+    assert len(errors) == 1 and "Traceback" not in printed, printed
+    assert errors[0].startswith("error: seed 0 weak: training diverged at step "), errors[0]
+    assert "the loss is nan" in errors[0] or "the loss is inf" in errors[0]
+    assert not (out / "results.json").exists()
+    assert set(store.store().folder.glob("*.json")) == before
+
+
+def test_run_finetune_stops_when_the_strong_model_diverges(csv_path, tiny, tmp_path) -> None:
+    from w2sg.errors import W2SGError
+
+    config = _config(csv_path, tiny, losses=("xent",), s2s=0, epochs=1, strong_lr=1e30)
+    with pytest.raises(W2SGError, match=r"seed 0 ceiling: training diverged at step \d+"):
+        run_finetune(config, tmp_path / "run", log=lambda _m: None)
+    assert not (tmp_path / "run" / "results.json").exists()
 
 
 def test_overlap_groups_and_trained_mixing(tmp_path, csv_path, tiny) -> None:

@@ -115,3 +115,15 @@ def test_an_unknown_preset_is_one_line() -> None:
     assert done.stderr.strip().splitlines() == [
         "error: unknown preset 'nope' for FinetuneConfig; known: eleuther, openai"
     ]
+
+
+def test_a_copy_of_a_preset_config_keeps_its_settings_without_calling_them_given() -> None:
+    """`dataclasses.replace` hands the preset's values back as arguments: they are still the
+    preset's, not options given (eleuther's `intervention_val` without interventions is fine),
+    while a value the user gave is still checked."""
+    import dataclasses
+
+    copy = dataclasses.replace(FinetuneConfig.from_preset("eleuther"), seeds=(1,))
+    assert copy.intervention_val == "probe" and copy.preset_overrides == ()
+    with pytest.raises(W2SGError, match="intervention_val has no effect"):
+        FinetuneConfig.from_preset("eleuther", intervention_val="weak")

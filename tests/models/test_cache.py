@@ -18,7 +18,7 @@ import pytest
 
 from w2sg.data.types import TextDataset
 from w2sg.errors import W2SGError
-from w2sg.models import activations, cache, extract_activations, get_activations
+from w2sg.models import activations, cache, cache_admin, extract_activations, get_activations
 
 
 @pytest.fixture()
@@ -127,12 +127,12 @@ def test_changing_any_part_of_the_store_key_misses(tiny_bert, dataset, monkeypat
     count = _Counter(monkeypatch)
     _get(tiny_bert, dataset, **change)
     assert count.texts == len(dataset)
-    assert len(cache.list_stores()) == 2
+    assert len(cache_admin.list_stores()) == 2
 
 
 def test_an_interrupted_run_keeps_finished_shards(tiny_bert, dataset, monkeypatch):
     reference = _get(tiny_bert, dataset)[-1]
-    cache.remove_stores(everything=True)
+    cache_admin.remove_stores(everything=True)
     monkeypatch.setattr(cache, "SHARD_ROWS", 4)
     original = activations.make_extractor
     calls = {"n": 0}
@@ -249,7 +249,7 @@ def test_ls_rm_and_prune(tiny_bert, texts, monkeypatch):
     _get(tiny_bert, _ds(texts[:6]))
     _get(tiny_bert, _ds(texts[6:]))
     _get(tiny_bert, _ds(texts[:2]), pooling="last")
-    stores = cache.list_stores()
+    stores = cache_admin.list_stores()
     assert sorted(s["texts"] for s in stores) == [2, 12]
     assert {s["pooling"] for s in stores} == {"mean", "last"}
     assert all(s["max_length"] == 512 and s["dtype"] == "float32" for s in stores)
@@ -260,16 +260,17 @@ def test_ls_rm_and_prune(tiny_bert, texts, monkeypatch):
     _get(tiny_bert, _ds(texts[:1]))  # touches the shard holding texts[:6]
     sizes = {p: json.loads(p.read_text())["bytes"] for p in manifests}
     total = sum(sizes.values())
-    removed, freed = cache.prune(total - 1)
+    removed, freed = cache_admin.prune(total - 1)
     assert removed == 1 and freed == sizes[manifests[1]] and not manifests[1].exists()
-    assert cache.prune(0)[0] == 2 and not _shards()
+    assert cache_admin.prune(0)[0] == 2 and not _shards()
     with pytest.raises(W2SGError, match="size must look like"):
-        cache.parse_size("lots")
-    assert cache.parse_size("2GB") == 2 << 30 and cache.parse_size("500 mb") == 500 << 20
-    assert len(cache.remove_stores(model=Path(tiny_bert).name)) == 2
-    assert cache.list_stores() == []
+        cache_admin.parse_size("lots")
+    assert cache_admin.parse_size("2GB") == 2 << 30
+    assert cache_admin.parse_size("500 mb") == 500 << 20
+    assert len(cache_admin.remove_stores(model=Path(tiny_bert).name)) == 2
+    assert cache_admin.list_stores() == []
     with pytest.raises(W2SGError, match="say what to remove"):
-        cache.remove_stores()
+        cache_admin.remove_stores()
 
 
 def test_bad_arguments_are_one_line_errors(tiny_bert, dataset):

@@ -15,7 +15,7 @@ def _strip(results: dict) -> dict:
 
 @pytest.mark.slow
 def test_a_study_is_identical_from_an_empty_and_a_prefilled_store(tmp_path, monkeypatch):
-    from w2sg.models.cache import list_stores
+    from w2sg.models.cache_admin import list_stores
     from w2sg.study.config import StudyConfig
     from w2sg.study.run import run_study
 

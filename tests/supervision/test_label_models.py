@@ -58,7 +58,7 @@ def test_label_model_checks_its_input(make_label_matrix):
     model = make_label_model("labelmodel")
     with pytest.raises(W2SGError, match="call fit"):
         model.predict(matrix)
-    with pytest.raises(W2SGError, match="at least 3 label functions, got 2"):
+    with pytest.raises(W2SGError, match=r"2 label function\(s\), but the labelmodel .* least 3"):
         model.fit(matrix[:, :2])
     model.fit(matrix)
     with pytest.raises(W2SGError, match="4 functions, but the model has 3"):

@@ -36,7 +36,7 @@ def test_the_grid_is_datasets_x_pairs_x_methods_x_seeds(tiny_csvs):
         ({"methods": {"study": {"params": {"weak_trian": 10}}}}, "unknown option.*weak_trian"),
         ({"methods": {"study": {"params": {"seeds": [1]}}}}, "seeds is set by the sweep grid"),
         ({"methods": {"study": {"params": {"test": -2}}}}, "test must be positive"),
-        ({"seeds": ["a"]}, "seeds must be whole numbers"),
+        ({"seeds": ["a"]}, "seeds entry must be a whole number"),
         ({"baseline": "other"}, "baseline 'other' is not a method"),
         ({"pairs": [["minilm-l6"]]}, r"pairs\[0\]"),
     ],

@@ -117,7 +117,10 @@ def _safetensors(path: Path, tensor: str | None) -> np.ndarray:
     except W2SGError:
         raise
     except Exception as err:  # safetensors raises its own error types on a bad file
-        raise W2SGError(f"--strong-acts: cannot read {path}: {err}") from None
+        raise W2SGError(
+            f"--strong-acts: {path} is not a readable .safetensors file ({err}); write one "
+            "with safetensors.numpy.save_file or `w2sg extract --out`"
+        ) from None
 
 
 @dataclass(frozen=True)

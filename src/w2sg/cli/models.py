@@ -20,7 +20,8 @@ from w2sg.data import load_dataset, seed_splits
 from w2sg.errors import W2SGError
 from w2sg.io import write_atomic
 from w2sg.models.activations import get_activations
-from w2sg.models.cache import list_stores, parse_size, prune, remove_stores, store_root
+from w2sg.models.cache import store_root
+from w2sg.models.cache_admin import list_stores, parse_size, prune, remove_stores
 from w2sg.models.options import ExtractConfig
 from w2sg.models.resolve import ALIASES, alias_installed, pip_install_command
 from w2sg.paths import cache_root
@@ -86,14 +87,17 @@ def ls_command() -> None:
     for col in cols:
         table.add_column(col, justify="right" if col in right else "left")
     total = 0
+    problems = []
     for s in list_stores():
         total += s["bytes"]
+        if s["problem"]:
+            problems.append(s["problem"])
         table.add_row(
             s["store"][:12],
-            Path(s.get("model_name", "?")).name,
+            Path(s.get("model_name") or "?").name,
             str(s.get("layer", "?")),
-            s.get("pooling", "?"),
-            s.get("dtype", "?"),
+            str(s.get("pooling") or "?"),
+            str(s.get("dtype") or "?"),
             str(s.get("max_length", "?")),
             f"{s['texts']:,}",
             str(s["shards"]),
@@ -101,6 +105,8 @@ def ls_command() -> None:
         )
     Console().print(table)
     typer.echo(f"total {_size(total)}")
+    for problem in problems:
+        typer.secho(f"warning: {problem} (w2sg cache rm can remove the store)", err=True)
 
 
 @cache_app.command("rm")
@@ -114,7 +120,8 @@ def rm_command(
     if everything and (prefix is not None or model is not None):
         raise W2SGError("--all removes every store; give it alone, without a prefix or --model")
     removed = remove_stores(prefix=prefix, model=model, everything=everything)
-    typer.echo(f"removed {len(removed)} activation store(s)")
+    names = f": {', '.join(r[:12] for r in removed)}" if removed else " (none matched)"
+    typer.echo(f"removed {len(removed)} activation store(s){names}")
 
 
 @cache_app.command("prune")

@@ -11,6 +11,7 @@ from w2sg.cli.output import console, logger
 from w2sg.sweep.executors import ExecutorOptions
 from w2sg.sweep.grid import Cell, check_names, load_sweep, plan_cells
 from w2sg.sweep.manifest import Manifest, cells_to_run
+from w2sg.validate import check_output
 
 
 def _dry_run(folder: Path, cfg, cells: list[Cell], retry_failed: bool) -> None:
@@ -38,6 +39,7 @@ def sweep(
         return
     from w2sg.sweep.run import run_sweep  # heavy: the methods load torch and the models
 
+    check_output(folder)
     shown = console()
     result = run_sweep(
         cfg,

@@ -15,7 +15,6 @@ character offsets [start, end) in data.text (as JieyuZ2/wrench `wrench/dataset/u
 
 from __future__ import annotations
 
-import json
 import math
 from dataclasses import dataclass
 from pathlib import Path
@@ -25,6 +24,7 @@ import numpy as np
 
 from w2sg.data.types import TextDataset
 from w2sg.errors import W2SGError
+from w2sg.io import read_json
 
 SPLITS = ("train", "valid", "test")
 PREFIX = "wrench:"
@@ -142,19 +142,22 @@ def _multiclass(path: Path, k: int) -> W2SGError:
     )
 
 
+LABELS = 'label.json of a WRENCH folder (an object mapping class indices to names, {"0": ...})'
+
+
 def _class_names(folder: Path) -> tuple[str, ...]:
     path = folder / "label.json"
     if not path.is_file():
         return ("0", "1")
-    try:
-        names = json.loads(path.read_text(encoding="utf-8"))
-    except json.JSONDecodeError as exc:
-        raise W2SGError(f"{path}: not valid JSON ({exc})") from exc
-    if not isinstance(names, dict):
-        raise W2SGError(f"{path}: must map class index to class name")
+    names = read_json(path, LABELS)
     if len(names) > 2:
         raise _multiclass(path, len(names))
-    return tuple(str(names[k]) for k in sorted(names, key=lambda k: int(k)))
+    if sorted(names) != [str(k) for k in range(len(names))]:
+        raise W2SGError(f"{path}: expected {LABELS}, found keys {sorted(names)}")
+    bad = [val for val in names.values() if not isinstance(val, str | int) or isinstance(val, bool)]
+    if bad:
+        raise W2SGError(f"{path}: expected {LABELS}; class names must be texts, found {bad[0]!r}")
+    return tuple(str(names[k]) for k in sorted(names, key=int))
 
 
 def _parse_row(path: Path, row_id: str, row: object, m: int | None) -> tuple:
@@ -227,11 +230,8 @@ def _entity_spans(data: dict, text: str, bad: Any) -> tuple[int, int, int, int] 
 
 
 def _read_split(path: Path, m: int | None, kind: str | None) -> tuple[WrenchSplit, int, str]:
-    try:
-        rows = json.loads(path.read_text(encoding="utf-8"))
-    except json.JSONDecodeError as exc:
-        raise W2SGError(f"{path}: not valid JSON ({exc})") from exc
-    if not isinstance(rows, dict) or not rows:
+    rows = read_json(path, "a WRENCH split file (a JSON object mapping row ids to rows)")
+    if not rows:
         raise W2SGError(f"{path}: must map row ids to rows, and hold at least one row")
     ids, labels, weak, texts = [], [], [], []
     features: list[Any] = []  # each row's list of numbers, or None in a text task

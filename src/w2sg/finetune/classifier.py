@@ -300,14 +300,24 @@ def build_classifier(
     return clf.train(), tokenizer
 
 
-def check_lora(model: str) -> None:
-    """Fail before any work when LoRA finds nothing to adapt in `model` (no weights read)."""
+def check_lora(model: str, rank: int | None = None) -> None:
+    """Fail before any work when LoRA finds nothing to adapt in `model`, or when `rank` is
+    above the width of a layer it adapts (no weights read)."""
     from transformers import AutoModel  # heavy: loaded on first use
 
     resolved = resolve_model(model)
     with torch.device("meta"):
         skeleton = AutoModel.from_config(load_config(resolved))
-    _targets_or_error(skeleton, resolved.name)
+    targets = _targets_or_error(skeleton, resolved.name)
+    if rank is None:
+        return
+    modules = dict(skeleton.named_modules())
+    narrowest = min(min(modules[t].weight.shape[:2]) for t in targets)
+    if rank > narrowest:
+        raise W2SGError(
+            f"--lora-rank {rank} is above the width of the layers LoRA adapts in "
+            f"{resolved.name} ({narrowest}); give {narrowest} or less (8 is usual)"
+        )
 
 
 def _targets_or_error(base: nn.Module, name: str) -> list[str]:

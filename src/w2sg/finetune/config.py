@@ -23,6 +23,7 @@ from w2sg.finetune.specs import (
     parse_loss,
 )
 from w2sg.interventions.sets import InterventionOptions, parse_intervention
+from w2sg.models.load import check_device_name
 from w2sg.models.names import check_strong_model, parse_model_name
 from w2sg.options import default, internal, option
 from w2sg.presets import Preset, Presettable
@@ -138,25 +139,16 @@ class FinetuneConfig(Presettable, RunSetup):
     preset_overrides: tuple[str, ...] = internal(init=False)
 
     def __post_init__(self) -> None:
+        given = self.given_fields()  # before the preset fills in its settings
+        object.__setattr__(self, "options", InterventionOptions.of(self.options))
         self._apply_preset()
         super().__post_init__()
         self._check_models()
-        v.choice(self.auc, "auc", AUCS)
-        v.choice(self.head_init, "head_init", HEAD_INITS)
-        v.choice(self.intervention_val, "intervention_val", ("weak", "probe"))
-        for name in ("logconf_warmup", "warmup_steps"):
-            if getattr(self, name) is not None:
-                v.whole(getattr(self, name), self.flag(name), low=0)
-        v.positive(self.val, "val size")
-        if not self.losses:
-            raise W2SGError("give at least one student loss (--loss)")
-        v.whole(self.s2s, "s2s", low=0)
-        self.loss_specs()
-        if LossSpec(name=parse_loss(self.weak_loss).name).needs_weak_labels:
-            raise W2SGError(
-                f"the weak model trains on ground truth; loss {self.weak_loss!r} needs weak "
-                "labels (use xent)"
-            )
+        self._check_values()
+        v.choice(self.auc, self.flag("auc"), AUCS)
+        v.choice(self.head_init, self.flag("head_init"), HEAD_INITS)
+        v.choice(self.intervention_val, self.flag("intervention_val"), ("weak", "probe"))
+        self._check_losses()
         self.classifier()
         if self.max_length is not None:
             v.whole(self.max_length, self.flag("max_length"), low=2)
@@ -171,11 +163,62 @@ class FinetuneConfig(Presettable, RunSetup):
             )
         if self.mixing and not self.overlap:
             raise W2SGError("--mixing needs the overlap partition; drop --no-overlap")
-        if any(not 0 <= q <= 1 for q in self.mixing_qs):
-            raise W2SGError("mixing shares q must lie in [0, 1]")
         self._check_interventions()
-        if self.device not in ("auto", "cpu") and not self.device.startswith("cuda"):
-            raise W2SGError(f"device must be auto, cpu or cuda[:N], not {self.device!r}")
+        self._check_no_effect(given)
+        check_device_name(self.device, self.flag("device"))
+
+    def _check_values(self) -> None:
+        """Each number a number of its kind and range, each switch true or false."""
+        for name in ("epochs", "batch_size", "minibatch", "length_groups", "eval_every"):
+            v.positive(getattr(self, name), self.flag(name))
+        v.positive(self.lora_rank, self.flag("lora_rank"))
+        v.positive(self.val, f"{self.flag('val')} (checkpoints are chosen on val)")
+        v.whole(self.s2s, self.flag("s2s"), low=0)
+        for name in ("logconf_warmup", "warmup_steps"):
+            if getattr(self, name) is not None:
+                v.whole(getattr(self, name), self.flag(name), low=0)
+        if self.patience is not None:
+            v.positive(self.patience, self.flag("patience"))
+        if self.max_length is not None:
+            v.whole(self.max_length, self.flag("max_length"), low=2)
+        for name in ("weak_lr", "strong_lr", "lora_alpha"):
+            v.number(getattr(self, name), self.flag(name), low=0.0, low_open=True)
+        v.number(self.weight_decay, self.flag("weight_decay"), low=0.0)
+        for name in ("lora_dropout", "warmup_ratio"):
+            if v.number(getattr(self, name), self.flag(name), low=0.0) >= 1.0:
+                raise W2SGError(f"{self.flag(name)} must be below 1, got {getattr(self, name)}")
+        for name in ("lora", "fast_kernels", "overlap", "mixing", "save_models"):
+            v.flag_value(getattr(self, name), self.flag(name))
+        qs = self.mixing_qs
+        if isinstance(qs, str) or not isinstance(qs, tuple | list) or not qs:
+            raise W2SGError(f"{self.flag('mixing_qs')} must be a non-empty list, got {qs!r}")
+        for q in qs:
+            v.number(q, self.flag("mixing_qs") + " entry", low=0.0, high=1.0)
+        v.unique(qs, self.flag("mixing_qs"))
+        if self.preset is not None:
+            v.text(self.preset, self.flag("preset"))
+        v.text(self.device, self.flag("device"))
+
+    def _check_losses(self) -> None:
+        """The students' losses: given, each once (also when two spellings mean one loss),
+        and a weak loss that trains on ground truth."""
+        losses = v.strings(self.losses, self.flag("losses"))
+        if not losses:
+            raise W2SGError(f"give at least one student loss ({self.flag('losses')})")
+        specs = self.loss_specs()
+        for i, spec in enumerate(specs):
+            for j in range(i):
+                if specs[j] == spec:
+                    raise W2SGError(
+                        f"{self.flag('losses')} names one loss twice ({losses[j]!r} and "
+                        f"{losses[i]!r}); give each once"
+                    )
+        weak = v.text(self.weak_loss, self.flag("weak_loss"))
+        if LossSpec(name=parse_loss(weak).name).needs_weak_labels:
+            raise W2SGError(
+                f"the weak model trains on ground truth; loss {self.weak_loss!r} needs weak "
+                "labels (use xent)"
+            )
 
     def _check_models(self) -> None:
         """Both models are transformers fine-tuned here (a cut one trains its first K blocks);
@@ -190,9 +233,9 @@ class FinetuneConfig(Presettable, RunSetup):
         check_strong_model(self.strong_model, self.flag("strong_model"))
 
     def _check_interventions(self) -> None:
-        parsed = [parse_intervention(x) for x in self.interventions]
-        if len({x.name for x in parsed}) != len(parsed):
-            raise W2SGError(f"--intervention names one twice: {list(self.interventions)}")
+        names = v.strings(self.interventions, self.flag("interventions"))
+        parsed = [parse_intervention(x) for x in names]
+        v.unique([x.name for x in parsed], self.flag("interventions"))
         k = self.options.k
         neighbours = [x.name for x in parsed if x.method in ("knn", "topo")]
         if neighbours and self.strong_train <= k:
@@ -200,6 +243,39 @@ class FinetuneConfig(Presettable, RunSetup):
                 f"{', '.join(neighbours)} use k={k} neighbours among strong_train's rows; "
                 f"give --strong-train above {k}"
             )
+
+    def _check_no_effect(self, given: set[str]) -> None:
+        """An option that changes nothing in the combination given is an error naming both:
+        the user meant something that would not happen."""
+        losses = {s.name for s in self.loss_specs()} | {parse_loss(self.weak_loss).name}
+        full = "--full" if self.flag("lora").startswith("--") else "lora=False"
+        rules = (
+            (("lora_rank", "lora_alpha", "lora_dropout"), not self.lora, f"with {full}"),
+            (("mixing_qs",), not self.mixing, f"without {self.flag('mixing')}"),
+            (
+                ("warmup_ratio",),
+                self.warmup_steps is not None,
+                f"with {self.flag('warmup_steps')} (the steps replace the ratio)",
+            ),
+            (
+                ("intervention_val",),
+                not self.interventions,
+                f"without {self.flag('interventions')}",
+            ),
+            (
+                ("logconf_warmup",),
+                not losses & {"logconf", "entropy"},
+                f"without a logconf or entropy loss ({self.flag('losses')})",
+            ),
+        )
+        for names, idle, why in rules:
+            for name in names:
+                if name in given and idle:
+                    raise W2SGError(
+                        f"{self.flag(name)} has no effect {why}"
+                        + (f" (under the {self.preset} preset)" if self.preset else "")
+                        + f"; drop {self.flag(name)} or change the other option"
+                    )
 
     def loss_specs(self) -> list[LossSpec]:
         """The students' losses, with logconf's and entropy's own warm-up."""

@@ -16,6 +16,7 @@ from typing import Any
 
 import numpy as np
 
+from w2sg import validate
 from w2sg.data import load_dataset, seed_splits
 from w2sg.data.types import TextDataset
 from w2sg.finetune.classifier import amp_dtype, check_lora
@@ -28,6 +29,7 @@ from w2sg.finetune.stage import SeedData, Target, model_json, pgr_json, train_st
 from w2sg.finetune.store import data_digest
 from w2sg.finetune.truncation import count_and_warn
 from w2sg.io import write_json
+from w2sg.models.layers import check_max_length
 from w2sg.models.load import pick_device
 from w2sg.models.provenance import model_identities, model_identity, run_provenance
 from w2sg.report.finetune import write_finetune_report
@@ -140,10 +142,12 @@ def _similarity(data: SeedData, weak: dict, ceiling: dict, student: dict) -> dic
 
 def prepare(config: FinetuneConfig, log: Log) -> tuple[TextDataset, list[SeedData]]:
     """Load the dataset and cut each seed's splits (as `prepare_study` does, without acts)."""
+    pick_device(config.device)  # a device this machine does not have: one line, first
     for model in (config.weak_model, config.strong_model):
         model_identity(model)  # an unknown model, or a cut deeper than the model, fails here
+        check_max_length(model, config.max_length)
         if config.lora:
-            check_lora(model)
+            check_lora(model, config.lora_rank)
     dataset = load_dataset(config.dataset, **config.dataset_options.load_kwargs())
     splits = seed_splits(dataset, config.sizes(), config.seeds)
     seeds = [SeedData(seed=k, splits=s, digest=data_digest(s)) for k, s in splits.items()]
@@ -160,8 +164,8 @@ def run_finetune(config: FinetuneConfig, out_dir: str | Path, log: Log = print) 
         results = w2sg.run_finetune(config, "runs/ft")
         results["students"]["logconf"]["pgr"]["accuracy"]["mean"]
     """
-    out = Path(out_dir)
-    out.mkdir(parents=True, exist_ok=True)
+    validate.instance(config, FinetuneConfig, "config", "w2sg.FinetuneConfig(...)")
+    out = validate.output_dir(validate.path_like(out_dir, "out_dir"), "out_dir")
     t0 = time.perf_counter()
     dataset, seeds = prepare(config, log)
     cut, cut_total = count_and_warn(
@@ -170,6 +174,7 @@ def run_finetune(config: FinetuneConfig, out_dir: str | Path, log: Log = print) 
         [(d.seed, d.splits) for d in seeds],
         log,
     )
+    out.mkdir(parents=True, exist_ok=True)
     runs, timings = [], {}
     for data in seeds:
         t = time.perf_counter()

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from dataclasses import asdict, dataclass
 
+from w2sg import validate as v
 from w2sg.errors import W2SGError
 
 LOSSES = ("xent", "kl", "logconf", "entropy", "window", "product")
@@ -42,14 +43,11 @@ class LossSpec:
     def __post_init__(self) -> None:
         if self.name not in LOSSES:
             raise W2SGError(f"loss must be one of {', '.join(LOSSES)}, not {self.name!r}")
-        if not 0.0 <= self.alpha <= (10.0 if self.name == "product" else 1.0):
-            raise W2SGError(f"loss alpha must be in [0, 1], not {self.alpha}")
-        if not 0.0 <= self.beta <= 10.0:
-            raise W2SGError(f"loss beta must be in [0, 10], not {self.beta}")
-        if self.warmup_steps is not None and self.warmup_steps < 0:
-            raise W2SGError(f"loss warmup_steps must be >= 0, not {self.warmup_steps}")
-        if self.buffer_size < 1:
-            raise W2SGError(f"loss buffer_size must be >= 1, not {self.buffer_size}")
+        v.number(self.alpha, "loss alpha", low=0.0, high=10.0 if self.name == "product" else 1.0)
+        v.number(self.beta, "loss beta", low=0.0, high=10.0)
+        if self.warmup_steps is not None:
+            v.whole(self.warmup_steps, "loss warmup_steps", low=0)
+        v.positive(self.buffer_size, "loss buffer_size")
         if self.threshold not in THRESHOLDS:
             raise W2SGError(
                 f"logconf threshold must be one of {THRESHOLDS}, not {self.threshold!r}"
@@ -57,7 +55,7 @@ class LossSpec:
         if isinstance(self.radius, str):
             if self.radius != "midweak":
                 raise W2SGError(f"window radius must be a number or 'midweak', not {self.radius!r}")
-        elif not 0.0 < float(self.radius) <= 0.5:
+        elif v.number(self.radius, "window radius", low=0.0, high=0.5, low_open=True) <= 0:
             raise W2SGError(f"window radius must be in (0, 0.5], not {self.radius}")
 
     @property
@@ -81,6 +79,8 @@ class LossSpec:
 
 def parse_loss(text: str) -> LossSpec:
     """`xent`, `logconf`, `logconf:median`, `window:0.2`, `window:midweak` → a LossSpec."""
+    if not isinstance(text, str):
+        raise W2SGError(f"a loss is named by text such as 'xent' or 'window:0.2', not {text!r}")
     name, _, option = text.strip().partition(":")
     if name == "product" and not option:
         return LossSpec(name=name, alpha=1.0, beta=1.0)  # openai/weak-to-strong's defaults
@@ -115,11 +115,11 @@ class ClassifierConfig:
     fast_kernels: bool = True
 
     def __post_init__(self) -> None:
-        if self.rank < 1:
-            raise W2SGError(f"LoRA rank must be >= 1, not {self.rank}")
-        if self.alpha <= 0:
-            raise W2SGError(f"LoRA alpha must be > 0, not {self.alpha}")
-        if not 0.0 <= self.dropout < 1.0:
+        v.flag_value(self.lora, "lora")
+        v.flag_value(self.fast_kernels, "fast_kernels")
+        v.positive(self.rank, "LoRA rank")
+        v.number(self.alpha, "LoRA alpha", low=0.0, low_open=True)
+        if v.number(self.dropout, "LoRA dropout", low=0.0) >= 1.0:
             raise W2SGError(f"LoRA dropout must be in [0, 1), not {self.dropout}")
         if self.head_init not in HEAD_INITS:
             raise W2SGError(f"head_init must be 'zero' or 'small', not {self.head_init!r}")
@@ -166,26 +166,21 @@ class TrainConfig:
     seed: int = 0
 
     def __post_init__(self) -> None:
-        if self.epochs < 1:
-            raise W2SGError(f"epochs must be >= 1, not {self.epochs}")
-        if self.batch_size < 1 or self.minibatch < 1:
-            raise W2SGError("batch_size and minibatch must be >= 1")
-        if self.length_groups < 1:
-            raise W2SGError(f"length_groups must be >= 1, not {self.length_groups}")
-        if self.minibatch_tokens is not None and self.minibatch_tokens < 1:
-            raise W2SGError(f"minibatch_tokens must be >= 1, not {self.minibatch_tokens}")
-        if not self.lr > 0:
-            raise W2SGError(f"learning rate must be > 0, not {self.lr}")
-        if self.weight_decay < 0 or not 0 <= self.warmup_ratio < 1:
-            raise W2SGError("weight_decay must be >= 0 and warmup_ratio in [0, 1)")
-        if self.eval_every < 1:
-            raise W2SGError(f"eval_every must be >= 1, not {self.eval_every}")
-        if self.warmup_steps is not None and self.warmup_steps < 0:
-            raise W2SGError(f"warmup_steps must be >= 0, not {self.warmup_steps}")
+        for name in ("epochs", "batch_size", "minibatch", "length_groups", "eval_every"):
+            v.positive(getattr(self, name), name)
+        for name in ("minibatch_tokens", "patience"):
+            if getattr(self, name) is not None:
+                v.positive(getattr(self, name), name)
+        v.number(self.lr, "learning rate", low=0.0, low_open=True)
+        v.number(self.weight_decay, "weight_decay", low=0.0)
+        if v.number(self.warmup_ratio, "warmup_ratio", low=0.0) >= 1.0:
+            raise W2SGError(f"warmup_ratio must be in [0, 1), not {self.warmup_ratio}")
+        v.number(self.max_grad_norm, "max_grad_norm", low=0.0, low_open=True)
+        if self.warmup_steps is not None:
+            v.whole(self.warmup_steps, "warmup_steps", low=0)
         if self.auc not in AUCS:
             raise W2SGError(f"auc must be one of {', '.join(AUCS)}, not {self.auc!r}")
-        if self.patience is not None and self.patience < 1:
-            raise W2SGError(f"patience must be >= 1 or None, not {self.patience}")
+        v.seed(self.seed)
         if self.max_length < 2:
             raise W2SGError(f"max_length must be >= 2, not {self.max_length}")
 

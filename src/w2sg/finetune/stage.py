@@ -10,17 +10,19 @@ import hashlib
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, replace
+from typing import Any
 
 import numpy as np
 import torch
 from tqdm.auto import tqdm
 
 from w2sg.data.splits import Splits
-from w2sg.finetune.classifier import build_classifier, fast_kernels_on
+from w2sg.errors import W2SGError
+from w2sg.finetune.classifier import SequenceClassifier, build_classifier, fast_kernels_on
 from w2sg.finetune.config import FinetuneConfig
 from w2sg.finetune.specs import REVISION, LossSpec, TrainConfig
 from w2sg.finetune.store import SPLITS, load_stage, save_stage, stage_key, store
-from w2sg.finetune.trainer import eval_tokens, predict_scores, tokenize, train
+from w2sg.finetune.trainer import TrainResult, eval_tokens, predict_scores, tokenize, train
 from w2sg.finetune.truncation import RULE, model_length
 from w2sg.io import write_atomic
 from w2sg.models import resolve_model
@@ -120,17 +122,7 @@ def train_stage(
     s = data.splits
     t0 = time.perf_counter()
     clf, tok = build_classifier(model, config.classifier(), device, seed=data.seed)
-    texts, targets = getattr(s, t.part).texts, np.asarray(t.labels)
-    if t.rows is not None:
-        texts, targets = texts[t.rows], targets[t.rows]
-    bar = _bar(f"seed {data.seed} {role}")
-    val_texts, val_labels = s.val.texts, np.asarray(t.val_labels)
-    if t.val_rows is not None:
-        val_texts, val_labels = val_texts[t.val_rows], val_labels[t.val_rows]
-    result = train(
-        clf, tok, texts, targets, val_texts, val_labels, tcfg, loss, device, progress=bar
-    )
-    bar(None)
+    result = _train(clf, tok, data, role, t, tcfg, loss, device)
     scores = {
         part: predict_scores(
             clf,
@@ -161,6 +153,36 @@ def train_stage(
     del clf
     ids = {part: getattr(s, part).ids.astype(str) for part in SPLITS}
     return save_stage(key, ids, probs, meta, logits)
+
+
+def _train(
+    clf: SequenceClassifier,
+    tok: Any,
+    data: SeedData,
+    role: str,
+    t: Target,
+    tcfg: TrainConfig,
+    loss: LossSpec,
+    device: str,
+) -> TrainResult:
+    """Train `clf` on the rows and labels of `t` (val: its rows and labels) with a progress
+    bar; an error (e.g. training that diverged) names the seed and the model."""
+    s = data.splits
+    texts, targets = getattr(s, t.part).texts, np.asarray(t.labels)
+    if t.rows is not None:
+        texts, targets = texts[t.rows], targets[t.rows]
+    val_texts, val_labels = s.val.texts, np.asarray(t.val_labels)
+    if t.val_rows is not None:
+        val_texts, val_labels = val_texts[t.val_rows], val_labels[t.val_rows]
+    bar = _bar(f"seed {data.seed} {role}")
+    try:
+        return train(
+            clf, tok, texts, targets, val_texts, val_labels, tcfg, loss, device, progress=bar
+        )
+    except W2SGError as err:  # nothing of this model is stored
+        raise W2SGError(f"seed {data.seed} {role}: {err}") from None
+    finally:
+        bar(None)
 
 
 def _bar(desc: str) -> Callable[[dict | None], None]:

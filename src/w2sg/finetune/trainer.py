@@ -224,8 +224,8 @@ def train(
     only, AUC is undefined and the latest checkpoint is kept. `progress` is called after
     every optimizer step with {step, total, loss, val_auc} (for a progress bar at the edge).
     """
-    y = np.asarray(train_targets, dtype=np.float64)
-    yv = np.asarray(val_targets, dtype=np.float64)
+    y = _targets_of(train_targets, "train_targets")
+    yv = _targets_of(val_targets, "val_targets")
     if len(y) != len(train_texts) or len(yv) != len(val_texts):
         raise W2SGError("targets must have one value per text (train and val)")
     config.check_data(len(y))
@@ -241,6 +241,17 @@ def train(
             if config.patience and run.stale >= config.patience:
                 return _finish(run)
     return _finish(run)
+
+
+def _targets_of(values: object, name: str) -> np.ndarray:
+    """Soft targets: a 1-D array of numbers in [0, 1] (no NaN), else one error naming them."""
+    try:
+        y = np.asarray(values, dtype=np.float64)
+    except (TypeError, ValueError):
+        raise W2SGError(f"{name} must be numbers in [0, 1], got {values!r:.60}") from None
+    if y.ndim != 1 or not ((y >= 0) & (y <= 1)).all():
+        raise W2SGError(f"{name} must be a 1-D array of soft labels in [0, 1] (no NaN)")
+    return y
 
 
 def _start(
@@ -297,6 +308,11 @@ def _step(run: _Run, batch: np.ndarray) -> float:
         logits = model(x, mask)
         target = run.targets[rows].to(run.device)
         value, run.state = compute_loss(run.spec, logits, target, run.step, run.state)
+        if not math.isfinite(float(value.detach())):
+            raise W2SGError(
+                f"training diverged at step {run.step + 1} of {run.total}: the loss is "
+                f"{float(value.detach())}; lower the learning rate (nothing was stored)"
+            )
         (value * (len(rows) / len(batch))).backward()
         batch_loss += float(value.detach()) * len(rows) / len(batch)
     torch.nn.utils.clip_grad_norm_(
@@ -323,6 +339,11 @@ def _evaluate(run: _Run) -> float | None:
         output=run.config.auc,
         max_tokens=eval_tokens(run.config),
     )
+    if not np.isfinite(scores).all():
+        raise W2SGError(
+            f"training diverged at step {run.step} of {run.total}: the model's predictions on "
+            "val are not finite (NaN or infinity); lower the learning rate (nothing was stored)"
+        )
     auc = roc_auc(run.val_binary, scores)
     point = {"step": run.step, "loss": float(np.mean(run.losses)), "val_auc": auc}
     run.result.curve.append(point)

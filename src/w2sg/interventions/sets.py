@@ -19,10 +19,12 @@ METHOD: knn, logistic or topo.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from collections.abc import Mapping
+from dataclasses import dataclass, field, fields
 
 import numpy as np
 
+from w2sg import validate as v
 from w2sg.errors import W2SGError
 from w2sg.options import option
 from w2sg.overlap.detect import detect_overlap
@@ -65,15 +67,30 @@ class InterventionOptions:
             raise W2SGError(f"k must be a positive integer, got {self.k!r}")
         if self.metric not in METRICS:
             raise W2SGError(f"metric must be one of {', '.join(METRICS)}; not {self.metric!r}")
-        if not self.probe_l2 >= 0:
-            raise W2SGError(f"probe_l2 must be >= 0, got {self.probe_l2}")
-        if not 0 <= self.contamination < 1:
+        v.l2(self.probe_l2, "probe_l2")
+        if v.number(self.contamination, "contamination", low=0.0) >= 1:
             raise W2SGError(f"contamination must lie in [0, 1), got {self.contamination}")
-        if not 0 < self.confident_fraction <= 1:
-            raise W2SGError(f"confident_fraction must lie in (0, 1], got {self.confident_fraction}")
+        v.number(self.confident_fraction, "confident_fraction", low=0.0, high=1.0, low_open=True)
         if self.similarity not in ("abs_cosine", "dot"):
             raise W2SGError(f"similarity must be abs_cosine or dot; not {self.similarity!r}")
         parse_detector(self.detector)
+
+    @classmethod
+    def of(cls, value: object, name: str = "options") -> InterventionOptions:
+        """Options from an InterventionOptions, a mapping of its fields, or None."""
+        if value is None:
+            return cls()
+        if isinstance(value, cls):
+            return value
+        if not isinstance(value, Mapping):
+            raise W2SGError(f"{name} must be an InterventionOptions or a mapping, got {value!r}")
+        known = {f.name for f in fields(cls)}
+        unknown = sorted(map(str, set(value) - known))
+        if unknown:
+            raise W2SGError(
+                f"{name}: unknown option(s) {', '.join(unknown)}; known: {', '.join(sorted(known))}"
+            )
+        return cls(**value)
 
 
 @dataclass(frozen=True)
@@ -90,7 +107,11 @@ class Intervention:
 
 def parse_intervention(name: str) -> Intervention:
     """`"filter:knn"` -> Intervention("filter", "knn"); an unknown name is one clear error."""
-    text = str(name).strip().lower()
+    if not isinstance(name, str):
+        raise W2SGError(
+            f"an intervention is named by text such as 'none' or 'filter:knn', not {name!r}"
+        )
+    text = name.strip().lower()
     known = ", ".join(DEFAULT_INTERVENTIONS)
     kind, _, method = text.partition(":")
     if kind in PLAIN and not method:

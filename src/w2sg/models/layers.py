@@ -12,7 +12,7 @@ from typing import Any
 import numpy as np
 
 from w2sg.errors import W2SGError
-from w2sg.models.load import load_config, num_hidden_layers
+from w2sg.models.load import load_config, load_tokenizer, num_hidden_layers
 from w2sg.models.resolve import resolve_model
 
 
@@ -51,6 +51,26 @@ def effective_max_length(max_length: int | None, tokenizer: Any, config: Any) ->
         raise W2SGError(f"max_length must be a positive integer, not {max_length!r}")
     limit = max_length_limit(tokenizer, config)
     return min(max_length or limit, limit)
+
+
+def check_max_length(model: str, max_length: int | None, name: str = "--max-length") -> None:
+    """A token limit the model can take (its tokenizer's limit, else its position table): one
+    error naming both numbers, before any weights load. None: the model's own limit."""
+    if max_length is None:
+        return
+    resolved = resolve_model(model)
+    config = load_config(resolved)
+    limit = max_length_limit(load_tokenizer(resolved), config)
+    positions = getattr(config, "max_position_embeddings", None) or getattr(
+        config, "n_positions", None
+    )
+    if isinstance(positions, int) and positions > 0:  # a position table shorter than the
+        limit = min(limit, positions)  # tokenizer's limit: the table decides
+    if max_length > limit:
+        raise W2SGError(
+            f"{name} {max_length} is above what {resolved.name} takes ({limit} tokens); "
+            f"give {limit} or less"
+        )
 
 
 def model_layers(model: str) -> int:

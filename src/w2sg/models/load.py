@@ -8,6 +8,7 @@ about twice as fast as float32 for MPNet on this machine kind); float32 elsewher
 
 from __future__ import annotations
 
+import re
 from functools import lru_cache
 from typing import Any
 
@@ -32,13 +33,35 @@ def cpu_has_native_bf16() -> bool:
         return "avx512_bf16" in flags or "amx_bf16" in flags
 
 
-def pick_device(device: str = "auto") -> str:
-    """`auto` → `cuda` when a GPU is visible, else `cpu`."""
+def check_device_name(device: object, name: str = "device") -> str:
+    """A device name w2sg knows: auto, cpu, cuda or cuda:N (no torch needed)."""
+    if not isinstance(device, str) or not re.fullmatch(r"auto|cpu|cuda(:\d+)?", device):
+        raise W2SGError(
+            f"{name} must be auto, cpu, cuda or cuda:N (N a whole number), got {device!r}"
+        )
+    return device
+
+
+def devices_here() -> list[str]:
+    """The devices of this machine torch can use: cpu, then cuda:0 … cuda:N-1."""
     import torch  # heavy: loaded on first use
 
-    if device != "auto":
-        return device
-    return "cuda" if torch.cuda.is_available() else "cpu"
+    count = torch.cuda.device_count() if torch.cuda.is_available() else 0
+    return ["cpu", *(f"cuda:{i}" for i in range(count))]
+
+
+def pick_device(device: str = "auto") -> str:
+    """`auto` → `cuda` when a GPU is visible, else `cpu`; a device this machine does not have
+    is one error listing the ones it has."""
+    check_device_name(device)
+    here = devices_here()
+    if device == "auto":
+        return "cuda" if len(here) > 1 else "cpu"
+    if device != "cpu" and (device if ":" in device else "cuda:0") not in here:
+        raise W2SGError(
+            f"device {device} does not exist on this machine; devices here: {', '.join(here)}"
+        )
+    return device
 
 
 def resolve_dtype(dtype: str, device: str = "cpu") -> str:

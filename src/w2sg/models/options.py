@@ -49,6 +49,7 @@ class ExtractConfig(DataSetup):
         for k in self.layers:
             v.whole(k, self.flag("layers") + " entry")
             check_weak_model(self.model, k, self.flag("model"))
+        v.unique(self.layers, self.flag("layers"))
         v.choice(self.pooling, self.flag("pooling"), ("auto", *POOLINGS))
         v.choice(self.split, self.flag("split"), ("all", *SPLIT_NAMES))
         if self.split == "all" and self.seeds and not self.bow:

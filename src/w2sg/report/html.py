@@ -30,9 +30,20 @@ from w2sg.report.blocks import (
     to_html,
     to_markdown,
 )
+from w2sg.report.files import (
+    MANIFEST,
+    RESULTS,
+    STATISTICS,
+    read_manifest,
+    read_results,
+    read_statistics,
+    read_sweep_config,
+    reading,
+)
 from w2sg.report.run_summaries import finetune_blocks, interventions_blocks, probe_sweep_blocks
 from w2sg.report.study_summary import study_blocks
 from w2sg.report.sweep_summary import sweep_blocks
+from w2sg.validate import path_like
 
 CSS = """
 body{font-family:system-ui,-apple-system,Segoe UI,Roboto,sans-serif;margin:2rem auto;
@@ -162,9 +173,9 @@ def write_run_report(results: dict, out_dir: str | Path) -> None:
 
 def _first_provenance(folder: Path, manifest: dict) -> dict | None:
     for entry in manifest["cells"].values():
-        path = folder / entry["dir"] / "results.json"
+        path = folder / str(entry.get("dir")) / "results.json"
         if entry["state"] == "done" and path.is_file():
-            return json.loads(path.read_text()).get("provenance")
+            return read_results(path).get("provenance")
     return None
 
 
@@ -197,22 +208,36 @@ def write_sweep_folder_report(folder: Path, config: dict, manifest: dict, statis
     _write_text(folder / "report.html", page)
 
 
-def _read(path: Path) -> dict:
-    return json.loads(path.read_text()) if path.is_file() else {}
+def _write_page(path: Path, page: str) -> Path:
+    """report.html written atomically; a folder in its place is one error saying so."""
+    if path.is_dir():
+        raise W2SGError(
+            f"{path} is a folder, where w2sg report writes the page report.html; move or "
+            "remove that folder and run it again"
+        )
+    _write_text(path, page)
+    return path
 
 
 def write_html_report(folder: str | Path) -> Path:
     """Write `report.html` into `folder` (a run or a sweep) and return its path."""
-    folder = Path(folder)
+    folder = path_like(folder, "folder")
+    if folder.is_file():
+        raise W2SGError(f"{folder} is a file; give the folder of a run or a sweep")
     if not folder.is_dir():
         raise W2SGError(f"no such folder: {folder}")
     if folder_kind(folder) == "sweep":
-        config, manifest = _read(folder / "sweep.json"), _read(folder / "manifest.json")
-        blocks = sweep_blocks(config, manifest, _read(folder / "statistics.json"))
-        page = sweep_page(folder, config, manifest, blocks)
+        config = read_sweep_config(folder / "sweep.json")
+        manifest = read_manifest(folder / "manifest.json")
+        stats_path = folder / "statistics.json"
+        statistics = read_statistics(stats_path)
+        with reading(stats_path, STATISTICS):
+            blocks = sweep_blocks(config, manifest, statistics)
+        with reading(folder / "manifest.json", MANIFEST):
+            page = sweep_page(folder, config, manifest, blocks)
     else:
-        results = _read(folder / "results.json")
-        page = run_page(folder, results, run_blocks(results))
-    path = folder / "report.html"
-    _write_text(path, page)
-    return path
+        path = folder / "results.json"
+        results = read_results(path)
+        with reading(path, RESULTS):
+            page = run_page(folder, results, run_blocks(results))
+    return _write_page(folder / "report.html", page)

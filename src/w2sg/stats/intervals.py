@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import numpy as np
 
+from w2sg import validate as v
 from w2sg.errors import W2SGError
+from w2sg.stats.checks import numbers
 
 
 def bootstrap_interval(
@@ -16,11 +18,11 @@ def bootstrap_interval(
     """
     from scipy import stats  # heavy: loaded on first use
 
-    if not 0 < level < 1:
+    if v.number(level, "level", low=0.0, low_open=True) >= 1:
         raise W2SGError(f"level must lie in (0, 1), got {level}")
-    if n_resamples < 1:
-        raise W2SGError(f"n_resamples must be positive, got {n_resamples}")
-    x = np.asarray(values, dtype=float)
+    v.positive(n_resamples, "n_resamples")
+    v.seed(seed)
+    x = numbers(values, "values")
     x = x[np.isfinite(x)]
     if len(x) < 2:
         return None, None

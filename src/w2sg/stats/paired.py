@@ -12,6 +12,7 @@ from dataclasses import asdict, dataclass
 import numpy as np
 
 from w2sg.errors import W2SGError
+from w2sg.stats.checks import numbers
 
 
 @dataclass(frozen=True)
@@ -43,8 +44,8 @@ def paired_test(a: np.ndarray, b: np.ndarray) -> PairedTest:
     """One-sided paired t-test and Wilcoxon signed-rank of a > b (pairs with a NaN dropped)."""
     from scipy import stats  # heavy: loaded on first use
 
-    a, b = np.asarray(a, dtype=float), np.asarray(b, dtype=float)
-    if a.shape != b.shape or a.ndim != 1:
+    a, b = numbers(a, "a"), numbers(b, "b")
+    if a.shape != b.shape:
         raise W2SGError(f"a and b must be 1-D of one length, got {a.shape} and {b.shape}")
     keep = np.isfinite(a) & np.isfinite(b)
     a, b = a[keep], b[keep]

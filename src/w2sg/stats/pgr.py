@@ -18,6 +18,7 @@ import numpy as np
 from numpy.typing import ArrayLike
 
 from w2sg.errors import W2SGError
+from w2sg.stats.checks import metric, numbers, same_length
 
 
 @dataclass(frozen=True)
@@ -54,6 +55,10 @@ def pgr(
         w2sg.pgr(0.75, 0.83, 0.85).value   # 0.8
         w2sg.pgr(0.750, 0.76, 0.755).reason  # 'no PGR: ceiling - weak = 0.005 < 0.01'
     """
+    margin = check_margin(margin)
+    weak, w2s, ceiling = (
+        metric(x, n) for x, n in ((weak, "weak"), (w2s, "w2s"), (ceiling, "ceiling"))
+    )
     if weak is None or w2s is None or ceiling is None:
         return PGR(None, "no PGR: a metric is undefined (one class in the test labels?)")
     gap = ceiling - weak
@@ -71,7 +76,10 @@ def pgr_values(
     weak: ArrayLike, w2s: ArrayLike, ceiling: ArrayLike, margin: float = DEFAULT_MARGIN
 ) -> np.ndarray:
     """`pgr` entry by entry; NaN where it is undefined."""
-    weak, w2s, ceiling = (np.asarray(a, dtype=float) for a in (weak, w2s, ceiling))
+    margin = check_margin(margin)
+    weak, w2s, ceiling = (
+        numbers(a, n) for a, n in ((weak, "weak"), (w2s, "w2s"), (ceiling, "ceiling"))
+    )
     if not weak.shape == w2s.shape == ceiling.shape:
         raise W2SGError(
             f"weak, w2s, ceiling must have one shape, got "
@@ -117,7 +125,14 @@ def pgr_over_seeds(
         s = pgr_over_seeds([0.7, 0.7, 0.75], [0.75, 0.75, 0.76], [0.8, 0.8, 0.751])
         s["mean"], s["n_defined"], s["reasons"]   # 0.5, 2, ['seed 2: no PGR: ...']
     """
-    triples = list(zip(weak, w2s, ceiling, strict=True))
+    columns = {
+        n: list(numbers(x, n)) for n, x in (("weak", weak), ("w2s", w2s), ("ceiling", ceiling))
+    }
+    same_length({n: np.asarray(c) for n, c in columns.items()})
+    triples = [
+        tuple(None if not np.isfinite(x) else float(x) for x in t)
+        for t in zip(*columns.values(), strict=True)
+    ]
     per = [pgr(a, b, c, margin) for a, b, c in triples]
     stats = describe(p.value for p in per)
     complete = [t for t in triples if None not in t]
@@ -149,9 +164,11 @@ class Guard:
 
 def gap_guard(weak: ArrayLike, ceiling: ArrayLike, margin: float) -> Guard:
     """Flag when the mean ceiling - weak gap is below `margin` (PGR would be noise)."""
-    if margin < 0:
-        raise W2SGError(f"margin must be >= 0, got {margin}")
-    gap = float(np.nanmean(np.asarray(ceiling, float) - np.asarray(weak, float)))
+    margin = check_margin(margin)
+    weak_a, ceiling_a = numbers(weak, "weak"), numbers(ceiling, "ceiling")
+    same_length({"weak": weak_a, "ceiling": ceiling_a})
+    diff = ceiling_a - weak_a
+    gap = float(np.nanmean(diff)) if np.isfinite(diff).any() else float("nan")
     if not np.isfinite(gap):
         return Guard(gap, True, "no finite weak/ceiling pair")
     if gap < margin:
@@ -162,7 +179,8 @@ def gap_guard(weak: ArrayLike, ceiling: ArrayLike, margin: float) -> Guard:
 def describe(values: Iterable[float | None]) -> dict[str, float | int | None]:
     """Mean, std (ddof 0), median and count of the values that are defined (None and NaN are
     left out); None for each statistic when no value is."""
-    vals = [float(v) for v in values if v is not None and np.isfinite(v)]
+    arr = numbers(list(values), "values")
+    vals = [float(v) for v in arr if np.isfinite(v)]
     if not vals:
         return {"mean": None, "std": None, "median": None, "n": 0}
     return {

@@ -8,10 +8,12 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from w2sg import validate as v
 from w2sg.errors import W2SGError
+from w2sg.stats.checks import columns, numbers
 from w2sg.stats.intervals import bootstrap_interval
 from w2sg.stats.paired import paired_test
-from w2sg.stats.pgr import gap_guard, pgr, pgr_values
+from w2sg.stats.pgr import check_margin, gap_guard, pgr, pgr_values
 
 GROUP = ["dataset", "weak_model", "strong_model"]
 # Means over seeds of a cell's diagnostics (docs/methods.md#similarity, #split-strength): PGR
@@ -36,10 +38,14 @@ def summarize_datasets(
     (mean gap below the margin) is decided per (dataset, pair) over all its cells, so every
     method sees the same datasets.
     """
+    v.choice(metric, "metric", ("accuracy", "auc"))
+    check_margin(margin)
+    v.positive(n_resamples, "n_resamples")
+    v.seed(seed)
     need = [*GROUP, "method", "seed", f"weak_{metric}", f"w2s_{metric}", f"ceiling_{metric}"]
-    missing = [c for c in need if c not in table.columns]
-    if missing:
-        raise W2SGError(f"table lacks column(s) {', '.join(missing)}")
+    columns(table, need)
+    for m in ("weak", "w2s", "ceiling"):
+        numbers(table[f"{m}_{metric}"], f"table column {m}_{metric}")
     rows = []
     guards = {
         key: gap_guard(g[f"weak_{metric}"], g[f"ceiling_{metric}"], margin)
@@ -92,6 +98,9 @@ def _mean(g: pd.DataFrame, column: str) -> float:
 
 def across_datasets(per_dataset: pd.DataFrame) -> pd.DataFrame:
     """Per method (and pair): mean and median PGR over the datasets the guard keeps."""
+    columns(
+        per_dataset, ["weak_model", "strong_model", "method", "guarded", "pgr_mean"], "per_dataset"
+    )
     rows = []
     for key, g in per_dataset.groupby(["weak_model", "strong_model", "method"], sort=True):
         kept = g[~g["guarded"] & np.isfinite(g["pgr_mean"])]
@@ -115,6 +124,7 @@ def _kept(per_dataset: pd.DataFrame) -> pd.DataFrame:
 
 def compare_to_baseline(per_dataset: pd.DataFrame, baseline: str) -> pd.DataFrame:
     """Each method's per-dataset mean PGR against `baseline`'s, on the guard's datasets."""
+    columns(per_dataset, [*GROUP, "method", "guarded", "pgr_mean"], "per_dataset")
     methods = list(dict.fromkeys(per_dataset["method"]))
     if baseline not in methods:
         raise W2SGError(f"baseline {baseline!r} is not a method of the table: {methods}")
@@ -136,6 +146,7 @@ def compare_to_baseline(per_dataset: pd.DataFrame, baseline: str) -> pd.DataFram
 
 def w2s_vs_weak(per_dataset: pd.DataFrame) -> pd.DataFrame:
     """Per method: is the W2S student's mean score above the weak model's across datasets?"""
+    columns(per_dataset, ["method", "guarded", "w2s", "weak"], "per_dataset")
     rows = []
     for method, g in _kept(per_dataset).groupby("method", sort=True):
         test = paired_test(g["w2s"].to_numpy(), g["weak"].to_numpy())

@@ -27,6 +27,7 @@ from w2sg.presets import Preset, Presettable, Setting
 from w2sg.probes.combine import check_combiner
 from w2sg.setup import RunSetup
 from w2sg.supervision.functions import load_label_functions
+from w2sg.supervision.label_models import check_function_count
 from w2sg.supervision.supervisor import PRIORS, SUPERVISORS, check_supervisor
 
 DEFAULT_QS = tuple(round(0.1 * i, 1) for i in range(11))
@@ -158,6 +159,7 @@ class StudyConfig(ProbeSetup, Presettable):
     preset_overrides: tuple[str, ...] = internal(init=False)  # where the run leaves its preset
 
     def __post_init__(self) -> None:
+        given = self.given_fields()  # before the preset fills in its settings
         self._apply_preset()
         super().__post_init__()
         for name in ("mixing_seeds", "selection_seeds"):
@@ -171,6 +173,7 @@ class StudyConfig(ProbeSetup, Presettable):
             )
         for q in qs:
             v.number(q, self.flag("mixing_qs") + " entry", low=0.0, high=1.0)
+        v.unique(qs, self.flag("mixing_qs"))
         if not isinstance(self.selection, bool):
             raise W2SGError(
                 f"{self.flag('selection')} must be true or false, got {self.selection!r}"
@@ -184,6 +187,34 @@ class StudyConfig(ProbeSetup, Presettable):
         )
         self._check_weak_list()
         self._check_supervision()
+        self._check_no_effect(given)
+
+    def _check_no_effect(self, given: set[str]) -> None:
+        """An option that changes nothing in the combination given is an error naming both."""
+        cli = self.flag("selection").startswith("--")
+        rules = (
+            (
+                (
+                    "selection_seeds",
+                    "selection_rounds",
+                    "selection_eval_every",
+                    "selection_estimator",
+                ),
+                self.selection is False,
+                f"with {'--no-selection' if cli else 'selection=False'}",
+            ),
+            (
+                ("label_model_epochs", "label_model_prior"),
+                self.weak_supervisor != "labelmodel",
+                f"without {self.flag('weak_supervisor')} labelmodel",
+            ),
+        )
+        for names, idle, why in rules:
+            for name in (n for n in names if n in given and idle):
+                raise W2SGError(
+                    f"{self.flag(name)} has no effect {why}; drop {self.flag(name)} or change "
+                    "the other option"
+                )
 
     def weak_members(self) -> tuple[str, ...]:
         """The weak models of --weak, in order (one for a plain study)."""
@@ -239,7 +270,8 @@ class StudyConfig(ProbeSetup, Presettable):
                 )
             return
         if self.label_functions is not None:
-            load_label_functions(self.label_functions)  # a bad file fails before extraction
+            lfs = load_label_functions(self.label_functions)  # a bad file fails before extraction
+            check_function_count(self.weak_supervisor, len(lfs.functions), lfs.source)
         elif wrench_path(self.dataset) is None:
             raise W2SGError(
                 f"{self._label_model_flag(label_model)} needs --label-functions FILE (or "

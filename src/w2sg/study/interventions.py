@@ -16,6 +16,7 @@ from typing import ClassVar
 
 import numpy as np
 
+from w2sg import validate as v
 from w2sg.errors import W2SGError
 from w2sg.interventions.sets import (
     DEFAULT_INTERVENTIONS,
@@ -81,9 +82,10 @@ class InterventionsConfig(Presettable, ProbeSetup):
     preset_overrides: tuple[str, ...] = internal(init=False)
 
     def __post_init__(self) -> None:
+        object.__setattr__(self, "options", InterventionOptions.of(self.options))
         self._apply_preset()
         super().__post_init__()
-        names = [parse_intervention(n).name for n in self.interventions]
+        names = [parse_intervention(n).name for n in v.strings(self.interventions, "interventions")]
         if not names:
             raise W2SGError("give at least one intervention")
         if len(set(names)) != len(names):

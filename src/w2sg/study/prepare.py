@@ -22,6 +22,7 @@ from w2sg.models.provenance import model_identity
 from w2sg.probes.w2s import W2SOutcome, weak_to_strong
 from w2sg.stats.pgr import DEFAULT_MARGIN
 from w2sg.study.config import ProbeSetup, StudyConfig
+from w2sg.supervision.label_models import check_function_count
 from w2sg.supervision.supervisor import SUPERVISORS, ValidationLabels, study_label_matrix
 
 Log = Callable[[str], None]
@@ -237,6 +238,9 @@ def prepare_study(config: ProbeSetup, log: Log = print) -> PreparedStudy:
         assert isinstance(config, StudyConfig)
         log(f"label functions: {config.label_functions or 'the dataset’s own label matrix'}")
         votes = study_label_matrix(config.label_functions, config.dataset, union.ids, union.texts)
+        source = config.label_functions or f"{config.dataset} (its own label matrix)"
+        for name in (config.weak_supervisor,) if label_model else config.label_model_members():
+            check_function_count(name, votes[0].shape[1], source)
     acts = _activations(config, union, weak, log)
     has_sources = natural_sources(dataset) is not None
     arrays = {}

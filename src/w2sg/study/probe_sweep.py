@@ -49,16 +49,34 @@ class ProbeSweepConfig(ProbeSetup):
 
     def __post_init__(self) -> None:
         super().__post_init__()
-        bad = [p for p in self.probes if p not in SWEEP_PROBES]
-        if bad or not self.probes:
+        probes = v.strings(self.probes, self.flag("probes"))
+        bad = [p for p in probes if p not in SWEEP_PROBES]
+        if bad or not probes:
             raise W2SGError(f"probes must be some of {', '.join(SWEEP_PROBES)}; got {bad}")
-        if not self.ks or any(isinstance(k, bool) or int(k) != k or k < 1 for k in self.ks):
-            raise W2SGError(f"k values must be positive integers, got {self.ks}")
+        for name, each in (("ks", self._k), ("l2s", self._l2), ("layers", self._layer)):
+            values = getattr(self, name)
+            if isinstance(values, str) or not isinstance(values, tuple | list):
+                raise W2SGError(f"{self.flag(name)} must be a list, got {values!r}")
+            for value in values:
+                each(value)
+            v.unique(values, self.flag(name))
+        if not self.ks:
+            raise W2SGError(f"k values: give at least one ({self.flag('ks')})")
         if not self.l2s:
-            raise W2SGError("give at least one L2 value")
-        for value in self.l2s:
-            v.l2(value, "L2 value")
-        v.choice(self.metric, "metric", METRICS)
+            raise W2SGError(f"give at least one L2 value ({self.flag('l2s')})")
+        v.choice(self.metric, self.flag("metric"), METRICS)
+
+    def _k(self, value: object) -> None:
+        if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+            raise W2SGError(
+                f"k values must be positive integers ({self.flag('ks')}), got {value!r}"
+            )
+
+    def _l2(self, value: object) -> None:
+        v.l2(value, f"L2 value ({self.flag('l2s')})")
+
+    def _layer(self, value: object) -> None:
+        v.whole(value, f"{self.flag('layers')} entry")
 
 
 def sweep_cells(
@@ -118,10 +136,17 @@ def _grids(config: ProbeSweepConfig, layers: tuple[int, ...], acts, prepared):
 def run_probe_sweep(config: ProbeSweepConfig, out_dir: str | Path, log: Log = print) -> dict:
     """Layers x parameters -> probe test AUC minus weak AUC, from one multi-layer extraction."""
     out = Path(out_dir)
-    out.mkdir(parents=True, exist_ok=True)
     t0 = time.perf_counter()
     n_layers = model_layers(config.strong_model)
     layers = tuple(normalise_layers(config.layers or tuple(range(1, n_layers + 1)), n_layers))
+    for i, layer in enumerate(layers):
+        if layer in layers[:i]:
+            raise W2SGError(
+                f"--layers names layer {layer} of {config.strong_model} twice "
+                f"({config.layers[layers.index(layer)]} and {config.layers[i]}: it has "
+                f"{n_layers} layers, -1 = {n_layers}); give each layer once"
+            )
+    out.mkdir(parents=True, exist_ok=True)
     acts = strong_layers(config, layers, log)
     prepared = prepare_study(config, log)
     grids, weak_aucs = _grids(config, layers, acts, prepared)

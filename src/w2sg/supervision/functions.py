@@ -9,7 +9,7 @@ is read from a JSON file (`load_label_functions`); `sentiment` names the shipped
 from __future__ import annotations
 
 import importlib
-import json
+import inspect
 import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -17,7 +17,9 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
+from w2sg import validate as v
 from w2sg.errors import W2SGError
+from w2sg.io import read_json
 
 ABSTAIN = -1
 RESOURCES = Path(__file__).parent / "resources"
@@ -37,9 +39,29 @@ class LabelFunction:
 
 
 def _check_label(label: object, name: str) -> int:
-    if label not in (0, 1):
+    if isinstance(label, bool) or label not in (0, 1):
         raise W2SGError(f"label function {name!r}: label must be 0 or 1, got {label!r}")
     return int(label)
+
+
+def _texts(values: object, name: str, what: str) -> list[str]:
+    """A list of non-empty strings, each once: a bare string is an error, not one entry per
+    character ("wonderful fresh" is two keywords only when written as a list)."""
+    if isinstance(values, str):
+        raise W2SGError(
+            f"label function {name!r}: {what} must be a list of texts, got the text "
+            f"{values!r}; write [{', '.join(repr(w) for w in values.split()) or repr('')}]"
+        )
+    if not isinstance(values, list | tuple) or not values:
+        raise W2SGError(f"label function {name!r}: give at least one of its {what} (a list)")
+    for value in values:
+        if not isinstance(value, str) or not value.strip():
+            raise W2SGError(
+                f"label function {name!r}: each of its {what} must be a non-empty text, "
+                f"got {value!r}"
+            )
+    v.unique([x.strip().lower() for x in values], f"label function {name!r}: {what}")
+    return list(values)
 
 
 def _word_pattern(words: Sequence[str]) -> re.Pattern[str]:
@@ -52,9 +74,7 @@ def _word_pattern(words: Sequence[str]) -> re.Pattern[str]:
 def keyword_lf(name: str, keywords: Sequence[str], label: int) -> LabelFunction:
     """`label` when the text holds any of `keywords` as a whole word or phrase, else abstain."""
     label = _check_label(label, name)
-    if not keywords:
-        raise W2SGError(f"label function {name!r}: give at least one keyword")
-    pattern = _word_pattern(keywords)
+    pattern = _word_pattern(_texts(keywords, name, "keywords"))
 
     def fn(text: str) -> int:
         return label if pattern.search(str(text)) else ABSTAIN
@@ -65,8 +85,7 @@ def keyword_lf(name: str, keywords: Sequence[str], label: int) -> LabelFunction:
 def regex_lf(name: str, patterns: Sequence[str], label: int) -> LabelFunction:
     """`label` when any of the regular expressions matches the text (case-insensitive)."""
     label = _check_label(label, name)
-    if not patterns:
-        raise W2SGError(f"label function {name!r}: give at least one pattern")
+    patterns = _texts(patterns, name, "patterns")
     try:
         compiled = re.compile("|".join(f"(?:{p})" for p in patterns), re.IGNORECASE)
     except re.error as exc:
@@ -94,6 +113,8 @@ def vader_lf(name: str, positive_at: float = 0.05, negative_at: float = -0.05) -
 
     Defaults are VADER's own documented cut-offs for positive / negative text.
     """
+    v.number(positive_at, f"label function {name!r}: positive_at")
+    v.number(negative_at, f"label function {name!r}: negative_at")
     if not -1 <= negative_at < positive_at <= 1:
         raise W2SGError(
             f"label function {name!r}: need -1 <= negative_at < positive_at <= 1, "
@@ -126,6 +147,9 @@ def lexicon_lf(
     """A keyword function over the VADER-lexicon words rated within [at_least, at_most]."""
     if at_least is None and at_most is None:
         raise W2SGError(f"label function {name!r}: give at_least or at_most (a rating bound)")
+    for bound, value in (("at_least", at_least), ("at_most", at_most)):
+        if value is not None:
+            v.number(value, f"label function {name!r}: {bound}", low=-4.0, high=4.0)
     words = vader_lexicon_words(at_least, at_most)
     if not words:
         raise W2SGError(f"label function {name!r}: no lexicon word has a rating in that range")
@@ -135,26 +159,50 @@ def lexicon_lf(
 
 def callable_lf(name: str, target: str) -> LabelFunction:
     """A Python function named as `package.module:function`, taking one example."""
+    if not isinstance(target, str):
+        raise W2SGError(
+            f"label function {name!r}: target must be 'module:function', not {target!r}"
+        )
     module_name, _, attr = target.partition(":")
     if not module_name or not attr:
         raise W2SGError(
             f"label function {name!r}: target must be 'module:function', not {target!r}"
         )
     try:
-        fn = getattr(importlib.import_module(module_name), attr)
-    except (ImportError, AttributeError) as exc:
-        raise W2SGError(f"label function {name!r}: cannot import {target!r} ({exc})") from exc
+        module = importlib.import_module(module_name)
+    except Exception as exc:  # noqa: BLE001 - the user's module: any error is reported
+        raise W2SGError(
+            f"label function {name!r}: cannot import module {module_name!r} "
+            f"({type(exc).__name__}: {exc}); is it on PYTHONPATH, and does it import?"
+        ) from None
+    fn = getattr(module, attr, None)
+    if fn is None:
+        raise W2SGError(f"label function {name!r}: module {module_name!r} has no {attr!r}")
     if not callable(fn):
         raise W2SGError(f"label function {name!r}: {target!r} is not callable")
+    _takes_one_argument(fn, name, target)
     return LabelFunction(name, fn, "callable")
 
 
-def _build(spec: dict, where: str) -> LabelFunction:
+def _takes_one_argument(fn: Callable, name: str, target: str) -> None:
+    """A label function is called with one example: one that cannot take it fails here."""
+    try:
+        inspect.signature(fn).bind(None)
+    except TypeError:
+        raise W2SGError(
+            f"label function {name!r}: {target!r} must take one argument (the example)"
+        ) from None
+    except ValueError:  # a builtin without a signature: its first call will tell
+        return
+
+
+def _build(spec: object, where: str) -> LabelFunction:
     """One label function from its JSON object."""
     if not isinstance(spec, dict) or "name" not in spec or "kind" not in spec:
-        raise W2SGError(f"{where}: each function needs a 'name' and a 'kind'")
-    name, kind = str(spec["name"]), spec["kind"]
-    args = {k: v for k, v in spec.items() if k not in ("name", "kind", "note")}
+        raise W2SGError(f"{where}: each function needs a 'name' and a 'kind', got {spec!r:.80}")
+    name = v.text(spec["name"], f"{where}: a function's name")
+    kind = spec["kind"]
+    args = {k: val for k, val in spec.items() if k not in ("name", "kind", "note")}
     builders: dict[str, Callable[..., LabelFunction]] = {
         "keywords": keyword_lf,
         "regex": regex_lf,
@@ -167,10 +215,17 @@ def _build(spec: dict, where: str) -> LabelFunction:
             f"{where}: function {name!r} has unknown kind {kind!r}; "
             f"use one of {', '.join(builders)}"
         )
+    accepted = set(inspect.signature(builders[kind]).parameters) - {"name"}
+    unknown = sorted(set(args) - accepted)
+    if unknown:
+        raise W2SGError(
+            f"{where}: function {name!r} ({kind}) has unknown key(s) {', '.join(unknown)}; "
+            f"a {kind} function takes {', '.join(sorted(accepted))}"
+        )
     try:
         return builders[kind](name, **args)
     except TypeError as exc:
-        raise W2SGError(f"{where}: function {name!r} ({kind}): {exc}") from exc
+        raise W2SGError(f"{where}: function {name!r} ({kind}): {exc}") from None
 
 
 @dataclass(frozen=True)
@@ -197,6 +252,7 @@ class LabelFunctionSet:
 
 def resolve_label_functions(name_or_path: str) -> Path:
     """The file of a shipped set (`sentiment`) or a user's path; a clear error otherwise."""
+    v.text(name_or_path, "label functions")
     shipped = RESOURCES / f"{name_or_path}.json"
     if shipped.is_file():
         return shipped
@@ -213,17 +269,12 @@ def resolve_label_functions(name_or_path: str) -> Path:
 def load_label_functions(name_or_path: str) -> LabelFunctionSet:
     """Read a label-function file: {"name", "description", "functions": [{name, kind, ...}]}."""
     path = resolve_label_functions(name_or_path)
-    try:
-        spec = json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, json.JSONDecodeError) as exc:
-        raise W2SGError(f"{path}: not a readable JSON file ({exc})") from exc
-    entries = spec.get("functions") if isinstance(spec, dict) else None
+    spec = read_json(path, "a label-function file (a JSON object with a list 'functions')")
+    entries = spec.get("functions")
     if not isinstance(entries, list) or not entries:
-        raise W2SGError(f"{path}: needs a non-empty list 'functions'")
+        raise W2SGError(f"{path}: expected a non-empty list 'functions', found {entries!r:.60}")
     functions = tuple(_build(e, str(path)) for e in entries)
-    names = [f.name for f in functions]
-    if len(set(names)) != len(names):
-        raise W2SGError(f"{path}: function names must be unique")
+    v.unique([f.name for f in functions], f"{path}: function names")
     return LabelFunctionSet(
         name=str(spec.get("name", path.stem)),
         functions=functions,

@@ -21,11 +21,25 @@ from typing import Any
 
 import numpy as np
 
+from w2sg import validate as v
 from w2sg.errors import W2SGError
 from w2sg.supervision.matrix import check_label_matrix
 
 LABEL_MODELS = ("majority", "labelmodel")
 SNORKEL_PIN = "snorkel==0.10.0"
+MIN_FUNCTIONS = {"majority": 1, "labelmodel": 3}  # Snorkel's LabelModel needs 3 to fit
+
+
+def check_function_count(label_model: str, count: int, source: str) -> None:
+    """Enough label functions for `label_model`, checked before any work: one error naming
+    the source, the count and what to do."""
+    need = MIN_FUNCTIONS.get(label_model, 1)
+    if count < need:
+        other = "; or use the majority label model" if label_model == "labelmodel" else ""
+        raise W2SGError(
+            f"{source}: {count} label function(s), but the {label_model} label model needs at "
+            f"least {need}: add functions{other}"
+        )
 
 
 def majority_vote(matrix: np.ndarray) -> np.ndarray:
@@ -84,15 +98,19 @@ class SnorkelLabelModel:
     _model: Any | None = field(default=None, repr=False)  # Snorkel's (untyped) LabelModel
     _columns: int = 0
 
+    def __post_init__(self) -> None:
+        v.positive(self.n_epochs, "n_epochs")
+        v.number(self.lr, "lr", low=0.0, low_open=True)
+        v.number(self.l2, "l2", low=0.0)
+        v.seed(self.seed)
+        if self.class_balance is not None:
+            self._checked_balance()
+
     def fit(self, matrix: np.ndarray) -> SnorkelLabelModel:
         L = check_label_matrix(matrix, "matrix")
         if len(L) == 0:
             raise W2SGError("matrix: no rows to fit the label model on")
-        if L.shape[1] < 3:
-            raise W2SGError(
-                f"matrix: Snorkel's LabelModel needs at least 3 label functions, got "
-                f"{L.shape[1]}; use the majority label model"
-            )
+        check_function_count("labelmodel", L.shape[1], "matrix")
         balance = self._checked_balance()
         model = _snorkel_label_model()
         # Snorkel seeds Python's, numpy's and torch's global generators; keep ours intact.
@@ -117,8 +135,11 @@ class SnorkelLabelModel:
     def _checked_balance(self) -> list[float] | None:
         if self.class_balance is None:
             return None
-        balance = [float(p) for p in self.class_balance]
-        if len(balance) != 2 or not all(np.isfinite(p) and p > 0 for p in balance):
+        given = self.class_balance
+        if isinstance(given, str) or not isinstance(given, tuple | list):
+            raise W2SGError(f"class_balance: need two positive numbers, got {given!r}")
+        balance = [v.number(p, "class_balance entry") for p in given]
+        if len(balance) != 2 or not all(p > 0 for p in balance):
             raise W2SGError(
                 f"class_balance: need two positive numbers (classes 0 and 1), got {balance}"
             )

@@ -21,26 +21,44 @@ from w2sg.errors import W2SGError
 from w2sg.supervision.functions import ABSTAIN, LabelFunction
 
 
+def _vote(lf: LabelFunction, example: object, i: int) -> int:
+    """Function `lf`'s vote on example `i`: 1, 0 or -1, else one error naming the function."""
+    try:
+        vote = lf(example)
+    except Exception as err:  # noqa: BLE001 - the user's function: any error is reported
+        raise W2SGError(
+            f"label function {lf.name!r} raised {type(err).__name__} on example {i} "
+            f"({' '.join(str(err).split())[:120]}); fix it to return 1, 0 or -1 (abstain)"
+        ) from None
+    if isinstance(vote, bool) or not isinstance(vote, int | np.integer) or vote not in (-1, 0, 1):
+        kind = "" if isinstance(vote, int | np.integer) else f" (a {type(vote).__name__})"
+        raise W2SGError(
+            f"label function {lf.name!r} returned {' '.join(repr(vote).split())[:60]} on "
+            f"example {i}{kind}; it must return 1, 0 or -1 (abstain)"
+        )
+    return int(vote)
+
+
 def apply_label_functions(functions: Sequence[LabelFunction], examples: Sequence) -> np.ndarray:
     """The n x m label matrix: row i, column j is function j's vote on example i."""
     if not functions:
         raise W2SGError("functions: give at least one label function")
+    if isinstance(examples, str | bytes):
+        raise W2SGError("examples must be a list of texts (or rows), not one text")
     matrix = np.empty((len(examples), len(functions)), dtype=np.int8)
     for j, lf in enumerate(functions):
-        votes = [lf(x) for x in examples]
-        bad = next((i for i, v in enumerate(votes) if v not in (-1, 0, 1)), None)
-        if bad is not None:
-            raise W2SGError(
-                f"label function {lf.name!r} returned {votes[bad]!r} on example {bad}; "
-                "it must return 1, 0 or -1 (abstain)"
-            )
-        matrix[:, j] = votes
+        matrix[:, j] = [_vote(lf, x, i) for i, x in enumerate(examples)]
     return matrix
 
 
 def check_label_matrix(matrix: np.ndarray, name: str = "label_matrix") -> np.ndarray:
     """`matrix` as int8 after checking it is 2-D with entries in {-1, 0, 1}."""
-    arr = np.asarray(matrix)
+    try:
+        arr = np.asarray(matrix)
+    except (ValueError, TypeError):
+        raise W2SGError(f"{name}: need a rectangular 2-D matrix (rows of equal length)") from None
+    if arr.dtype == object:
+        raise W2SGError(f"{name}: need a rectangular 2-D matrix of 1, 0 and -1 (abstain)")
     if arr.ndim != 2 or arr.shape[1] == 0:
         raise W2SGError(f"{name}: need a 2-D matrix with at least one column, got {arr.shape}")
     if not np.isin(arr, (-1, 0, 1)).all():

@@ -15,6 +15,7 @@ from typing import Any
 from w2sg import validate
 from w2sg.errors import W2SGError
 from w2sg.options import Flagged, option
+from w2sg.sweep.cluster import RAY_TIMEOUT, bounded, ray_address, wait_for_cluster
 from w2sg.sweep.local import LocalExecutor
 from w2sg.sweep.tasks import OnDone, Outcome, Task, execute
 
@@ -27,8 +28,17 @@ class RayExecutor:
     name = "ray"
 
     def __init__(
-        self, address: str = "auto", num_cpus: int | None = None, max_retries: int = 3
+        self,
+        address: str = "auto",
+        num_cpus: int | None = None,
+        max_retries: int = 3,
+        timeout: float = RAY_TIMEOUT,
     ) -> None:
+        ray_address(address)
+        if num_cpus is not None:
+            validate.positive(num_cpus, "num_cpus")
+        validate.whole(max_retries, "max_retries", low=0)
+        validate.number(timeout, "timeout", low=0.0, low_open=True)
         try:
             import ray  # noqa: F401
         except ImportError:
@@ -38,12 +48,16 @@ class RayExecutor:
         self.address = address
         self.num_cpus = num_cpus
         self.max_retries = max_retries
+        self.timeout = timeout
 
-    def _init(self) -> None:
+    def start(self) -> None:
+        """Connect to the cluster (or start a local Ray) before any work: an address where no
+        cluster answers is one error after at most `timeout` seconds."""
         import ray  # heavy: loaded on first use
 
         if ray.is_initialized():
             return
+        wait_for_cluster(self.address, self.timeout)
         env = {k: v for k, v in os.environ.items() if k.startswith("W2SG_") or k == "PYTHONPATH"}
         options: dict[str, Any] = {
             "runtime_env": {"env_vars": env},
@@ -53,8 +67,8 @@ class RayExecutor:
         if self.address == "auto":
             options.update(include_dashboard=False, num_cpus=self.num_cpus)
             ray.init(**options)  # a local Ray on this machine
-        else:
-            ray.init(address=self.address, **options)
+            return
+        bounded(lambda: ray.init(address=self.address, **options), self.timeout, self.address)
 
     def run(self, tasks: Sequence[Task], on_done: OnDone) -> None:
         """Submit every task, then hand each outcome to `on_done` as it arrives."""
@@ -62,7 +76,7 @@ class RayExecutor:
             return
         import ray  # heavy: loaded on first use
 
-        self._init()
+        self.start()
         remote = ray.remote(_execute_packed)
         refs = {
             remote.options(
@@ -93,23 +107,45 @@ class ExecutorOptions(Flagged):
         None, "Run cells as Ray tasks: 'auto' starts a local Ray, or give a cluster ADDRESS."
     )
     ray_cpus: int | None = option(None, "CPUs of a local Ray started with --ray auto.")
+    ray_timeout: float = option(
+        RAY_TIMEOUT, "Seconds to wait for the Ray cluster at --ray ADDRESS before giving up."
+    )
     max_retries: int = option(3, "Ray: retries of a cell whose worker was lost.")
 
     def __post_init__(self) -> None:
         if self.workers is not None:
             validate.positive(self.workers, self.flag("workers"))
             if self.ray is not None:
-                raise W2SGError("give either --workers (local) or --ray, not both")
+                raise W2SGError(
+                    f"give either {self.flag('workers')} (local) or {self.flag('ray')}, not both"
+                )
+        if self.ray is not None:
+            ray_address(self.ray, self.flag("ray"))
         if self.ray_cpus is not None:
             validate.positive(self.ray_cpus, self.flag("ray_cpus"))
             if self.ray != "auto":
-                raise W2SGError("--ray-cpus sizes a local Ray: give it with --ray auto")
+                raise W2SGError(
+                    f"{self.flag('ray_cpus')} sizes a local Ray: give it with "
+                    f"{self.flag('ray')} auto"
+                )
+        validate.number(self.ray_timeout, self.flag("ray_timeout"), low=0.0, low_open=True)
         validate.whole(self.max_retries, self.flag("max_retries"), low=0)
+        for name, default in (("ray_timeout", RAY_TIMEOUT), ("max_retries", 3)):
+            if self.ray is None and getattr(self, name) != default:
+                raise W2SGError(
+                    f"{self.flag(name)} has no effect without {self.flag('ray')}; drop it or "
+                    f"add {self.flag('ray')} auto (or a cluster address)"
+                )
 
     def executor(self, file_workers: int | None = None) -> LocalExecutor | RayExecutor:
         """The executor these options ask for (`file_workers`: the sweep file's `workers`)."""
         if self.ray is not None:
-            return RayExecutor(self.ray, num_cpus=self.ray_cpus, max_retries=self.max_retries)
+            return RayExecutor(
+                self.ray,
+                num_cpus=self.ray_cpus,
+                max_retries=self.max_retries,
+                timeout=self.ray_timeout,
+            )
         return LocalExecutor(self.workers if self.workers is not None else file_workers)
 
 

@@ -14,10 +14,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from w2sg import validate as v
 from w2sg.data import list_datasets
 from w2sg.data.files import looks_like_file
 from w2sg.errors import W2SGError
-from w2sg.io import slug
+from w2sg.io import read_text, slug
 from w2sg.models.provenance import model_identity
 from w2sg.sweep.methods import GridPoint, get_method
 
@@ -111,6 +112,7 @@ def _mapping(value: Any, where: str) -> dict:
 
 def _dataset(entry: Any, i: int) -> DatasetEntry:
     if isinstance(entry, str):
+        v.text(entry, f"datasets[{i}]")
         return DatasetEntry(entry, slug(Path(entry).stem if "." in entry else entry))
     if not isinstance(entry, Mapping) or "name" not in entry:
         raise W2SGError(f"datasets[{i}] must be a name or a mapping with 'name'")
@@ -120,7 +122,9 @@ def _dataset(entry: Any, i: int) -> DatasetEntry:
             f"datasets[{i}]: unknown key(s) {', '.join(unknown)}; "
             "known: name, label, options, params, pairs"
         )
-    name = str(entry["name"])
+    name = v.text(entry["name"], f"datasets[{i}].name")
+    if entry.get("label") is not None:
+        v.text(entry["label"], f"datasets[{i}].label")
     label = slug(str(entry.get("label") or (Path(name).stem if "." in name else name)))
     pairs = entry.get("pairs")
     where = f"datasets[{i}].pairs"
@@ -135,10 +139,12 @@ def _dataset(entry: Any, i: int) -> DatasetEntry:
 
 def _pair(entry: Any, where: str) -> tuple[str, str]:
     if isinstance(entry, Mapping) and set(entry) == {"weak", "strong"}:
-        return str(entry["weak"]), str(entry["strong"])
-    if isinstance(entry, list | tuple) and len(entry) == 2:
-        return str(entry[0]), str(entry[1])
-    raise W2SGError(f"{where} must be [weak, strong] or {{weak: ..., strong: ...}}")
+        weak, strong = entry["weak"], entry["strong"]
+    elif isinstance(entry, list | tuple) and len(entry) == 2:
+        weak, strong = entry
+    else:
+        raise W2SGError(f"{where} must be [weak, strong] or {{weak: ..., strong: ...}}")
+    return v.text(weak, f"{where} weak model"), v.text(strong, f"{where} strong model")
 
 
 def _pairs(entries: list, where: str) -> tuple[tuple[str, str], ...]:
@@ -157,13 +163,15 @@ def _methods(raw: Any) -> tuple[MethodEntry, ...]:
         raise W2SGError("methods must be a non-empty mapping label: {kind, params} or a list")
     out = []
     for label, body in raw.items():
+        if not isinstance(label, str) or not label.strip():
+            raise W2SGError(f"methods: a method's label must be a text, got {label!r}")
         body = _mapping(body, f"methods.{label}")
         unknown = sorted(set(body) - {"kind", "params"})
         if unknown:
             raise W2SGError(
                 f"methods.{label}: unknown key(s) {', '.join(unknown)}; known: kind, params"
             )
-        kind = str(body.get("kind", label))
+        kind = v.text(body.get("kind", label), f"methods.{label}.kind")
         get_method(kind)
         out.append(MethodEntry(slug(str(label)), kind, _mapping(body.get("params"), label)))
     return tuple(out)
@@ -195,37 +203,38 @@ def parse_sweep(raw: Mapping[str, Any], default_name: str = "sweep") -> SweepCon
         pairs = _pairs(_list(raw["pairs"], "pairs"), "pairs")
     else:
         pairs = ()
-    seeds = _list(raw["seeds"], "seeds")
-    if not all(isinstance(s, int) and not isinstance(s, bool) for s in seeds):
-        raise W2SGError(f"seeds must be whole numbers, got {seeds}")
+    seeds = v.seeds(_list(raw["seeds"], "seeds"), "seeds")
     _unique([d.label for d in datasets], "dataset label")
     methods = _methods(raw["methods"])
     _unique([m.label for m in methods], "method label")
+    name = raw.get("name", default_name)
+    if isinstance(name, bool) or not isinstance(name, str | int) or not str(name).strip():
+        raise W2SGError(f"name must be a text (the sweep folder's name), got {name!r}")
+    baseline = raw.get("baseline")
+    if baseline is not None and not isinstance(baseline, str):
+        raise W2SGError(f"baseline must be a method's label, got {baseline!r}")
+    workers = raw.get("workers")
     config = SweepConfig(
-        name=slug(str(raw.get("name", default_name))),
+        name=slug(str(name)),
         datasets=datasets,
         pairs=pairs,
         methods=methods,
-        seeds=tuple(seeds),
-        baseline=raw.get("baseline"),
-        metric=str(raw.get("metric", "accuracy")),
-        guard_margin=float(raw.get("guard_margin", 0.01)),
-        bootstrap=int(raw.get("bootstrap", 10000)),
-        workers=raw.get("workers"),
+        seeds=seeds,
+        baseline=baseline,
+        metric=v.choice(raw.get("metric", "accuracy"), "metric", METRICS),
+        guard_margin=v.number(raw.get("guard_margin", 0.01), "guard_margin", low=0.0),
+        bootstrap=v.positive(raw.get("bootstrap", 10000), "bootstrap"),
+        workers=None if workers is None else v.positive(workers, "workers"),
     )
-    if config.metric not in METRICS:
-        raise W2SGError(f"metric must be one of {', '.join(METRICS)}; not {config.metric!r}")
     labels = [m.label for m in methods]
     if config.baseline is not None and config.baseline not in labels:
         raise W2SGError(f"baseline {config.baseline!r} is not a method; methods: {labels}")
-    if config.guard_margin < 0:
-        raise W2SGError(f"guard_margin must be >= 0, got {config.guard_margin}")
     return config
 
 
 def _list(value: Any, key: str) -> list:
     if not isinstance(value, list):
-        raise W2SGError(f"{key} must be a list")
+        raise W2SGError(f"{key} must be a list, got {value!r}")
     return value
 
 
@@ -244,14 +253,45 @@ def load_sweep(path: str | Path) -> SweepConfig:
     """
     import yaml  # heavy: loaded on first use
 
-    path = Path(path)
-    if not path.is_file():
+    path = v.path_like(path, "path")
+    if not path.exists():
         raise W2SGError(f"no such sweep file: {path}")
+    text = read_text(path, "a sweep file (YAML)")
     try:
-        raw = yaml.safe_load(path.read_text())
+        raw = yaml.load(text, Loader=_unique_keys_loader(yaml))  # noqa: S506 - a SafeLoader
     except yaml.YAMLError as err:
-        raise W2SGError(f"{path} is not valid YAML: {str(err).splitlines()[0]}") from None
+        mark = getattr(err, "problem_mark", None)
+        where = f"line {mark.line + 1}, column {mark.column + 1}: " if mark else ""
+        problem = getattr(err, "problem", None) or " ".join(str(err).split())
+        raise W2SGError(f"{path} is not valid YAML ({where}{problem})") from None
+    if not isinstance(raw, Mapping):
+        raise W2SGError(
+            f"{path}: expected a sweep file (a YAML mapping of name, datasets, pairs, methods, "
+            f"seeds), found {type(raw).__name__ if raw is not None else 'nothing'}"
+        )
     return parse_sweep(raw, default_name=path.stem)
+
+
+def _unique_keys_loader(yaml: Any) -> type:
+    """PyYAML's SafeLoader, except that a key given twice in one mapping is an error naming it
+    and its line (the safe loader keeps the last silently)."""
+
+    class Loader(yaml.SafeLoader):
+        def construct_mapping(self, node: Any, deep: bool = False) -> dict:
+            seen: set = set()
+            for key_node, _ in node.value:
+                key = self.construct_object(key_node, deep=deep)
+                if key in seen:
+                    raise yaml.constructor.ConstructorError(
+                        None,
+                        None,
+                        f"repeats the key {key!r}; give each key once",
+                        key_node.start_mark,
+                    )
+                seen.add(key)
+            return super().construct_mapping(node, deep=deep)
+
+    return Loader
 
 
 def check_names(config: SweepConfig) -> None:

@@ -9,7 +9,7 @@ from collections.abc import Sequence
 from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
 from concurrent.futures.process import BrokenProcessPool
 
-from w2sg.errors import W2SGError
+from w2sg import validate
 from w2sg.sweep.tasks import OnDone, Outcome, Task, die_with_parent, execute, set_threads
 
 
@@ -28,8 +28,8 @@ class LocalExecutor:
 
     def __init__(self, workers: int | None = None) -> None:
         cores = os.cpu_count() or 1
-        if workers is not None and workers < 1:
-            raise W2SGError(f"workers must be at least 1, got {workers}")
+        if workers is not None:
+            validate.positive(workers, "workers")
         self.workers = min(workers or cores, cores)
         self.threads = max(1, cores // self.workers)
         self._pool: ProcessPoolExecutor | None = None

@@ -4,10 +4,10 @@ and retries failed ones only when asked."""
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 
 from w2sg.io import write_json
+from w2sg.report.files import read_manifest
 from w2sg.sweep.grid import Cell, SweepConfig
 
 
@@ -20,10 +20,8 @@ class Manifest:
 
     @classmethod
     def open(cls, path: Path, config: SweepConfig, cells: list[Cell]) -> Manifest:
-        try:
-            data = json.loads(path.read_text())
-        except (OSError, ValueError):
-            data = {}
+        """The manifest at `path` brought up to `cells` (written only once it checks out)."""
+        data = read_manifest(path) if path.exists() else {}
         old = data.get("cells", {})
         entries = {}
         for c in cells:

@@ -13,6 +13,7 @@ way, with one `register(Method(...))` call. The sweep only needs:
 from __future__ import annotations
 
 import dataclasses
+import types
 import typing
 from collections.abc import Callable, Hashable, Mapping
 from dataclasses import dataclass, field
@@ -86,14 +87,67 @@ def dataclass_from(cls: type, params: Mapping[str, Any], **fixed: Any) -> Any:
     if clash:
         raise W2SGError(f"{', '.join(clash)} is set by the sweep grid, not by a method's options")
     hints = typing.get_type_hints(cls)
-    values = {
-        k: tuple(v) if isinstance(v, list) and "tuple" in str(hints.get(k, "")) else v
-        for k, v in params.items()
-    }
+    values = {k: typed(v, hints[k], k) for k, v in params.items()}
     try:
         return cls(**fixed, **values)
     except TypeError as err:
         raise W2SGError(f"bad options for {cls.__name__}: {err}") from None
+
+
+_KINDS = {bool: "true or false", int: "a whole number", float: "a number", str: "a text"}
+
+
+def _reads_as(value: Any, hint: Any) -> bool:
+    """Whether a text holds what the field wants (`"20"` for a whole number): quoted by mistake."""
+    if not isinstance(value, str):
+        return False
+    text = value.strip().lower()
+    if hint is bool:
+        return text in ("true", "false")
+    try:
+        return hint in (int, float) and (float(text) == int(float(text)) or hint is float)
+    except (ValueError, OverflowError):
+        return False
+
+
+def typed(value: Any, hint: Any, name: str) -> Any:
+    """A YAML value as field `name` of type `hint` holds it (lists become tuples, mappings
+    nested configs), or one error naming the field, the type and the value: `weak_train: "20"`
+    is a text where a whole number belongs."""
+    args = typing.get_args(hint)
+    if typing.get_origin(hint) in (typing.Union, types.UnionType) and type(None) in args:
+        if value is None:
+            return None
+        hint = next(a for a in args if a is not type(None))
+    if typing.get_origin(hint) is tuple:
+        if isinstance(value, str) or not isinstance(value, list | tuple):
+            raise W2SGError(f"{name} must be a list, got {value!r}")
+        item = typing.get_args(hint)[0]
+        return tuple(typed(x, item, f"{name} entry") for x in value)
+    if isinstance(hint, type) and dataclasses.is_dataclass(hint):
+        if isinstance(value, hint):
+            return value
+        if not isinstance(value, Mapping):
+            raise W2SGError(f"{name} must be a mapping of option: value, got {value!r}")
+        inner = typing.get_type_hints(hint)
+        known = {f.name for f in dataclasses.fields(hint) if f.init}
+        unknown = sorted(set(value) - known)
+        if unknown:
+            raise W2SGError(
+                f"{name}: unknown option(s) {', '.join(map(str, unknown))}; "
+                f"known: {', '.join(sorted(known))}"
+            )
+        return hint(**{k: typed(x, inner[k], f"{name}.{k}") for k, x in value.items()})
+    ok = {
+        bool: isinstance(value, bool),
+        int: isinstance(value, int) and not isinstance(value, bool),
+        float: isinstance(value, int | float) and not isinstance(value, bool),
+        str: isinstance(value, str),
+    }.get(hint, True)
+    if not ok:
+        quoted = " (write it without quotes)" if _reads_as(value, hint) else ""
+        raise W2SGError(f"{name} must be {_KINDS[hint]}, got {value!r}{quoted}")
+    return float(value) if hint is float else value
 
 
 # --------------------------------------------------------------------------- the study

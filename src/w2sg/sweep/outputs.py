@@ -14,6 +14,7 @@ from typing import Any
 import pandas as pd
 
 from w2sg.io import write_atomic, write_json
+from w2sg.report.files import read_results
 from w2sg.report.html import write_sweep_folder_report
 from w2sg.report.sweep_figures import sweep_figures
 from w2sg.stats.tables import across_datasets, compare_to_baseline, summarize_datasets, w2s_vs_weak
@@ -75,7 +76,7 @@ def build_table(out_dir: Path, manifest: dict) -> pd.DataFrame:
         results = None
         path = out_dir / entry["dir"] / "results.json"
         if entry["state"] == "done" and path.is_file():
-            results = json.loads(path.read_text())
+            results = read_results(path)
         rows.append(cell_row(entry, results))
     return pd.DataFrame(rows)
 

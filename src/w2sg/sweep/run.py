@@ -16,6 +16,7 @@ from typing import Any
 
 from tqdm import tqdm
 
+from w2sg import validate
 from w2sg.io import write_json
 from w2sg.sweep.grid import Cell, SweepConfig, check_names, plan_cells
 from w2sg.sweep.local import LocalExecutor
@@ -85,15 +86,16 @@ def run_sweep(
         run = w2sg.run_sweep(w2sg.load_sweep("configs/offline.yaml"), "runs/sweeps/offline")
         run.counts  # cells done / failed; the folder holds the table and the report
     """
+    validate.instance(config, SweepConfig, "config", "w2sg.load_sweep or w2sg.parse_sweep")
     t0 = time.perf_counter()
-    out = Path(out_dir)
+    out = validate.output_dir(validate.path_like(out_dir, "out_dir"), "out_dir")
     if check:
         check_names(config)
     cells = plan_cells(config)
-    out.mkdir(parents=True, exist_ok=True)
-    write_json(out / "sweep.json", config.to_json())
-    manifest = Manifest.open(out / "manifest.json", config, cells)
     executor = executor or LocalExecutor(workers if workers is not None else config.workers)
+    getattr(executor, "start", lambda: None)()  # connect (Ray) before anything is written
+    manifest = Manifest.open(out / "manifest.json", config, cells)  # checks an existing one
+    write_json(out / "sweep.json", config.to_json())
     todo = cells_to_run(manifest, cells, retry_failed)
     log(
         f"sweep {config.name}: {len(cells)} cells, {len(todo)} to run "
