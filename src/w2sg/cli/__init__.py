@@ -21,6 +21,7 @@ from w2sg.cli import (
     models,
     probes,
     report,
+    results,
     run,
     select,
     sweep,
@@ -57,7 +58,7 @@ def _register() -> None:
     # One import per command group; each module defines `register(app)`.
 
     modules: list = [run, data, synth, models, select, detect, sweep, report]
-    modules += [interventions, probes, finetune]
+    modules += [interventions, probes, finetune, results]
     for module in modules:
         module.register(app)
     _one_paragraph_help(app)

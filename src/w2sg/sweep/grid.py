@@ -1,7 +1,9 @@
 """A sweep file: a grid of datasets x (weak, strong) pairs x methods x seeds, and its cells.
 
 `load_sweep` reads and checks the YAML file; `plan_cells` gives every cell with its method's
-validated config, in a stable order (docs/methods.md#sweeps).
+validated config, in a stable order (docs/methods.md#sweeps). A dataset may name its own
+pairs (its weak model chosen on val), and a method may name its own pairs and the datasets it
+runs on (weak supervision only where label functions exist).
 """
 
 from __future__ import annotations
@@ -36,23 +38,32 @@ TOP_KEYS = (
 METRICS = ("accuracy", "auc")
 
 
+Pairs = tuple[tuple[str, str], ...]
+
+
 @dataclass(frozen=True)
 class DatasetEntry:
-    """One dataset of the grid: a name or file, its load options, per-dataset method options."""
+    """One dataset of the grid: a name or file, its load options, per-dataset method options,
+    and its own (weak, strong) pairs when they differ from the sweep's."""
 
     name: str
     label: str
     options: Mapping[str, Any] = field(default_factory=dict)
     params: Mapping[str, Any] = field(default_factory=dict)
+    pairs: Pairs | None = None
 
 
 @dataclass(frozen=True)
 class MethodEntry:
-    """One method column of the grid: a label, the registered method and its options."""
+    """One method column of the grid: a label, the registered method and its options; its own
+    pairs (winning over the dataset's and the sweep's) and the dataset labels it runs on
+    (None: every dataset)."""
 
     label: str
     kind: str
     params: Mapping[str, Any] = field(default_factory=dict)
+    pairs: Pairs | None = None
+    datasets: tuple[str, ...] | None = None
 
 
 @dataclass(frozen=True)
@@ -72,6 +83,15 @@ class SweepConfig:
 
     def to_json(self) -> dict:
         return json.loads(json.dumps(dataclasses.asdict(self)))
+
+    def pairs_of(self, dataset: DatasetEntry, method: MethodEntry) -> Pairs:
+        """The (weak, strong) pairs of one dataset and method: the method's own, else the
+        dataset's own, else the sweep's."""
+        return method.pairs or dataset.pairs or self.pairs
+
+    def runs_on(self, dataset: DatasetEntry, method: MethodEntry) -> bool:
+        """Whether `method` has cells on `dataset` (its `datasets` list, when it has one)."""
+        return method.datasets is None or dataset.label in method.datasets
 
 
 @dataclass(frozen=True)
@@ -111,11 +131,11 @@ def _dataset(entry: Any, i: int) -> DatasetEntry:
         return DatasetEntry(entry, slug(Path(entry).stem if "." in entry else entry))
     if not isinstance(entry, Mapping) or "name" not in entry:
         raise W2SGError(f"datasets[{i}] must be a name or a mapping with 'name'")
-    unknown = sorted(set(entry) - {"name", "label", "options", "params"})
+    unknown = sorted(set(entry) - {"name", "label", "options", "params", "pairs"})
     if unknown:
         raise W2SGError(
             f"datasets[{i}]: unknown key(s) {', '.join(unknown)}; "
-            "known: name, label, options, params"
+            "known: name, label, options, params, pairs"
         )
     name = str(entry["name"])
     label = slug(str(entry.get("label") or (Path(name).stem if "." in name else name)))
@@ -124,15 +144,26 @@ def _dataset(entry: Any, i: int) -> DatasetEntry:
         label,
         _mapping(entry.get("options"), f"datasets[{i}].options"),
         _mapping(entry.get("params"), f"datasets[{i}].params"),
+        _pairs(entry.get("pairs"), f"datasets[{i}].pairs"),
     )
 
 
-def _pair(entry: Any, i: int) -> tuple[str, str]:
+def _pair(entry: Any, where: str) -> tuple[str, str]:
     if isinstance(entry, Mapping) and set(entry) == {"weak", "strong"}:
         return str(entry["weak"]), str(entry["strong"])
     if isinstance(entry, list | tuple) and len(entry) == 2:
         return str(entry[0]), str(entry[1])
-    raise W2SGError(f"pairs[{i}] must be [weak, strong] or {{weak: ..., strong: ...}}")
+    raise W2SGError(f"{where} must be [weak, strong] or {{weak: ..., strong: ...}}")
+
+
+def _pairs(raw: Any, where: str) -> Pairs | None:
+    """A list of (weak, strong) pairs, or None when not given."""
+    if raw is None:
+        return None
+    pairs = tuple(_pair(p, f"{where}[{i}]") for i, p in enumerate(_list(raw, where)))
+    if not pairs:
+        raise W2SGError(f"{where} must hold at least one [weak, strong] pair")
+    return pairs
 
 
 def _methods(raw: Any) -> tuple[MethodEntry, ...]:
@@ -143,15 +174,36 @@ def _methods(raw: Any) -> tuple[MethodEntry, ...]:
     out = []
     for label, body in raw.items():
         body = _mapping(body, f"methods.{label}")
-        unknown = sorted(set(body) - {"kind", "params"})
+        unknown = sorted(set(body) - {"kind", "params", "pairs", "datasets"})
         if unknown:
             raise W2SGError(
-                f"methods.{label}: unknown key(s) {', '.join(unknown)}; known: kind, params"
+                f"methods.{label}: unknown key(s) {', '.join(unknown)}; "
+                "known: kind, params, pairs, datasets"
             )
         kind = str(body.get("kind", label))
         get_method(kind)
-        out.append(MethodEntry(slug(str(label)), kind, _mapping(body.get("params"), label)))
+        datasets = body.get("datasets")
+        out.append(
+            MethodEntry(
+                slug(str(label)),
+                kind,
+                _mapping(body.get("params"), label),
+                _pairs(body.get("pairs"), f"methods.{label}.pairs"),
+                None if datasets is None else tuple(str(d) for d in _list(datasets, label)),
+            )
+        )
     return tuple(out)
+
+
+def _check_method_datasets(methods: tuple[MethodEntry, ...], labels: list[str]) -> None:
+    """A method's `datasets` must name dataset labels of the sweep (a typo runs nothing)."""
+    for m in methods:
+        unknown = sorted(set(m.datasets or ()) - set(labels))
+        if unknown:
+            raise W2SGError(
+                f"methods.{m.label}.datasets: no dataset labelled {', '.join(unknown)}; "
+                f"datasets: {', '.join(labels)}"
+            )
 
 
 def parse_sweep(raw: Mapping[str, Any], default_name: str = "sweep") -> SweepConfig:
@@ -172,13 +224,14 @@ def parse_sweep(raw: Mapping[str, Any], default_name: str = "sweep") -> SweepCon
         if not raw.get(key):
             raise W2SGError(f"the sweep file needs a non-empty {key!r}")
     datasets = tuple(_dataset(d, i) for i, d in enumerate(_list(raw["datasets"], "datasets")))
-    pairs = tuple(_pair(p, i) for i, p in enumerate(_list(raw["pairs"], "pairs")))
+    pairs = _pairs(raw["pairs"], "pairs") or ()
     seeds = _list(raw["seeds"], "seeds")
     if not all(isinstance(s, int) and not isinstance(s, bool) for s in seeds):
         raise W2SGError(f"seeds must be whole numbers, got {seeds}")
     _unique([d.label for d in datasets], "dataset label")
     methods = _methods(raw["methods"])
     _unique([m.label for m in methods], "method label")
+    _check_method_datasets(methods, [d.label for d in datasets])
     config = SweepConfig(
         name=slug(str(raw.get("name", default_name))),
         datasets=datasets,
@@ -242,7 +295,14 @@ def check_names(config: SweepConfig) -> None:
         if looks_like_file(d.name) and Path(d.name).is_file():
             continue
         raise W2SGError(f"unknown dataset {d.name!r} (and no such file); see `w2sg data list`")
-    for model in sorted({m for pair in config.pairs for m in pair}):
+    pairs = {
+        pair
+        for d in config.datasets
+        for m in config.methods
+        if config.runs_on(d, m)
+        for pair in config.pairs_of(d, m)
+    }
+    for model in sorted({m for pair in pairs for m in pair}):
         resolve_model(model)
 
 
@@ -250,9 +310,16 @@ def plan_cells(config: SweepConfig) -> list[Cell]:
     """Every cell of the grid with its validated config, in a stable order."""
     cells = []
     for d in config.datasets:
-        for weak, strong in config.pairs:
+        pairs = list(
+            dict.fromkeys(
+                p for m in config.methods if config.runs_on(d, m) for p in config.pairs_of(d, m)
+            )
+        )
+        for weak, strong in pairs:
             pair = f"{slug(weak)}__{slug(strong)}"
             for m in config.methods:
+                if not config.runs_on(d, m) or (weak, strong) not in config.pairs_of(d, m):
+                    continue
                 method = get_method(m.kind)
                 for seed in config.seeds:
                     cell_id = f"{d.label}/{pair}/{m.label}/seed{seed}"

@@ -1,8 +1,9 @@
 """The methods a sweep can run: one registry entry each (name -> config dataclass + runner).
 
 A method is what one sweep cell does on one dataset, (weak, strong) pair and seed: the
-probe-mode study (`w2sg run`) and fine-tune mode (`w2sg finetune`); others plug in the same
-way, with one `register(Method(...))` call. The sweep only needs:
+probe-mode study (`w2sg run`), the interventions (`w2sg interventions`) and fine-tune mode
+(`w2sg finetune`); others plug in the same way, with one `register(Method(...))` call. The
+sweep only needs:
 - `make_config(point, params)`: the method's config dataclass for one grid point (validated
   by the dataclass itself, before any work);
 - `run(config, out_dir) -> dict`: do the work, write results.json into `out_dir`, return it;
@@ -23,6 +24,12 @@ from w2sg.data.options import DataOptions
 from w2sg.errors import W2SGError
 from w2sg.finetune.config import FinetuneConfig
 from w2sg.study.config import StudyConfig
+from w2sg.study.interventions import (
+    InterventionsConfig,
+    probe_and_student_layers,
+    run_interventions,
+    warm_interventions,
+)
 from w2sg.study.prepare import prepare_study
 from w2sg.study.run import run_study
 
@@ -134,7 +141,7 @@ def _study_warm(config) -> None:
     prepare_study(config, log=lambda _: None)
 
 
-def _study_warm_key(config) -> Hashable:
+def _study_warm_key(config) -> tuple[Hashable, ...]:
     """Cells with equal keys read the same cached activations."""
     return (
         config.dataset,
@@ -157,6 +164,39 @@ register(
         warm=_study_warm,
         warm_key=_study_warm_key,
         description="probe-mode study (w2sg run): weak, W2S, ceiling, overlap, mixing",
+    )
+)
+
+
+# --------------------------------------------------------------------------- interventions
+
+
+def _interventions_config(point: GridPoint, params: Mapping[str, Any]) -> InterventionsConfig:
+    return config_at(InterventionsConfig, point, params)
+
+
+def _interventions_run(config, out_dir: Path) -> dict:
+    return run_logged(run_interventions, config, out_dir)
+
+
+def _interventions_warm(config) -> None:
+    warm_interventions(config, log=lambda _: None)
+
+
+def _interventions_warm_key(config) -> Hashable:
+    """The study's key and the strong model's layers the probes and the student read."""
+    return (*_study_warm_key(config), probe_and_student_layers(config))
+
+
+register(
+    Method(
+        name="interventions",
+        make_config=_interventions_config,
+        run=_interventions_run,
+        warm=_interventions_warm,
+        warm_key=_interventions_warm_key,
+        description="probe-mode interventions (w2sg interventions): every arm (probe, filter, "
+        "relabel with knn / logistic / topo; confident; overlap) beside the plain student",
     )
 )
 

@@ -95,6 +95,7 @@ def run_sweep(
     manifest = Manifest.open(out / "manifest.json", config, cells)
     executor = executor or LocalExecutor(workers if workers is not None else config.workers)
     todo = cells_to_run(manifest, cells, retry_failed)
+    manifest.begin_run(len(todo), executor.name)
     log(
         f"sweep {config.name}: {len(cells)} cells, {len(todo)} to run "
         f"({len(cells) - len(todo)} finished or failed), executor {executor.name}"
@@ -113,6 +114,7 @@ def run_sweep(
         cells_s = time.perf_counter() - t_cells
 
     write_sweep_outputs(out, config, manifest.data)
+    manifest.end_run()
     counts = manifest.counts()
     log(f"sweep {config.name}: " + ", ".join(f"{n} {s}" for s, n in sorted(counts.items())))
     return SweepRun(
