@@ -45,9 +45,9 @@ def _provenance() -> dict:
     return {"w2sg": {"version": "0", "commit": "abcdef0123456789"}}
 
 
-def _selection(seed: int) -> dict:
+def _selection(seed: int, k: int) -> dict:
     final = {
-        "ucb": {"true_ratio": 0.70 + 0.01 * seed, "accuracy": 0.80 + 0.002 * seed},
+        "ucb": {"true_ratio": 0.70 + 0.01 * seed + 0.02 * k, "accuracy": 0.80 + 0.002 * (seed + k)},
         "random": {"true_ratio": 0.50, "accuracy": 0.79},
     }
     return {
@@ -64,16 +64,19 @@ def study_results(task: str, seed: int, supervisor: str = "probe") -> dict:
     weak, w2s, ceiling = accuracies(task, seed)
     if supervisor != "probe":
         weak -= 0.02
-    share = TASKS[task][0]
+    share, k = TASKS[task][0], list(TASKS).index(task)
     one = {
         "seed": seed,
         "weak": _metrics(weak),
         "w2s": _metrics(w2s),
         "ceiling": _metrics(ceiling),
-        "overlap": {"n_overlap": int(1000 * share), "n_easy_only": int(1000 * (1 - share)),
-                    "n_hard_only": 0},  # fmt: skip
-        "mixing_slope": 0.02 + 0.01 * seed,
-        "selection": _selection(seed),
+        "overlap": {
+            "n_overlap": int(1000 * share),
+            "n_easy_only": int(1000 * (1 - share)),
+            "n_hard_only": 0,
+        },  # fmt: skip
+        "mixing_slope": 0.02 + 0.01 * seed + 0.003 * k,
+        "selection": _selection(seed, k),
     }
     pgr = {m: (one["w2s"][m] - one["weak"][m]) / (one["ceiling"][m] - one["weak"][m])
            for m in ("accuracy", "auc")}  # fmt: skip
@@ -85,7 +88,9 @@ def study_results(task: str, seed: int, supervisor: str = "probe") -> dict:
 
 def interventions_results(task: str, seed: int) -> dict:
     weak, w2s, ceiling = accuracies(task, seed)
-    arms = {name: {"test": _metrics(w2s + d + (0.003 * (seed - 1) if d else 0.0)), "pgr": {},
+    k = list(TASKS).index(task)
+    arms = {name: {"test": _metrics(w2s + d * (1 + k / 4) + (0.003 * (seed - 1) if d else 0.0)),
+                   "pgr": {},
                    "kept_fraction": 0.9} for name, d in ARMS.items()}  # fmt: skip
     one = {"seed": seed, "weak": _metrics(weak), "w2s": _metrics(w2s),
            "ceiling": _metrics(ceiling), "interventions": arms}  # fmt: skip
@@ -115,10 +120,11 @@ def write_sweep(folder: Path, name: str, cells: dict[tuple[str, str, str, int], 
         entries[cell_id] = {"dir": f"cells/{cell_id}", "dataset": task, "weak": PAIR[0],
                             "strong": PAIR[1], "method": method, "kind": kind, "seed": seed,
                             "state": "done", "error": None, "duration_s": 1.0}  # fmt: skip
+    half = len(entries) // 2
     runs = [
-        {"started": "2026-01-01T00:00:00+00:00", "to_run": len(entries) // 2, "wall_s": 3000.0,
+        {"started": "2026-01-01T00:00:00+00:00", "to_run": half, "wall_s": 3000.0,
          "finished": False, "command": ["w2sg", "sweep", f"configs/{name}.yaml"]},
-        {"started": "2026-01-01T01:00:00+00:00", "to_run": len(entries) - len(entries) // 2, "wall_s": 4000.0,
+        {"started": "2026-01-01T01:00:00+00:00", "to_run": len(entries) - half, "wall_s": 4000.0,
          "finished": True},
         {"started": "2026-01-02T00:00:00+00:00", "to_run": 0, "wall_s": 42.0, "finished": True},
     ]  # fmt: skip
@@ -134,7 +140,9 @@ def probe_sweep(tmp_path) -> Path:
     for task, (_, _, _, seeds) in TASKS.items():
         for seed in range(seeds):
             cells[(task, "study", "study", seed)] = study_results(task, seed)
-            cells[(task, "interventions", "interventions", seed)] = interventions_results(task, seed)
+            cells[(task, "interventions", "interventions", seed)] = interventions_results(
+                task, seed
+            )
             if task in ("t0", "t1"):
                 cells[(task, "labelmodel", "study", seed)] = study_results(task, seed, "labelmodel")
     return write_sweep(tmp_path / "probe", "benchmark", cells)

@@ -83,3 +83,46 @@ def test_the_shipped_offline_sweep_is_valid():
     assert len(config.datasets) == 10 and config.seeds == (0, 1, 2)
     assert len(cells) == 10 * 1 * 3
     assert config.pairs == (("minilm-l6", "mpnet-base"),)
+
+
+def test_a_dataset_and_a_method_may_name_their_own_pairs_and_datasets(tiny_csvs):
+    raw = grid(tiny_csvs, seeds=(0,))
+    raw["datasets"] = [
+        {"name": str(tiny_csvs[0]), "label": "first", "pairs": [["mpnet-base", "minilm-l6"]]},
+        {"name": str(tiny_csvs[1]), "label": "second"},
+    ]
+    raw["methods"]["only_first"] = {
+        "kind": "study",
+        "params": raw["methods"]["study"]["params"],
+        "datasets": ["first"],
+        "pairs": [["minilm-l6", "mpnet-base"]],
+    }
+    cells = {c.id: c for c in plan_cells(parse_sweep(raw))}
+    assert sorted(cells) == [
+        "first/minilm-l6__mpnet-base/only_first/seed0",  # the method's pair wins
+        "first/mpnet-base__minilm-l6/study/seed0",  # the dataset's own pair
+        "second/minilm-l6__minilm-l6/study/seed0",  # the sweep's pair
+    ]
+    assert cells["first/mpnet-base__minilm-l6/study/seed0"].config.weak_model == "mpnet-base"
+    assert cells["first/minilm-l6__mpnet-base/only_first/seed0"].config.strong_model == (
+        "mpnet-base"
+    )
+
+
+@pytest.mark.parametrize(
+    ("methods", "datasets", "message"),
+    [
+        ({"study": {"datasets": ["thrid"]}}, None, r"methods.study.datasets: no dataset .*thrid"),
+        ({"study": {"pairs": [["a"]]}}, None, r"methods.study.pairs\[0\] must be"),
+        ({"study": {"colour": 1}}, None, "known: kind, params, pairs, datasets"),
+        (None, [{"name": "x.csv", "pairs": []}], r"datasets\[0\].pairs must hold"),
+    ],
+)
+def test_bad_pairs_and_dataset_lists_are_one_clear_error(tiny_csvs, methods, datasets, message):
+    raw = grid(tiny_csvs)
+    if methods:
+        raw["methods"] = methods
+    if datasets:
+        raw["datasets"] = datasets
+    with pytest.raises(W2SGError, match=message):
+        parse_sweep(raw)
