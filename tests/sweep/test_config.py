@@ -126,3 +126,30 @@ def test_bad_pairs_and_dataset_lists_are_one_clear_error(tiny_csvs, methods, dat
         raw["datasets"] = datasets
     with pytest.raises(W2SGError, match=message):
         parse_sweep(raw)
+
+
+def test_the_benchmark_sweeps_are_valid_and_sized_as_documented():
+    from pathlib import Path
+
+    configs = Path(__file__).parents[2] / "configs"
+    probe = load_sweep(configs / "benchmark.yaml")
+    cells = plan_cells(probe)
+    assert probe.seeds == (0, 1, 2, 3, 4) and len(probe.datasets) == 10
+    assert {m.kind for m in probe.methods} == {"study", "interventions"}
+    label_model = next(m for m in probe.methods if m.params.get("weak_supervisor") == "labelmodel")
+    sentiment = {"rotten_tomatoes", "vader_movies", "vader_tweets", "vader_amazon", "vader_nyt"}
+    assert set(label_model.datasets or ()) == sentiment
+    for d in probe.datasets:
+        p = d.params
+        assert p["val"] > 0 and p["test"] >= 300, d.name  # choices on val; tests large enough
+        # 1,000 strong_train rows wherever the task holds them (not the 1,598 of this one)
+        assert p["strong_train"] >= 1000 or d.name == "newsgroups_christian_atheism", d.name
+    assert len(cells) == 10 * 5 * 2 + 5 * 5
+    assert (configs / "benchmark.yaml").read_text().count(
+        "# weak model per task: set from the val scan"
+    ) >= 10
+    finetune = load_sweep(configs / "benchmark-finetune.yaml")
+    ft_cells = plan_cells(finetune)
+    assert finetune.seeds == (0, 1, 2) and 2 <= len(finetune.datasets) <= 3
+    assert {c.config.losses for c in ft_cells} == {("xent", "logconf")}
+    assert {c.config.preset for c in ft_cells} == {None, "eleuther"}

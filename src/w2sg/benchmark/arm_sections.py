@@ -136,8 +136,20 @@ FINETUNE_MISSING = (
 )
 
 
+def _too_small(small: pd.DataFrame) -> list[Block]:
+    """The tasks and methods the size rule leaves out, with the reason."""
+    if small.empty:
+        return []
+    items = [f"{r['dataset']}, {r['method']}: {r['size_note']}" for _, r in small.iterrows()]
+    return [Paragraph("Too small to count, left out: " + "; ".join(items) + ".")]
+
+
 def logconf_blocks(
-    per: pd.DataFrame | None, tests: pd.DataFrame | None, ctx: Context | None, metric: str
+    per: pd.DataFrame | None,
+    tests: pd.DataFrame | None,
+    ctx: Context | None,
+    metric: str,
+    small: pd.DataFrame,
 ) -> list[Block]:
     """(c) logconf against xent per task and across tasks, beside EleutherAI's numbers."""
     ref = ELEUTHER_LOGCONF_VS_XENT
@@ -152,7 +164,8 @@ def logconf_blocks(
     if per is None or tests is None or ctx is None:
         return [*head, Paragraph(FINETUNE_MISSING)]
     if tests.empty:
-        return [*head, Paragraph("The fine-tune tier's cells hold no logconf and xent students.")]
+        none = Paragraph("The fine-tune tier has no large enough cells with logconf and xent.")
+        return [*head, none, *_too_small(small)]
     rows: list[tuple[Inline, ...]] = [
         (f"w2sg: {t['method']}", *_test_cells(t), Bold(str(t["verdict"])))
         for _, t in tests.iterrows()
@@ -167,6 +180,7 @@ def logconf_blocks(
         ctx.made_by,
         rule(VERDICT_RULE, ctx.alpha),
         _per_task_table(per),
+        *_too_small(small),
         Paragraph(
             "What differs from the published setting: LoRA fine-tuning of MiniLM-L6 (weak) and "
             "MPNet-base (strong), encoders of 23M and 110M parameters, where EleutherAI "

@@ -14,11 +14,12 @@ from w2sg.stats.paired import paired_test
 
 
 def _on_tasks(arms: pd.DataFrame, kept: pd.DataFrame | None) -> pd.DataFrame:
-    """The arms rows of the tasks in `kept` (all of them when `kept` is None)."""
+    """The arms rows of the tasks in `kept` (and of its methods, when it names them); all of
+    them when `kept` is None."""
     if kept is None or arms.empty:
         return arms
-    keys = kept.reindex(columns=TASK).drop_duplicates()
-    return arms.merge(keys, on=TASK, how="inner")
+    keys = [*TASK, "method"] if "method" in kept.columns else TASK
+    return arms.merge(kept.reindex(columns=keys).drop_duplicates(), on=keys, how="inner")
 
 
 def compare_arms(

@@ -17,6 +17,7 @@ from w2sg.benchmark.claims import (
     mixing_slopes,
     overlap_predicts_pgr,
     selection_claim,
+    size_flags,
 )
 from w2sg.benchmark.comparisons import interventions_claim, logconf_claim
 from w2sg.benchmark.inputs import SweepData
@@ -38,6 +39,7 @@ class Bench:
     overlap: tuple[pd.DataFrame, RankCorrelation]
     interventions: tuple[pd.DataFrame, pd.DataFrame]
     logconf: tuple[pd.DataFrame, pd.DataFrame] | None
+    logconf_small: pd.DataFrame  # fine-tune tasks and methods too small to count
 
 
 def pooled(sweeps: list[SweepData], name: str) -> pd.DataFrame:
@@ -89,6 +91,7 @@ def compute(
     main = _where(head, "method", method)
     kept = main[main["kept"]] if len(main) else pd.DataFrame(columns=TASK)
     studies = _where(study_rows(table, probe=True), "method", method)
+    ft_flags = _finetune_flags(finetune, sizes)
     selection = _where(pooled(probe, "selection"), "method", method)
     return Bench(
         method=method,
@@ -102,9 +105,25 @@ def compute(
         selection=selection_claim(selection, kept, n_resamples=n, alpha=a),
         overlap=overlap_predicts_pgr(main, n_resamples=n, alpha=a),
         interventions=interventions_claim(
-            pooled(probe, "arms"), metric, kept=kept, n_resamples=n, alpha=a
+            pooled(probe, "arms"), metric, kept=kept.reindex(columns=TASK), n_resamples=n, alpha=a
         ),
         logconf=None
         if finetune is None
-        else logconf_claim(finetune.arms, finetune_metric, n_resamples=n, alpha=a),
+        else logconf_claim(
+            finetune.arms,
+            finetune_metric,
+            kept=ft_flags[~ft_flags["too_small"]],
+            n_resamples=n,
+            alpha=a,
+        ),
+        logconf_small=ft_flags[ft_flags["too_small"]],
     )
+
+
+def _finetune_flags(finetune: SweepData | None, sizes: Sizes) -> pd.DataFrame:
+    """Per task and method of the fine-tune tier: the size rule's flag (empty without it)."""
+    table = finetune.table if finetune is not None else pd.DataFrame()
+    done = table[table["state"] == "done"] if len(table) else table
+    if done.empty:
+        return pd.DataFrame(columns=[*TASK, "method", "too_small", "size_note"])
+    return size_flags(done, sizes)

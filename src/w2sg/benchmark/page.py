@@ -119,7 +119,7 @@ def page_blocks(
         *headline_blocks(bench.head, bench.w2s_test, bench.pgr_interval, ctx),
         *mixing_blocks(*bench.mixing, ctx, figures.get("mixing")),
         *selection_blocks(*bench.selection, ctx, figures.get("selection")),
-        *logconf_blocks(per_ft, tests_ft, finetune_ctx, finetune_metric),
+        *logconf_blocks(per_ft, tests_ft, finetune_ctx, finetune_metric, bench.logconf_small),
         *interventions_blocks(*bench.interventions, ctx, "accuracy", figures.get("interventions")),
         *overlap_blocks(*bench.overlap, ctx, figures.get("overlap")),
         *weak_supervision_blocks(bench.weak_supervision, ctx),

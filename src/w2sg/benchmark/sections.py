@@ -240,7 +240,12 @@ def overlap_blocks(points: pd.DataFrame, rank: RankCorrelation, ctx: Context, fi
         Table(("task", "overlap share (mean ± std)", "PGR [95% CI]"), rows),
         ctx.made_by,
         Paragraph((verdict, Bold(rank.verdict), ".")),
-        rule(VERDICT_RULE.replace("the one-sided test", "Spearman's one-sided test"), ctx.alpha),
+        rule(
+            VERDICT_RULE.replace("the one-sided test", "Spearman's one-sided test").replace(
+                "fewer than two tasks", "fewer than three tasks"
+            ),
+            ctx.alpha,
+        ),
         *([Figures((figure,), ("overlap share against PGR",))] if figure else []),
         Paragraph(OVERLAP_PAPER_DIFFERS),
     ]

@@ -80,7 +80,8 @@ def get_method(name: str) -> Method:
 def dataclass_from(cls: type, params: Mapping[str, Any], **fixed: Any) -> Any:
     """`cls(**fixed, **params)`, with unknown keys and grid-owned keys named in the error.
 
-    YAML lists become tuples where the field is a tuple, so configs stay hashable.
+    YAML lists become tuples where the field is a tuple, so configs stay hashable; a mapping
+    given for a nested config (the interventions' `options: {k: 20}`) becomes that config.
     """
     names = {f.name: f for f in dataclasses.fields(cls)}
     unknown = sorted(set(params) - set(names))
@@ -93,14 +94,20 @@ def dataclass_from(cls: type, params: Mapping[str, Any], **fixed: Any) -> Any:
     if clash:
         raise W2SGError(f"{', '.join(clash)} is set by the sweep grid, not by a method's options")
     hints = typing.get_type_hints(cls)
-    values = {
-        k: tuple(v) if isinstance(v, list) and "tuple" in str(hints.get(k, "")) else v
-        for k, v in params.items()
-    }
     try:
+        values = {k: _field_value(hints.get(k), v) for k, v in params.items()}
         return cls(**fixed, **values)
     except TypeError as err:
         raise W2SGError(f"bad options for {cls.__name__}: {err}") from None
+
+
+def _field_value(hint: Any, value: Any) -> Any:
+    """A YAML value as the field takes it: lists as tuples, mappings as nested configs."""
+    if isinstance(value, list) and "tuple" in str(hint):
+        return tuple(value)
+    if isinstance(value, Mapping) and isinstance(hint, type) and dataclasses.is_dataclass(hint):
+        return dataclass_from(hint, value)
+    return value
 
 
 # --------------------------------------------------------------------------- the study
