@@ -177,10 +177,10 @@ def logconf_blocks(
             "paired over (task, seed), mean per task, then tested across tasks."
         ),
         Table(("comparison", *TEST_COLUMNS, "verdict"), [*rows, _published_row()]),
-        ctx.made_by,
-        rule(VERDICT_RULE, ctx.alpha),
         _per_task_table(per),
+        ctx.made_by,
         *_too_small(small),
+        rule(VERDICT_RULE, ctx.alpha),
         Paragraph(
             "What differs from the published setting: LoRA fine-tuning of MiniLM-L6 (weak) and "
             "MPNet-base (strong), encoders of 23M and 110M parameters, where EleutherAI "

@@ -152,6 +152,6 @@ def sweep_command(manifest: dict) -> str | None:
     argv = runs[0].get("command") if runs else None
     if not argv:
         return None
-    name = Path(str(argv[0])).name
-    rest = [str(a) for a in argv[1:]]
-    return " ".join(["w2sg", *rest] if name in ("w2sg", "__main__.py") else [name, *rest])
+    first = Path(str(argv[0]))
+    is_w2sg = first.name == "w2sg" or (first.name == "__main__.py" and first.parent.name == "w2sg")
+    return " ".join(["w2sg" if is_w2sg else first.name, *(str(a) for a in argv[1:])])

@@ -124,8 +124,8 @@ def page_blocks(
         *overlap_blocks(*bench.overlap, ctx, figures.get("overlap")),
         *weak_supervision_blocks(bench.weak_supervision, ctx),
         Paragraph(
-            f"The claims (a), (b), (d) and (e) read the study method {bench.method!r} "
-            f"({len(main)} task(s)); its tasks kept by the guard and the size rule are the ones "
-            "tested across tasks."
+            f"The headline's across-task lines and claims (a), (b) and (e) read the study method "
+            f"{bench.method!r} ({len(main)} task(s)); (d) reads the interventions on the tasks "
+            "it keeps (the gap guard and the size rule)."
         ),
     ]
