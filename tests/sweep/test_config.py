@@ -153,3 +153,14 @@ def test_the_benchmark_sweeps_are_valid_and_sized_as_documented():
     assert finetune.seeds == (0, 1, 2) and 2 <= len(finetune.datasets) <= 3
     assert {c.config.losses for c in ft_cells} == {("xent", "logconf")}
     assert {c.config.preset for c in ft_cells} == {None, "eleuther"}
+
+
+def test_warm_ups_that_cover_others_run_first(tiny_csvs):
+    from w2sg.sweep.run import warm_tasks
+
+    raw = grid(tiny_csvs, seeds=(0, 1))
+    raw["methods"]["interventions"] = {"kind": "interventions", "params": {"weak_layer": 1}}
+    tasks = warm_tasks(plan_cells(parse_sweep(raw)), threads=1)
+    # one warm-up per dataset and method; both interventions' before either study's
+    assert [t.method for t in tasks] == ["interventions", "interventions", "study", "study"]
+    assert [len(t.configs) for t in tasks] == [2, 2, 2, 2]  # the two seeds' configs each

@@ -8,7 +8,8 @@ sweep only needs:
   by the dataclass itself, before any work);
 - `run(config, out_dir) -> dict`: do the work, write results.json into `out_dir`, return it;
 - optionally `warm(config)`: the expensive shared work (activations) the cell will reuse, and
-  `warm_key(config)`: which cells share it, so it is done once per (model, dataset).
+  `warm_key(config)`: which cells share it, so it is done once per (model, dataset);
+  `warm_first` when that work covers other methods' (their warm-ups then read the store).
 """
 
 from __future__ import annotations
@@ -57,6 +58,7 @@ class Method:
     num_cpus: float = 1
     num_gpus: float = 0
     description: str = ""
+    warm_first: bool = False  # its warm-up covers others': run it before theirs
 
 
 METHODS: dict[str, Method] = {}
@@ -202,6 +204,7 @@ register(
         run=_interventions_run,
         warm=_interventions_warm,
         warm_key=_interventions_warm_key,
+        warm_first=True,
         description="probe-mode interventions (w2sg interventions): every arm (probe, filter, "
         "relabel with knn / logistic / topo; confident; overlap) beside the plain student",
     )

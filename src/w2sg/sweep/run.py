@@ -39,7 +39,11 @@ class SweepRun:
 
 
 def warm_tasks(cells: list[Cell], threads: int, log_dir: Path | None = None) -> list[Task]:
-    """One warm-up task per group of cells sharing the same expensive work."""
+    """One warm-up task per group of cells sharing the same expensive work.
+
+    Methods whose warm-up covers another's (`Method.warm_first`: the interventions extract the
+    strong model's layers the study reads too) warm every dataset first, so the others' warm-ups
+    find their activations stored instead of extracting them at the same time."""
     groups: dict[tuple, list[Cell]] = {}
     for c in cells:
         method = get_method(c.kind)
@@ -47,8 +51,9 @@ def warm_tasks(cells: list[Cell], threads: int, log_dir: Path | None = None) -> 
             continue
         key = (c.kind, method.warm_key(c.config) if method.warm_key else c.id)
         groups.setdefault(key, []).append(c)
+    ordered = sorted(groups.items(), key=lambda kv: not get_method(kv[0][0]).warm_first)
     tasks = []
-    for i, (key, group) in enumerate(groups.items()):
+    for i, (key, group) in enumerate(ordered):
         configs = list({c.digest: c.config for c in group}.values())  # each config once
         label = f"warm{i}:{group[0].dataset}/{group[0].weak}__{group[0].strong}"
         tasks.append(
