@@ -53,6 +53,8 @@ _API: dict[str, tuple[str, str]] = {
     "parse_sweep": ("w2sg.sweep.grid", "parse_sweep"),
     "SweepConfig": ("w2sg.sweep.grid", "SweepConfig"),
     "run_sweep": ("w2sg.sweep.run", "run_sweep"),
+    "write_results": ("w2sg.benchmark.run", "write_results"),
+    "ResultsConfig": ("w2sg.benchmark.config", "ResultsConfig"),
     "write_report": ("w2sg.report.html", "write_html_report"),
     "W2SGError": ("w2sg.errors", "W2SGError"),
 }

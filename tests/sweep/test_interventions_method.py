@@ -30,6 +30,9 @@ def benchmark_sweep(tiny_csvs, tmp_path_factory):
                           "params": {**INTERVENTIONS, "interventions": ARMS,
                                      "options": {"k": 10}}},
         "study": {"params": {**STUDY, "selection": True, "selection_rounds": 5}},
+        "labelmodel": {"kind": "study", "datasets": ["tiny0"],
+                       "params": {**STUDY, "val": 20, "weak_supervisor": "labelmodel",
+                                  "label_functions": "sentiment", "label_model_epochs": 50}},
     }  # fmt: skip
     out = tmp_path_factory.mktemp("benchmark-sweep")
     run = run_sweep(parse_sweep(raw), out, executor=LocalExecutor(1), progress=False,
@@ -39,9 +42,9 @@ def benchmark_sweep(tiny_csvs, tmp_path_factory):
 
 def test_every_cell_runs_after_one_warm_up_per_task_and_method(benchmark_sweep):
     out, run = benchmark_sweep
-    assert run.counts == {"done": 12}
+    assert run.counts == {"done": 15}
     warm = json.loads((out / "manifest.json").read_text())["warm"]
-    assert len(warm) == 4 and all(w["ok"] for w in warm.values())  # 2 tasks x 2 methods
+    assert len(warm) == 5 and all(w["ok"] for w in warm.values())  # per task and method
     results = json.loads(
         (out / "cells/tiny0/minilm-l6__minilm-l6/interventions/seed0/results.json").read_text()
     )
@@ -54,7 +57,10 @@ def test_the_arms_table_pairs_each_arm_with_the_plain_student(benchmark_sweep):
     arms = pd.read_csv(out / "arms.csv")
     assert len(arms) == 2 * 3 * len(ARMS) and set(arms["reference"]) == {"none"}
     table = pd.read_csv(out / "table.csv")
-    assert set(table["weak_supervisor"]) == {"probe"}
+    supervisors = table.groupby("method")["weak_supervisor"].unique().to_dict()
+    assert {k: list(v) for k, v in supervisors.items()} == {
+        "interventions": ["probe"], "study": ["probe"], "labelmodel": ["labelmodel"]}  # fmt: skip
+    assert set(table[table.method == "labelmodel"]["dataset"]) == {"tiny0"}
     # the plain student `none` is the study's student, trained exactly so
     study = table[table.method == "study"].set_index(["dataset", "seed"])["w2s_accuracy"]
     plain = arms[arms.arm == "none"].set_index(["dataset", "seed"])["accuracy"]
@@ -81,4 +87,6 @@ def test_results_on_the_real_sweep_writes_every_claim(benchmark_sweep, tmp_path)
     for arm in set(ARMS) - {"none"}:
         assert f"| {arm} | 2 |" in text
     assert "| tiny0 | 3 |" in text  # (a) and (b): a row per task over the 3 seeds
+    weak_supervision = text[text.index("## Weak supervision") :]
+    assert "| tiny0 (minilm-l6 → minilm-l6) | labelmodel | 3 |" in weak_supervision
     assert "cold " in text and "no cached rerun yet" in text

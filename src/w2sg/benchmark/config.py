@@ -17,7 +17,12 @@ MIN_STRONG_TRAIN = 300  # fewer pool rows: the overlap partition and the mixes a
 @dataclass(frozen=True)
 class ResultsConfig(Flagged):
     """Which sweep folders make the benchmark, where its page goes, and its statistics' rules
-    (docs/methods.md#the-benchmark)."""
+    (docs/methods.md#the-benchmark).
+
+    Example::
+
+        config = w2sg.ResultsConfig(sweeps=("runs/benchmark",), finetune="runs/benchmark-finetune")
+    """
 
     sweeps: tuple[str, ...] = option(
         ("runs/benchmark",),

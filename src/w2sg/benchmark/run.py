@@ -126,7 +126,8 @@ def write_results(config: ResultsConfig, log: Log = print) -> Written:
 
     Example::
 
-        w2sg.benchmark.run.write_results(ResultsConfig(sweeps=("runs/benchmark",)))
+        written = w2sg.write_results(w2sg.ResultsConfig(sweeps=("runs/benchmark",)))
+        written.markdown, written.report, written.times  # docs/results.md, the HTML, the times
     """
     out = validate.output_file(config.out, "--out")
     report = Path(config.report) if config.report else Path(config.sweeps[0]) / "results.html"
