@@ -40,7 +40,7 @@ def test_results_writes_every_section_figure_and_the_report(probe_sweep, finetun
     assert "cold 1 h 56 min (2 run(s) computing" in text and "1 of them stopped early" in text
     assert "cached rerun 42.0 s" in text
     assert text.count("Made by `w2sg sweep configs/benchmark.yaml`, then `w2sg results") >= 6
-    assert "cells at abcdef0" in text
+    assert "cells at abcdef0; sweep cold 1 h 56 min, cached 42.0 s)." in text
     # the guard, the size rule, the one PGR rule
     assert "too small: not a result; 2 seed(s) < 3; test 100 < 300" in text
     assert "no PGR: ceiling - weak = 0.005 < 0.01" in text

@@ -61,6 +61,17 @@ def time_line(folder: str, t: RunTimes) -> str:
     return f"{folder}: {cold}; {cached}"
 
 
+def short_times(times: tuple[RunTimes, ...]) -> str:
+    """'sweep cold 3 h 10 min, cached 41.2 s' (summed over a tier's folders)."""
+    cold = [t.cold_s for t in times if t.cold_s is not None]
+    cached = [t.cached_s for t in times if t.cached_s is not None]
+    both = len(cached) == len(times) and bool(times)
+    return (
+        f"sweep cold {duration(sum(cold)) if cold else 'not recorded'}, "
+        f"cached {duration(sum(cached)) if both else 'not yet run'}"
+    )
+
+
 def intro_blocks(sizes_rule: str, margin: float) -> list[Block]:
     """The fixed introduction: what the page is, how to read it, where the rest is."""
     return [

@@ -14,7 +14,14 @@ from w2sg.benchmark.compute import Bench, compute
 from w2sg.benchmark.config import ResultsConfig
 from w2sg.benchmark.figures import effects_figure, overlap_pgr_figure
 from w2sg.benchmark.inputs import SweepData, read_sweep, run_times, sweep_command
-from w2sg.benchmark.page import Tier, intro_blocks, page_blocks, tier_blocks, time_line
+from w2sg.benchmark.page import (
+    Tier,
+    intro_blocks,
+    page_blocks,
+    short_times,
+    tier_blocks,
+    time_line,
+)
 from w2sg.benchmark.sections import Context
 from w2sg.benchmark.text import made_by
 from w2sg.errors import W2SGError
@@ -151,7 +158,7 @@ def write_results(config: ResultsConfig, log: Log = print) -> Written:
     describe, command = git_describe(), results_command(config)
 
     def context(t: Tier) -> Context:
-        line = made_by([*t.commands, command], describe, list(t.commits))
+        line = made_by([*t.commands, command], describe, list(t.commits), short_times(t.times))
         return Context(config.alpha, margin, line, figures_dir.name, _sizes_rule(config))
 
     head = [*intro_blocks(_sizes_rule(config), margin), *tier_blocks(tiers, describe, command)]

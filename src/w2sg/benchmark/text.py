@@ -66,14 +66,15 @@ def across_sentence(claim: str, result: Across, direction: str) -> Paragraph:
     )
 
 
-def made_by(commands: list[str], describe: str | None, commits: list[str]) -> Paragraph:
+def made_by(commands: list[str], describe: str | None, commits: list[str], times: str) -> Paragraph:
     """The line under a table: the commands that made it, the repository's commit when the
-    page was written and the commits its cells were computed at."""
+    page was written, the commits its cells were computed at, and the sweep's cold and cached
+    time (`times`)."""
     spans: list = ["Made by "]
     for i, c in enumerate(commands):
         spans += [", then " if i else "", Code(c)]
     cells = ", ".join(commits) if commits else "unknown"
-    spans.append(f" (page at {describe or 'an unknown commit'}; cells at {cells}).")
+    spans.append(f" (page at {describe or 'an unknown commit'}; cells at {cells}; {times}).")
     return Paragraph(tuple(s for s in spans if s))
 
 
