@@ -1,11 +1,32 @@
 # The two commands a newcomer runs (see README.md). Both set everything up first.
-.PHONY: setup study test lint bench
+.PHONY: setup study test lint bench results results-finetune
+
+BENCHMARK := runs/benchmark
+BENCHMARK_FINETUNE := runs/benchmark-finetune
+# The fine-tune tier joins the page once its sweep folder exists (make results-finetune).
+RESULTS = .venv/bin/w2sg results --sweeps $(BENCHMARK) --out docs/results.md \
+	--report $(BENCHMARK)/results.html \
+	$$(test -f $(BENCHMARK_FINETUNE)/manifest.json && echo --finetune $(BENCHMARK_FINETUNE))
 
 setup:
 	bash scripts/setup.sh
 
 study: setup
 	.venv/bin/w2sg run --out runs/default
+
+# The offline benchmark (docs/results.md, generated): the probe tier's sweep, then the page and
+# the report. A killed run resumes; a rerun with every cell done only rewrites the page. Both
+# commands print the times: the sweep its own run, w2sg results each tier's cold and cached time.
+# Failed cells (exit status 1) still let the page be written: it counts them.
+results: setup
+	.venv/bin/w2sg sweep configs/benchmark.yaml --out $(BENCHMARK) || test $$? -eq 1
+	$(RESULTS)
+
+# The fine-tune tier (claim c, hours on 2 cores), then the page again with both tiers; the
+# probe tier's folder must exist (make results).
+results-finetune: setup
+	.venv/bin/w2sg sweep configs/benchmark-finetune.yaml --out $(BENCHMARK_FINETUNE) || test $$? -eq 1
+	$(RESULTS)
 
 test: setup
 	.venv/bin/python -m pytest -q

@@ -17,7 +17,8 @@ RANKS = {
     "validate": 2,
     "stages": 3, "data": 4, "stats": 4, "setup": 5, "models": 6, "supervision": 6,
     "probes": 7, "overlap": 8, "interventions": 9, "selection": 9, "report": 10,
-    "study": 11, "finetune": 11, "synth": 11, "sweep": 12, "cli": 13, "__main__": 14,
+    "study": 11, "finetune": 11, "synth": 11, "sweep": 12, "benchmark": 13, "cli": 14,
+    "__main__": 15,
 }  # fmt: skip
 MAX_FILE, MAX_FUNCTION = 400, 60
 

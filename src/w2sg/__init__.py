@@ -64,6 +64,8 @@ _API: dict[str, tuple[str, str]] = {
     "run_sweep": ("w2sg.sweep.run", "run_sweep"),
     "val_gaps": ("w2sg.study.val_gap", "val_gaps"),
     "run_val_gap": ("w2sg.sweep.val_gap", "run_val_gap"),
+    "write_results": ("w2sg.benchmark.run", "write_results"),
+    "ResultsConfig": ("w2sg.benchmark.config", "ResultsConfig"),
     "write_report": ("w2sg.report.html", "write_html_report"),
     "W2SGError": ("w2sg.errors", "W2SGError"),
 }

@@ -55,6 +55,23 @@ def git_commit() -> str | None:
     return head + ("+dirty" if dirty else "") if head else None
 
 
+def git_describe(folder: str | Path | None = None) -> str | None:
+    """`git describe --always --dirty --tags` of the checkout holding `folder` (default: this
+    code's), or None outside a git checkout."""
+    where = Path(folder) if folder is not None else Path(__file__).resolve().parent
+    try:
+        out = subprocess.run(
+            ["git", "-C", str(where), "describe", "--always", "--dirty", "--tags"],
+            capture_output=True,
+            text=True,
+            timeout=5,
+            check=True,
+        ).stdout.strip()
+    except (OSError, subprocess.SubprocessError):
+        return None
+    return out or None
+
+
 def _cpu_name() -> str:
     try:
         for line in Path("/proc/cpuinfo").read_text().splitlines():

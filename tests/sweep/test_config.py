@@ -83,3 +83,84 @@ def test_the_shipped_offline_sweep_is_valid():
     assert len(config.datasets) == 10 and config.seeds == (0, 1, 2)
     assert len(cells) == 10 * 1 * 3
     assert config.pairs == (("minilm-l6", "mpnet-base"),)
+
+
+def test_a_dataset_and_a_method_may_name_their_own_pairs_and_datasets(tiny_csvs):
+    raw = grid(tiny_csvs, seeds=(0,))
+    raw["datasets"] = [
+        {"name": str(tiny_csvs[0]), "label": "first", "pairs": [["mpnet-base", "minilm-l6"]]},
+        {"name": str(tiny_csvs[1]), "label": "second"},
+    ]
+    raw["methods"]["only_first"] = {
+        "kind": "study",
+        "params": raw["methods"]["study"]["params"],
+        "datasets": ["first"],
+        "pairs": [["minilm-l6", "mpnet-base"]],
+    }
+    cells = {c.id: c for c in plan_cells(parse_sweep(raw))}
+    assert sorted(cells) == [
+        "first/minilm-l6__mpnet-base/only_first/seed0",  # the method's pair wins
+        "first/mpnet-base__minilm-l6/study/seed0",  # the dataset's own pair
+        "second/minilm-l6__minilm-l6/study/seed0",  # the sweep's pair
+    ]
+    assert cells["first/mpnet-base__minilm-l6/study/seed0"].config.weak_model == "mpnet-base"
+    assert cells["first/minilm-l6__mpnet-base/only_first/seed0"].config.strong_model == (
+        "mpnet-base"
+    )
+
+
+@pytest.mark.parametrize(
+    ("methods", "datasets", "message"),
+    [
+        ({"study": {"datasets": ["thrid"]}}, None, r"methods.study.datasets: no dataset .*thrid"),
+        ({"study": {"pairs": [["a"]]}}, None, r"methods.study.pairs\[0\] must be"),
+        ({"study": {"colour": 1}}, None, "known: kind, params, pairs, datasets"),
+        (None, [{"name": "x.csv", "pairs": []}], r"datasets\[0\].pairs must hold"),
+    ],
+)
+def test_bad_pairs_and_dataset_lists_are_one_clear_error(tiny_csvs, methods, datasets, message):
+    raw = grid(tiny_csvs)
+    if methods:
+        raw["methods"] = methods
+    if datasets:
+        raw["datasets"] = datasets
+    with pytest.raises(W2SGError, match=message):
+        parse_sweep(raw)
+
+
+def test_the_benchmark_sweeps_are_valid_and_sized_as_documented():
+    from pathlib import Path
+
+    configs = Path(__file__).parents[2] / "configs"
+    probe = load_sweep(configs / "benchmark.yaml")
+    cells = plan_cells(probe)
+    assert probe.seeds == (0, 1, 2, 3, 4) and len(probe.datasets) == 10
+    assert {m.kind for m in probe.methods} == {"study", "interventions"}
+    label_model = next(m for m in probe.methods if m.params.get("weak_supervisor") == "labelmodel")
+    sentiment = {"rotten_tomatoes", "vader_movies", "vader_tweets", "vader_amazon", "vader_nyt"}
+    assert set(label_model.datasets or ()) == sentiment
+    for d in probe.datasets:
+        p = d.params
+        assert p["val"] > 0 and p["test"] >= 300, d.name  # choices on val; tests large enough
+        # 1,000 strong_train rows wherever the task holds them (not the 1,598 of this one)
+        assert p["strong_train"] >= 1000 or d.name == "newsgroups_christian_atheism", d.name
+    assert len(cells) == 10 * 5 * 2 + 5 * 5
+    assert (configs / "benchmark.yaml").read_text().count(
+        "# weak model per task: set from the val scan"
+    ) >= 10
+    finetune = load_sweep(configs / "benchmark-finetune.yaml")
+    ft_cells = plan_cells(finetune)
+    assert finetune.seeds == (0, 1, 2) and 2 <= len(finetune.datasets) <= 3
+    assert {c.config.losses for c in ft_cells} == {("xent", "logconf")}
+    assert {c.config.preset for c in ft_cells} == {None, "eleuther"}
+
+
+def test_warm_ups_that_cover_others_run_first(tiny_csvs):
+    from w2sg.sweep.run import warm_tasks
+
+    raw = grid(tiny_csvs, seeds=(0, 1))
+    raw["methods"]["interventions"] = {"kind": "interventions", "params": {"weak_layer": 1}}
+    tasks = warm_tasks(plan_cells(parse_sweep(raw)), threads=1)
+    # one warm-up per dataset and method; both interventions' before either study's
+    assert [t.method for t in tasks] == ["interventions", "interventions", "study", "study"]
+    assert [len(t.configs) for t in tasks] == [2, 2, 2, 2]  # the two seeds' configs each

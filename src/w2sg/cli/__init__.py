@@ -22,6 +22,7 @@ from w2sg.cli import (
     models,
     probes,
     report,
+    results,
     run,
     select,
     sweep,
@@ -58,7 +59,7 @@ def _register() -> None:
     # One import per command group; each module defines `register(app)`.
 
     modules: list = [run, data, synth, models, select, detect, sweep, gap, report]
-    modules += [interventions, probes, finetune]
+    modules += [interventions, probes, finetune, results]
     for module in modules:
         module.register(app)
     _one_paragraph_help(app)

@@ -29,7 +29,15 @@ class Bold:
     text: str
 
 
-Span = str | Code | Bold
+@dataclass(frozen=True)
+class Link:
+    """A link: [text](target) in Markdown, <a href> in HTML (`target` relative or absolute)."""
+
+    text: str
+    target: str
+
+
+Span = str | Code | Bold | Link
 Inline = Span | tuple[Span, ...]
 
 
@@ -131,6 +139,8 @@ def _md(text: Inline) -> str:
             out.append(f"`{s.text}`")
         elif isinstance(s, Bold):
             out.append(f"**{s.text}**")
+        elif isinstance(s, Link):
+            out.append(f"[{s.text}]({s.target})")
         else:
             out.append(s)
     return "".join(out)
@@ -171,6 +181,8 @@ def _html(text: Inline) -> str:
             out.append(f"<code>{html.escape(s.text)}</code>")
         elif isinstance(s, Bold):
             out.append(f"<b>{html.escape(s.text)}</b>")
+        elif isinstance(s, Link):
+            out.append(f'<a href="{html.escape(s.target)}">{html.escape(s.text)}</a>')
         else:
             out.append(html.escape(s))
     return "".join(out).replace("\n", "<br>\n")

@@ -110,8 +110,9 @@ def run_blocks(results: dict) -> list[Block]:
     return _other_blocks(results)
 
 
-def _page(blocks: list[Block], folder: Path) -> str:
-    """The whole page: its title is the text of the blocks' first heading."""
+def page_html(blocks: list[Block], folder: Path) -> str:
+    """The whole page: its title is the text of the blocks' first heading; figures are read
+    from paths under `folder` and inlined."""
     title = next((plain(b.text) for b in blocks if isinstance(b, Heading)), folder.name)
     return (
         f'<!DOCTYPE html>\n<html lang="en"><head><meta charset="utf-8">'
@@ -150,7 +151,7 @@ def _provenance(title: str, prov: dict | None) -> list[Block]:
 
 def run_page(folder: Path, results: dict, blocks: list[Block]) -> str:
     """The page of one run: its blocks, the other figures, config, provenance, timings."""
-    return _page(
+    return page_html(
         [
             *blocks,
             *_more_figures(blocks, folder, recursive=True),
@@ -186,7 +187,7 @@ def sweep_page(folder: Path, config: dict, manifest: dict, blocks: list[Block]) 
         ("cell", *fields),
         [(k, *(_cell(e.get(f)) for f in fields)) for k, e in manifest["cells"].items()],
     )
-    return _page(
+    return page_html(
         [
             *blocks,
             *_more_figures(blocks, folder, recursive=False),

@@ -99,6 +99,28 @@ def _tests(rows: list[dict], title: str) -> list[Block]:
     return [Heading(2, title), Table(("method", *TEST_COLUMNS), cells)]
 
 
+def _arms(rows: list[dict]) -> list[Block]:
+    """Each arm against its cell's plain student across tasks (docs/methods.md#the-benchmark)."""
+    cells = [
+        (
+            f"{r['method']}: {r['arm']} vs {r['reference']}",
+            str(r["n"]),
+            str(r["wins"]),
+            str(r["losses"]),
+            f"{_fmt(r['mean_diff'], 4)} [{_fmt(r['diff_lo'], 4)}, {_fmt(r['diff_hi'], 4)}]",
+            _fmt(r["t_p"], 4),
+            _fmt(r["wilcoxon_p"], 4),
+            f"{r['pair_wins']} / {r['pairs']}",
+        )
+        for r in rows
+    ]
+    header = ("arm", "tasks", "wins", "losses", "mean diff [95% CI]", "t-test p", "Wilcoxon p")
+    return [
+        Heading(2, "Arms against the plain student (one-sided, across tasks)"),
+        Table((*header, "wins over (task, seed)"), cells),
+    ]
+
+
 def _cells(config: dict, manifest: dict) -> list[Block]:
     """The title, how many cells are in which state, the guard, the failed cells."""
     counts: dict[str, int] = {}
@@ -135,4 +157,6 @@ def sweep_blocks(config: dict, manifest: dict, statistics: dict) -> list[Block]:
     ]
     if statistics.get("vs_baseline"):
         blocks += _tests(statistics["vs_baseline"], "Against the baseline (PGR)")
+    if statistics.get("arms_vs_reference"):
+        blocks += _arms(statistics["arms_vs_reference"])
     return blocks + _tests(statistics.get("w2s_vs_weak") or [], "W2S against weak (per dataset)")

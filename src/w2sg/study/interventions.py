@@ -96,6 +96,25 @@ class InterventionsConfig(Presettable, ProbeSetup):
             raise W2SGError(f"probe_layer must be a whole number, got {self.probe_layer!r}")
 
 
+def probe_and_student_layers(config: InterventionsConfig) -> tuple[int, int]:
+    """(the probes' layer, the student's layer) of the strong model, as hidden_states indices."""
+    return (
+        resolve_layer(config.probe_layer, config.strong_model),
+        resolve_layer(config.strong_layer, config.strong_model),
+    )
+
+
+def warm_interventions(config: InterventionsConfig, log: Log = print) -> None:
+    """Extract (and cache) every activation `run_interventions` reads: the strong model at the
+    probes' and the student's layers, and the study's weak and strong activations.
+
+    A sweep calls it once per (dataset, models, layers) before its cells run, as the study's
+    warm-up does, so the cells read the activation store only."""
+    layers = tuple(sorted(set(probe_and_student_layers(config))))
+    strong_layers(config, layers, log)
+    prepare_study(config, log)
+
+
 def run_interventions(config: InterventionsConfig, out_dir: str | Path, log: Log = print) -> dict:
     """Every chosen intervention on the same splits and weak labels, per seed; write results.
 
@@ -108,8 +127,7 @@ def run_interventions(config: InterventionsConfig, out_dir: str | Path, log: Log
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
     t0 = time.perf_counter()
-    probe_layer = resolve_layer(config.probe_layer, config.strong_model)
-    student_layer = resolve_layer(config.strong_layer, config.strong_model)
+    probe_layer, student_layer = probe_and_student_layers(config)
     log(f"probe layer {probe_layer}, student layer {student_layer} of {config.strong_model}")
     layers = strong_layers(config, tuple(sorted({probe_layer, student_layer})), log)
     prepared = prepare_study(config, log)

@@ -1,7 +1,9 @@
 """A sweep file: a grid of datasets x (weak, strong) pairs x methods x seeds, and its cells.
 
 `load_sweep` reads and checks the YAML file; `plan_cells` gives every cell with its method's
-validated config, in a stable order (docs/methods.md#sweeps).
+validated config, in a stable order (docs/methods.md#sweeps). A dataset may name its own
+pairs (its weak model chosen on val), and a method may name its own pairs and the datasets it
+runs on (weak supervision only where label functions exist).
 """
 
 from __future__ import annotations
@@ -37,6 +39,9 @@ TOP_KEYS = (
 METRICS = ("accuracy", "auc")
 
 
+Pairs = tuple[tuple[str, str], ...]
+
+
 @dataclass(frozen=True)
 class DatasetEntry:
     """One dataset of the grid: a name or file, its load options, per-dataset method options,
@@ -47,16 +52,20 @@ class DatasetEntry:
     label: str
     options: Mapping[str, Any] = field(default_factory=dict)
     params: Mapping[str, Any] = field(default_factory=dict)
-    pairs: tuple[tuple[str, str], ...] = ()
+    pairs: Pairs | None = None
 
 
 @dataclass(frozen=True)
 class MethodEntry:
-    """One method column of the grid: a label, the registered method and its options."""
+    """One method column of the grid: a label, the registered method and its options; its own
+    pairs (winning over the dataset's and the sweep's) and the dataset labels it runs on
+    (None: every dataset)."""
 
     label: str
     kind: str
     params: Mapping[str, Any] = field(default_factory=dict)
+    pairs: Pairs | None = None
+    datasets: tuple[str, ...] | None = None
 
 
 @dataclass(frozen=True)
@@ -76,6 +85,15 @@ class SweepConfig:
 
     def to_json(self) -> dict:
         return json.loads(json.dumps(dataclasses.asdict(self)))
+
+    def pairs_of(self, dataset: DatasetEntry, method: MethodEntry) -> Pairs:
+        """The (weak, strong) pairs of one dataset and method: the method's own, else the
+        dataset's own, else the sweep's."""
+        return method.pairs or dataset.pairs or self.pairs
+
+    def runs_on(self, dataset: DatasetEntry, method: MethodEntry) -> bool:
+        """Whether `method` has cells on `dataset` (its `datasets` list, when it has one)."""
+        return method.datasets is None or dataset.label in method.datasets
 
 
 @dataclass(frozen=True)
@@ -126,14 +144,12 @@ def _dataset(entry: Any, i: int) -> DatasetEntry:
     if entry.get("label") is not None:
         v.text(entry["label"], f"datasets[{i}].label")
     label = slug(str(entry.get("label") or (Path(name).stem if "." in name else name)))
-    pairs = entry.get("pairs")
-    where = f"datasets[{i}].pairs"
     return DatasetEntry(
         name,
         label,
         _mapping(entry.get("options"), f"datasets[{i}].options"),
         _mapping(entry.get("params"), f"datasets[{i}].params"),
-        () if pairs is None else _pairs(_list(pairs, where), where),
+        _pairs(entry.get("pairs"), f"datasets[{i}].pairs"),
     )
 
 
@@ -147,11 +163,13 @@ def _pair(entry: Any, where: str) -> tuple[str, str]:
     return v.text(weak, f"{where} weak model"), v.text(strong, f"{where} strong model")
 
 
-def _pairs(entries: list, where: str) -> tuple[tuple[str, str], ...]:
-    """Non-empty, each [weak, strong], none twice."""
-    if not entries:
+def _pairs(raw: Any, where: str) -> Pairs | None:
+    """A list of (weak, strong) pairs, none twice, or None when not given."""
+    if raw is None:
+        return None
+    pairs = tuple(_pair(p, f"{where}[{i}]") for i, p in enumerate(_list(raw, where)))
+    if not pairs:
         raise W2SGError(f"{where} is empty; give at least one [weak, strong] pair")
-    pairs = tuple(_pair(p, f"{where}[{i}]") for i, p in enumerate(entries))
     _unique([f"{w} -> {s}" for w, s in pairs], f"pair of {where}")
     return pairs
 
@@ -166,15 +184,36 @@ def _methods(raw: Any) -> tuple[MethodEntry, ...]:
         if not isinstance(label, str) or not label.strip():
             raise W2SGError(f"methods: a method's label must be a text, got {label!r}")
         body = _mapping(body, f"methods.{label}")
-        unknown = sorted(set(body) - {"kind", "params"})
+        unknown = sorted(set(body) - {"kind", "params", "pairs", "datasets"})
         if unknown:
             raise W2SGError(
-                f"methods.{label}: unknown key(s) {', '.join(unknown)}; known: kind, params"
+                f"methods.{label}: unknown key(s) {', '.join(unknown)}; "
+                "known: kind, params, pairs, datasets"
             )
         kind = v.text(body.get("kind", label), f"methods.{label}.kind")
         get_method(kind)
-        out.append(MethodEntry(slug(str(label)), kind, _mapping(body.get("params"), label)))
+        datasets = body.get("datasets")
+        out.append(
+            MethodEntry(
+                slug(str(label)),
+                kind,
+                _mapping(body.get("params"), label),
+                _pairs(body.get("pairs"), f"methods.{label}.pairs"),
+                None if datasets is None else tuple(str(d) for d in _list(datasets, label)),
+            )
+        )
     return tuple(out)
+
+
+def _check_method_datasets(methods: tuple[MethodEntry, ...], labels: list[str]) -> None:
+    """A method's `datasets` must name dataset labels of the sweep (a typo runs nothing)."""
+    for m in methods:
+        unknown = sorted(set(m.datasets or ()) - set(labels))
+        if unknown:
+            raise W2SGError(
+                f"methods.{m.label}.datasets: no dataset labelled {', '.join(unknown)}; "
+                f"datasets: {', '.join(labels)}"
+            )
 
 
 def parse_sweep(raw: Mapping[str, Any], default_name: str = "sweep") -> SweepConfig:
@@ -195,18 +234,20 @@ def parse_sweep(raw: Mapping[str, Any], default_name: str = "sweep") -> SweepCon
         if not raw.get(key):
             raise W2SGError(f"the sweep file needs a non-empty {key!r}")
     datasets = tuple(_dataset(d, i) for i, d in enumerate(_list(raw["datasets"], "datasets")))
-    if "pairs" in raw or not all(d.pairs for d in datasets):
-        if not raw.get("pairs"):
-            raise W2SGError(
-                "the sweep file needs a non-empty 'pairs' (or every dataset its own 'pairs')"
-            )
-        pairs = _pairs(_list(raw["pairs"], "pairs"), "pairs")
-    else:
-        pairs = ()
     seeds = v.seeds(_list(raw["seeds"], "seeds"), "seeds")
     _unique([d.label for d in datasets], "dataset label")
     methods = _methods(raw["methods"])
     _unique([m.label for m in methods], "method label")
+    _check_method_datasets(methods, [d.label for d in datasets])
+    if "pairs" in raw or not all(d.pairs for d in datasets) and not all(m.pairs for m in methods):
+        if not raw.get("pairs"):
+            raise W2SGError(
+                "the sweep file needs a non-empty 'pairs' (or every dataset or every method its "
+                "own 'pairs')"
+            )
+        pairs = _pairs(raw["pairs"], "pairs") or ()
+    else:
+        pairs = ()
     name = raw.get("name", default_name)
     if isinstance(name, bool) or not isinstance(name, str | int) or not str(name).strip():
         raise W2SGError(f"name must be a text (the sweep folder's name), got {name!r}")
@@ -304,7 +345,13 @@ def check_names(config: SweepConfig) -> None:
         if looks_like_file(d.name) and Path(d.name).is_file():
             continue
         raise W2SGError(f"unknown dataset {d.name!r} (and no such file); see `w2sg data list`")
-    pairs = [*config.pairs, *(p for d in config.datasets for p in d.pairs)]
+    pairs = {
+        pair
+        for d in config.datasets
+        for m in config.methods
+        if config.runs_on(d, m)
+        for pair in config.pairs_of(d, m)
+    }
     for model in sorted({m for pair in pairs for m in pair}):
         model_identity(model)
 
@@ -313,9 +360,16 @@ def plan_cells(config: SweepConfig) -> list[Cell]:
     """Every cell of the grid with its validated config, in a stable order."""
     cells = []
     for d in config.datasets:
-        for weak, strong in d.pairs or config.pairs:
+        pairs = list(
+            dict.fromkeys(
+                p for m in config.methods if config.runs_on(d, m) for p in config.pairs_of(d, m)
+            )
+        )
+        for weak, strong in pairs:
             pair = f"{slug(weak)}__{slug(strong)}"
             for m in config.methods:
+                if not config.runs_on(d, m) or (weak, strong) not in config.pairs_of(d, m):
+                    continue
                 method = get_method(m.kind)
                 for seed in config.seeds:
                     cell_id = f"{d.label}/{pair}/{m.label}/seed{seed}"

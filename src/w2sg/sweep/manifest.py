@@ -1,12 +1,19 @@
 """manifest.json of a sweep: every cell's state, duration and error, rewritten atomically
 after each change, so a rerun skips finished cells (whose config is unchanged), runs the rest,
-and retries failed ones only when asked."""
+and retries failed ones only when asked. `runs` records each run of the sweep: when it
+started, how many cells it had to run, and its wall time so far (kept up to date at every
+save, so a killed run leaves the time it spent), kept across reruns: the cold time (the runs
+that computed cells) and a cached rerun's time both stay readable."""
 
 from __future__ import annotations
 
+import sys
+import time
+from datetime import datetime, timezone
 from pathlib import Path
 
 from w2sg.io import write_json
+from w2sg.provenance import git_commit
 from w2sg.report.files import read_manifest
 from w2sg.sweep.grid import Cell, SweepConfig
 
@@ -17,6 +24,8 @@ class Manifest:
     def __init__(self, path: Path, data: dict) -> None:
         self.path = path
         self.data = data
+        self._run: dict | None = None
+        self._t0 = 0.0
 
     @classmethod
     def open(cls, path: Path, config: SweepConfig, cells: list[Cell]) -> Manifest:
@@ -52,6 +61,7 @@ class Manifest:
                 "config": config.to_json(),
                 "cells": entries,
                 "warm": data.get("warm", {}),
+                "runs": data.get("runs", []),
             },
         )
         manifest.save()
@@ -61,7 +71,33 @@ class Manifest:
         return self.data["cells"][cell_id]
 
     def save(self) -> None:
+        if self._run is not None:
+            self._run["wall_s"] = round(time.perf_counter() - self._t0, 3)
         write_json(self.path, self.data)
+
+    def begin_run(self, to_run: int, executor: str) -> None:
+        """Record a new run of the sweep; its wall time is updated at every save."""
+        self._t0 = time.perf_counter()
+        self._run = {
+            "started": datetime.now(timezone.utc).isoformat(timespec="seconds"),
+            "commit": git_commit(),
+            "command": list(sys.argv),
+            "executor": executor,
+            "cells": len(self.data["cells"]),
+            "to_run": to_run,
+            "wall_s": 0.0,
+            "finished": False,
+        }
+        self.data["runs"].append(self._run)
+        self.save()
+
+    def end_run(self) -> float:
+        """Close the current run with its final wall time and cell counts; return the time."""
+        assert self._run is not None  # begin_run came first
+        self._run.update(finished=True, counts=self.counts())
+        self.save()
+        self._run = None
+        return float(self.data["runs"][-1]["wall_s"])
 
     def counts(self) -> dict[str, int]:
         out: dict[str, int] = {}

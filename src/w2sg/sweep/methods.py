@@ -1,13 +1,15 @@
 """The methods a sweep can run: one registry entry each (name -> config dataclass + runner).
 
 A method is what one sweep cell does on one dataset, (weak, strong) pair and seed: the
-probe-mode study (`w2sg run`) and fine-tune mode (`w2sg finetune`); others plug in the same
-way, with one `register(Method(...))` call. The sweep only needs:
+probe-mode study (`w2sg run`), the interventions (`w2sg interventions`) and fine-tune mode
+(`w2sg finetune`); others plug in the same way, with one `register(Method(...))` call. The
+sweep only needs:
 - `make_config(point, params)`: the method's config dataclass for one grid point (validated
   by the dataclass itself, before any work);
 - `run(config, out_dir) -> dict`: do the work, write results.json into `out_dir`, return it;
 - optionally `warm(config)`: the expensive shared work (activations) the cell will reuse, and
-  `warm_key(config)`: which cells share it, so it is done once per (model, dataset).
+  `warm_key(config)`: which cells share it, so it is done once per (model, dataset);
+  `warm_first` when that work covers other methods' (their warm-ups then read the store).
 """
 
 from __future__ import annotations
@@ -24,6 +26,12 @@ from w2sg.data.options import DataOptions
 from w2sg.errors import W2SGError
 from w2sg.finetune.config import FinetuneConfig
 from w2sg.study.config import StudyConfig
+from w2sg.study.interventions import (
+    InterventionsConfig,
+    probe_and_student_layers,
+    run_interventions,
+    warm_interventions,
+)
 from w2sg.study.prepare import prepare_study
 from w2sg.study.run import run_study
 
@@ -51,6 +59,7 @@ class Method:
     num_cpus: float = 1
     num_gpus: float = 0
     description: str = ""
+    warm_first: bool = False  # its warm-up covers others': run it before theirs
 
 
 METHODS: dict[str, Method] = {}
@@ -74,7 +83,8 @@ def get_method(name: str) -> Method:
 def dataclass_from(cls: type, params: Mapping[str, Any], **fixed: Any) -> Any:
     """`cls(**fixed, **params)`, with unknown keys and grid-owned keys named in the error.
 
-    YAML lists become tuples where the field is a tuple, so configs stay hashable.
+    YAML lists become tuples where the field is a tuple, so configs stay hashable; a mapping
+    given for a nested config (the interventions' `options: {k: 20}`) becomes that config.
     """
     names = {f.name: f for f in dataclasses.fields(cls)}
     unknown = sorted(set(params) - set(names))
@@ -188,7 +198,7 @@ def _study_warm(config) -> None:
     prepare_study(config, log=lambda _: None)
 
 
-def _study_warm_key(config) -> Hashable:
+def _study_warm_key(config) -> tuple[Hashable, ...]:
     """Cells with equal keys read the same cached activations."""
     return (
         config.dataset,
@@ -211,6 +221,40 @@ register(
         warm=_study_warm,
         warm_key=_study_warm_key,
         description="probe-mode study (w2sg run): weak, W2S, ceiling, overlap, mixing",
+    )
+)
+
+
+# --------------------------------------------------------------------------- interventions
+
+
+def _interventions_config(point: GridPoint, params: Mapping[str, Any]) -> InterventionsConfig:
+    return config_at(InterventionsConfig, point, params)
+
+
+def _interventions_run(config, out_dir: Path) -> dict:
+    return run_logged(run_interventions, config, out_dir)
+
+
+def _interventions_warm(config) -> None:
+    warm_interventions(config, log=lambda _: None)
+
+
+def _interventions_warm_key(config) -> Hashable:
+    """The study's key and the strong model's layers the probes and the student read."""
+    return (*_study_warm_key(config), probe_and_student_layers(config))
+
+
+register(
+    Method(
+        name="interventions",
+        make_config=_interventions_config,
+        run=_interventions_run,
+        warm=_interventions_warm,
+        warm_key=_interventions_warm_key,
+        warm_first=True,
+        description="probe-mode interventions (w2sg interventions): every arm (probe, filter, "
+        "relabel with knn / logistic / topo; confident; overlap) beside the plain student",
     )
 )
 

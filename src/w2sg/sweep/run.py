@@ -40,7 +40,11 @@ class SweepRun:
 
 
 def warm_tasks(cells: list[Cell], threads: int, log_dir: Path | None = None) -> list[Task]:
-    """One warm-up task per group of cells sharing the same expensive work."""
+    """One warm-up task per group of cells sharing the same expensive work.
+
+    Methods whose warm-up covers another's (`Method.warm_first`: the interventions extract the
+    strong model's layers the study reads too) warm every dataset first, so the others' warm-ups
+    find their activations stored instead of extracting them at the same time."""
     groups: dict[tuple, list[Cell]] = {}
     for c in cells:
         method = get_method(c.kind)
@@ -48,8 +52,9 @@ def warm_tasks(cells: list[Cell], threads: int, log_dir: Path | None = None) -> 
             continue
         key = (c.kind, method.warm_key(c.config) if method.warm_key else c.id)
         groups.setdefault(key, []).append(c)
+    ordered = sorted(groups.items(), key=lambda kv: not get_method(kv[0][0]).warm_first)
     tasks = []
-    for i, (key, group) in enumerate(groups.items()):
+    for i, (key, group) in enumerate(ordered):
         configs = list({c.digest: c.config for c in group}.values())  # each config once
         label = f"warm{i}:{group[0].dataset}/{group[0].weak}__{group[0].strong}"
         tasks.append(
@@ -97,6 +102,7 @@ def run_sweep(
     manifest = Manifest.open(out / "manifest.json", config, cells)  # checks an existing one
     write_json(out / "sweep.json", config.to_json())
     todo = cells_to_run(manifest, cells, retry_failed)
+    manifest.begin_run(len(todo), executor.name)
     log(
         f"sweep {config.name}: {len(cells)} cells, {len(todo)} to run "
         f"({len(cells) - len(todo)} finished or failed), executor {executor.name}"
@@ -115,6 +121,7 @@ def run_sweep(
         cells_s = time.perf_counter() - t_cells
 
     write_sweep_outputs(out, config, manifest.data)
+    manifest.end_run()
     counts = manifest.counts()
     log(f"sweep {config.name}: " + ", ".join(f"{n} {s}" for s, n in sorted(counts.items())))
     return SweepRun(

@@ -106,5 +106,5 @@ def _choice(r: dict[str, Any]) -> dict[str, Any]:
 
 def _models(config: SweepConfig) -> dict[str, dict[str, Any]]:
     """Every model of the grid, by name, as results record it (weights, cut, tfidf settings)."""
-    pairs = [*config.pairs, *(p for d in config.datasets for p in d.pairs)]
+    pairs = [*config.pairs, *(p for d in config.datasets for p in d.pairs or ())]
     return {name: model_identity(name) for name in sorted({m for p in pairs for m in p})}

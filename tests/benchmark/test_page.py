@@ -1,0 +1,37 @@
+"""The page's provenance: durations, a sweep's cold and cached time, its command line."""
+
+from __future__ import annotations
+
+from w2sg.benchmark.inputs import RunTimes, run_times, sweep_command
+from w2sg.benchmark.page import duration, short_times, time_line
+
+
+def test_durations_read_as_hours_minutes_or_seconds():
+    assert duration(3725) == "1 h 02 min" and duration(185) == "3 min 05 s"
+    assert duration(41.25) == "41.2 s" and duration(None) == "not measured"
+
+
+def test_a_sweep_without_recorded_runs_says_so():
+    times = run_times([])
+    assert times == RunTimes(None, 0, 0, 0, None, None, None)
+    line = time_line("runs/old", times)
+    assert "cold time not recorded" in line and "no cached rerun yet" in line
+    assert short_times((times,)) == "sweep cold not recorded, cached not yet run"
+
+
+def test_a_failed_cached_run_is_not_the_cached_time():
+    runs = [{"to_run": 4, "wall_s": 100.0, "finished": True},
+            {"to_run": 0, "wall_s": 9.0, "finished": False}]  # fmt: skip
+    times = run_times(runs)
+    assert times.cold_s == 100.0 and times.cached_s is None
+
+
+def test_the_sweep_command_reads_any_entry_point():
+    def manifest(argv):
+        return {"runs": [{"command": argv}]}
+
+    assert sweep_command(manifest(["/x/.venv/bin/w2sg", "sweep", "a.yaml"])) == "w2sg sweep a.yaml"
+    main = ["/x/src/w2sg/__main__.py", "sweep", "a.yaml", "--out", "o"]
+    assert sweep_command(manifest(main)) == "w2sg sweep a.yaml --out o"
+    assert sweep_command(manifest(["/x/pytest/__main__.py", "-q"])) == "__main__.py -q"
+    assert sweep_command({"runs": []}) is None
