@@ -111,7 +111,7 @@ def run_w2sg(ex, texts) -> tuple[float, np.ndarray]:
 
 def run_padded(ex, texts) -> tuple[float, np.ndarray]:
     """The extractor's own forward passes (`run_batch`) under the padded plan, no fill."""
-    from w2sg.models.extract import length_order
+    from w2sg.models.batching import length_order
 
     start = time.perf_counter()
     ids = ex.tokenize(texts)
@@ -241,7 +241,8 @@ def profile(ex, texts) -> None:
 def main() -> None:
     import torch
 
-    from w2sg.models.extract import batch_plan_name, make_extractor, tokenize
+    from w2sg.models.batching import batch_plan_name
+    from w2sg.models.extract import make_extractor, tokenize
     from w2sg.models.load import load_model, resolve_dtype
     from w2sg.models.resolve import resolve_model
 

@@ -10,17 +10,8 @@ import pytest
 import torch
 
 from w2sg.errors import W2SGError
-from w2sg.models.extract import (
-    POOLINGS,
-    batch_rows,
-    bucket_lengths,
-    bucket_of,
-    length_order,
-    make_extractor,
-    normalise_layers,
-    plan_batches,
-    pool,
-)
+from w2sg.models.batching import batch_rows, bucket_lengths, bucket_of, length_order, plan_batches
+from w2sg.models.extract import POOLINGS, make_extractor, normalise_layers, pool
 from w2sg.models.load import prepare_tokenizer
 
 

@@ -17,10 +17,10 @@ import numpy as np
 from w2sg.data.types import TextDataset
 from w2sg.errors import W2SGError
 from w2sg.models import cache
+from w2sg.models.batching import batch_plan_name
 from w2sg.models.bow import Texts, fit_tfidf
 from w2sg.models.extract import (
     POOLINGS,
-    batch_plan_name,
     effective_max_length,
     make_extractor,
     normalise_layers,

@@ -6,13 +6,13 @@ k counts from the end), pooled over tokens — `last` non-pad token, `mean` over
 or `first` token. The attention mask alone decides which positions are real, so the result
 does not depend on padding.
 
-Speed and bit-identity: texts are tokenized once, sorted by token length and cut into
-batches of texts of ONE length, each batch of a length with the same shape (no padding;
-short batches filled with copies), so a text's vector does not depend on the texts it was
-embedded with — the activation store relies on it. Batches run under `torch.inference_mode` in the
-hardware's fastest precision; layers past the deepest requested one are not computed
-(hidden states are captured by hooks at the inputs of the layers instead of asking the model
-for all of them).
+Speed and bit-identity: texts are tokenized once; each is padded to its length bucket and runs
+in a batch of texts of that bucket, every batch of a bucket with one shape (short batches
+filled with copies; `w2sg.models.batching`), so a text's vector does not depend on the texts
+it was embedded with — the activation store relies on it. Batches run under
+`torch.inference_mode` in the hardware's fastest precision; layers past the deepest requested
+one are not computed (hidden states are captured by hooks at the inputs of the layers instead
+of asking the model for all of them).
 """
 
 from __future__ import annotations
@@ -27,21 +27,17 @@ import numpy as np
 from tqdm.auto import tqdm
 
 from w2sg.errors import W2SGError
+from w2sg.models.batching import (
+    batch_rows,
+    default_token_budget,
+    length_order,
+    plan_batches,
+)
 from w2sg.models.layers import effective_max_length, normalise_layers, num_hidden_layers
 from w2sg.models.load import load_config, load_model, pick_device
 from w2sg.models.resolve import resolve_model
 
 POOLINGS = ("last", "mean", "first")
-# Bucket lengths: a text is padded to the smallest bucket that holds it, so a text's padded
-# length is a function of its own token count. (limit, step): steps of 4 tokens up to 64
-# (most texts are short; see docs/performance.md for the lists measured), then coarser.
-BUCKET_STEPS = ((64, 4), (128, 16), (256, 32), (1 << 30, 64))
-# Every batch of a bucket has the same number of rows (short batches are filled with
-# copies), so the budget also bounds the wasted work: less than one budget per bucket used.
-DEFAULT_CPU_TOKEN_BUDGET = 512
-DEFAULT_GPU_TOKEN_BUDGET = 4096
-MAX_BATCH_ROWS = 64
-
 
 # --------------------------------------------------------------------------- pure pieces
 
@@ -67,61 +63,6 @@ def pool(hidden: Any, mask: Any, pooling: str) -> Any:
         raise W2SGError(f"pooling must be one of {', '.join(POOLINGS)} or auto, not {pooling!r}")
     rows = torch.arange(hidden.shape[0], device=hidden.device)
     return hidden[rows, index].float()
-
-
-def length_order(lengths: np.ndarray) -> np.ndarray:
-    """Positions sorted longest first (stable, so ties keep their input order)."""
-    return np.argsort(-np.asarray(lengths), kind="stable")
-
-
-def bucket_lengths(max_length: int) -> np.ndarray:
-    """The padded lengths of texts of at most `max_length` tokens, ascending (BUCKET_STEPS;
-    the last one is `max_length`)."""
-    out, n = [], 0
-    for limit, step in BUCKET_STEPS:
-        while n + step <= min(limit, max_length):
-            n += step
-            out.append(n)
-    if not out or out[-1] < max_length:
-        out.append(int(max_length))
-    return np.array(out, dtype=np.int64)
-
-
-def bucket_of(lengths: np.ndarray, max_length: int) -> np.ndarray:
-    """The bucket (padded length) of each token count: the smallest bucket that holds it."""
-    buckets = bucket_lengths(max_length)
-    index = np.searchsorted(buckets, np.asarray(lengths), side="left")
-    if np.any(index >= len(buckets)):
-        raise W2SGError(f"a text is longer than max_length {max_length} tokens")
-    return buckets[index]
-
-
-def batch_rows(width: int, token_budget: int, max_batch: int | None = None) -> int:
-    """Rows of every batch of the bucket `width`: `max_batch` if given, else
-    `token_budget // width` clamped to 1..MAX_BATCH_ROWS. A function of the bucket alone."""
-    if max_batch is not None:
-        return int(max_batch)
-    return int(min(MAX_BATCH_ROWS, max(1, token_budget // max(1, int(width)))))
-
-
-def plan_batches(
-    lengths: np.ndarray, max_length: int, token_budget: int, max_batch: int | None = None
-) -> list[tuple[int, np.ndarray]]:
-    """Cut positions (in the order to run them) into batches of texts of ONE bucket.
-
-    `lengths[i]` is the token count of the i-th position given. Returns (width, positions)
-    pairs: every text of a batch is padded to `width`, its bucket, and a batch holds at most
-    `batch_rows(width, ...)` texts; the extractor fills a short batch with copies, so every
-    batch of a bucket has one shape. Buckets come in first-seen order.
-    """
-    widths = bucket_of(np.asarray(lengths), max_length)
-    batches: list[tuple[int, np.ndarray]] = []
-    for width in dict.fromkeys(widths.tolist()):
-        positions = np.flatnonzero(widths == width)
-        rows = batch_rows(int(width), token_budget, max_batch)
-        starts = range(0, len(positions), rows)
-        batches.extend((int(width), positions[i : i + rows]) for i in starts)
-    return batches
 
 
 def tokenize(tokenizer: Any, texts: Sequence[str], max_length: int) -> list[list[int]]:
@@ -331,23 +272,6 @@ def progress_bar(total: int, enabled: bool) -> Iterator[Any]:
         yield bar
     finally:
         bar.close()
-
-
-def default_token_budget(device: str) -> int:
-    """Tokens per batch: a fixed figure per device kind (it fixes each length's batch shape,
-    so it must not drift with free memory)."""
-    return DEFAULT_GPU_TOKEN_BUDGET if device.startswith("cuda") else DEFAULT_CPU_TOKEN_BUDGET
-
-
-def batch_plan_name(device: str, batch_size: int | None) -> str:
-    """The batch shape rule a store's vectors were computed with (part of its key): the
-    bucket steps (`4to64` = every 4 tokens up to 64) and the rows of each bucket's batches."""
-    buckets = "buckets" + ",".join(
-        f"{step}to{limit}" if limit < 1 << 30 else f"{step}" for limit, step in BUCKET_STEPS
-    )
-    if batch_size is not None:
-        return f"{buckets}-rows{batch_size}"
-    return f"{buckets}-tokens{default_token_budget(device)}-max{MAX_BATCH_ROWS}"
 
 
 def extract_activations(

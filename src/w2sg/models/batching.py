@@ -1,0 +1,96 @@
+"""The batch plan of extraction: which texts run together, padded to which length.
+
+A text is padded to its length bucket (`bucket_of`: every 4 tokens up to 64, coarser above)
+and runs in a batch of texts of that bucket whose row count is a function of the bucket alone
+(`batch_rows`), so its padded length and its batch's shape never depend on its company; the
+store key names the rule (`batch_plan_name`), so vectors of another rule are never mixed in
+(docs/methods.md#activations).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from w2sg.errors import W2SGError
+
+# Bucket lengths: a text is padded to the smallest bucket that holds it, so a text's padded
+# length is a function of its own token count. (limit, step): steps of 4 tokens up to 64
+# (most texts are short; see docs/performance.md for the lists measured), then coarser.
+BUCKET_STEPS = ((64, 4), (128, 16), (256, 32), (1 << 30, 64))
+# Every batch of a bucket has the same number of rows (short batches are filled with
+# copies), so the budget also bounds the wasted work: less than one budget per bucket used.
+DEFAULT_CPU_TOKEN_BUDGET = 512
+DEFAULT_GPU_TOKEN_BUDGET = 4096
+MAX_BATCH_ROWS = 64
+
+
+def length_order(lengths: np.ndarray) -> np.ndarray:
+    """Positions sorted longest first (stable, so ties keep their input order)."""
+    return np.argsort(-np.asarray(lengths), kind="stable")
+
+
+def bucket_lengths(max_length: int) -> np.ndarray:
+    """The padded lengths of texts of at most `max_length` tokens, ascending (BUCKET_STEPS;
+    the last one is `max_length`)."""
+    out, n = [], 0
+    for limit, step in BUCKET_STEPS:
+        while n + step <= min(limit, max_length):
+            n += step
+            out.append(n)
+    if not out or out[-1] < max_length:
+        out.append(int(max_length))
+    return np.array(out, dtype=np.int64)
+
+
+def bucket_of(lengths: np.ndarray, max_length: int) -> np.ndarray:
+    """The bucket (padded length) of each token count: the smallest bucket that holds it."""
+    buckets = bucket_lengths(max_length)
+    index = np.searchsorted(buckets, np.asarray(lengths), side="left")
+    if np.any(index >= len(buckets)):
+        raise W2SGError(f"a text is longer than max_length {max_length} tokens")
+    return buckets[index]
+
+
+def batch_rows(width: int, token_budget: int, max_batch: int | None = None) -> int:
+    """Rows of every batch of the bucket `width`: `max_batch` if given, else
+    `token_budget // width` clamped to 1..MAX_BATCH_ROWS. A function of the bucket alone."""
+    if max_batch is not None:
+        return int(max_batch)
+    return int(min(MAX_BATCH_ROWS, max(1, token_budget // max(1, int(width)))))
+
+
+def plan_batches(
+    lengths: np.ndarray, max_length: int, token_budget: int, max_batch: int | None = None
+) -> list[tuple[int, np.ndarray]]:
+    """Cut positions (in the order to run them) into batches of texts of ONE bucket.
+
+    `lengths[i]` is the token count of the i-th position given. Returns (width, positions)
+    pairs: every text of a batch is padded to `width`, its bucket, and a batch holds at most
+    `batch_rows(width, ...)` texts; the extractor fills a short batch with copies, so every
+    batch of a bucket has one shape. Buckets come in first-seen order.
+    """
+    widths = bucket_of(np.asarray(lengths), max_length)
+    batches: list[tuple[int, np.ndarray]] = []
+    for width in dict.fromkeys(widths.tolist()):
+        positions = np.flatnonzero(widths == width)
+        rows = batch_rows(int(width), token_budget, max_batch)
+        starts = range(0, len(positions), rows)
+        batches.extend((int(width), positions[i : i + rows]) for i in starts)
+    return batches
+
+
+def default_token_budget(device: str) -> int:
+    """Tokens per batch: a fixed figure per device kind (it fixes each length's batch shape,
+    so it must not drift with free memory)."""
+    return DEFAULT_GPU_TOKEN_BUDGET if device.startswith("cuda") else DEFAULT_CPU_TOKEN_BUDGET
+
+
+def batch_plan_name(device: str, batch_size: int | None) -> str:
+    """The batch shape rule a store's vectors were computed with (part of its key): the
+    bucket steps (`4to64` = every 4 tokens up to 64) and the rows of each bucket's batches."""
+    buckets = "buckets" + ",".join(
+        f"{step}to{limit}" if limit < 1 << 30 else f"{step}" for limit, step in BUCKET_STEPS
+    )
+    if batch_size is not None:
+        return f"{buckets}-rows{batch_size}"
+    return f"{buckets}-tokens{default_token_budget(device)}-max{MAX_BATCH_ROWS}"
