@@ -19,8 +19,7 @@ from w2sg.study.prepare import PreparedStudy, StudyArrays, WeakView
 from w2sg.study.run import run_prepared_study
 
 CONFIG = StudyConfig(
-    weak_train=600, strong_train=600, test=600, mixing_seeds=(0,), selection=False,
-    selection_seeds=(),
+    weak_train=600, strong_train=600, test=600, mixing_seeds=(0,), selection=False
 )  # fmt: skip
 
 
