@@ -1,12 +1,14 @@
 # The two commands a newcomer runs (see README.md). Both set everything up first.
-.PHONY: setup study test lint bench results results-finetune
+.PHONY: setup study test lint bench results results-finetune weak-gap
 
 BENCHMARK := runs/benchmark
 BENCHMARK_FINETUNE := runs/benchmark-finetune
+WEAK_GAP := runs/weak_gap
 # The fine-tune tier joins the page once its sweep folder exists (make results-finetune).
 RESULTS = .venv/bin/w2sg results --sweeps $(BENCHMARK) --out docs/results.md \
 	--report $(BENCHMARK)/results.html \
-	$$(test -f $(BENCHMARK_FINETUNE)/manifest.json && echo --finetune $(BENCHMARK_FINETUNE))
+	$$(test -f $(BENCHMARK_FINETUNE)/manifest.json && echo --finetune $(BENCHMARK_FINETUNE)) \
+	$$(test -f $(WEAK_GAP)/gaps.json && echo --gaps $(WEAK_GAP)/gaps.json)
 
 setup:
 	bash scripts/setup.sh
@@ -21,6 +23,11 @@ study: setup
 results: setup
 	.venv/bin/w2sg sweep configs/benchmark.yaml --out $(BENCHMARK) || test $$? -eq 1
 	$(RESULTS)
+
+# The val-only scan that chose each task's weak model (configs/benchmark.yaml names the
+# choices); once its folder exists, the page shows the rows behind every choice.
+weak-gap: setup
+	.venv/bin/w2sg gap configs/weak_gap.yaml --out $(WEAK_GAP)
 
 # The fine-tune tier (claim c, hours on 2 cores), then the page again with both tiers; the
 # probe tier's folder must exist (make results).

@@ -33,6 +33,11 @@ class ResultsConfig(Flagged):
         "The fine-tune tier's sweep folder (claim c: logconf against xent); without it the "
         "section says how to make it.",
     )
+    gaps: str | None = option(
+        None,
+        "The weak-model scan's gaps.json (w2sg gap, val only): its chosen rows justify each "
+        "task's weak model on the page.",
+    )
     out: str = option(
         "docs/results.md",
         "The Markdown file to write; its figures go into a folder beside it of the same name "

@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from w2sg import validate
+from w2sg.benchmark.choice import choice_blocks
 from w2sg.benchmark.claims import Sizes
 from w2sg.benchmark.compute import Bench, compute
 from w2sg.benchmark.config import ResultsConfig
@@ -49,6 +50,8 @@ def results_command(config: ResultsConfig) -> str:
     parts = ["w2sg results", "--sweeps", ",".join(config.sweeps)]
     if config.finetune:
         parts += ["--finetune", config.finetune]
+    if config.gaps:
+        parts += ["--gaps", config.gaps]
     parts += ["--out", config.out]
     if config.report:
         parts += ["--report", config.report]
@@ -140,6 +143,7 @@ def write_results(config: ResultsConfig, log: Log = print) -> Written:
     report = Path(config.report) if config.report else Path(config.sweeps[0]) / "results.html"
     probe = [read_sweep(p) for p in config.sweeps]  # a bad folder fails before any writing
     finetune = read_sweep(config.finetune) if config.finetune else None
+    choice = choice_blocks(config.gaps) if config.gaps else []  # a bad file fails here too
     validate.output_file(report, "--report")
     margin = config.margin if config.margin is not None else sweep_margin(probe)
     sizes = Sizes(config.min_seeds, config.min_test, config.min_strong_train)
@@ -161,7 +165,11 @@ def write_results(config: ResultsConfig, log: Log = print) -> Written:
         line = made_by([*t.commands, command], describe, list(t.commits), short_times(t.times))
         return Context(config.alpha, margin, line, figures_dir.name, _sizes_rule(config))
 
-    head = [*intro_blocks(_sizes_rule(config), margin), *tier_blocks(tiers, describe, command)]
+    head = [
+        *intro_blocks(_sizes_rule(config), margin),
+        *tier_blocks(tiers, describe, command),
+        *choice,
+    ]
     blocks = page_blocks(
         bench,
         context(tiers[0]),
