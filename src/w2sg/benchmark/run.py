@@ -136,6 +136,7 @@ def write_results(config: ResultsConfig, log: Log = print) -> Written:
         written = w2sg.write_results(w2sg.ResultsConfig(sweeps=("runs/benchmark",)))
         written.markdown, written.report, written.times  # docs/results.md, the HTML, the times
     """
+    validate.instance(config, ResultsConfig, "config", "w2sg.ResultsConfig(...)")
     out = validate.output_file(config.out, "--out")
     report = Path(config.report) if config.report else Path(config.sweeps[0]) / "results.html"
     probe = [read_sweep(p) for p in config.sweeps]  # a bad folder fails before any writing

@@ -161,6 +161,12 @@ class FinetuneConfig(Presettable, RunSetup):
             raise W2SGError(
                 f"batch size {self.batch_size} is larger than the {smallest} train rows"
             )
+        if "minibatch" in given and self.minibatch > self.batch_size:
+            raise W2SGError(
+                f"{self.flag('minibatch')} {self.minibatch} is above {self.flag('batch_size')} "
+                f"{self.batch_size}: a forward pass holds one batch at most; give "
+                f"{self.flag('minibatch')} {self.batch_size} or less"
+            )
         if self.mixing and not self.overlap:
             raise W2SGError("--mixing needs the overlap partition; drop --no-overlap")
         self._check_interventions()

@@ -143,6 +143,11 @@ def run_selection_stage(
     if kind == "natural" and "oracle" in strategies:
         raise W2SGError("the oracle needs known densities; natural sources have none")
     seeds = validate.seeds(seeds, "seeds")  # whole numbers >= 0, before any arm is drawn
+    validate.positive(rounds, "rounds")
+    validate.positive(eval_every, "eval_every")
+    if batch_size is not None:
+        validate.positive(batch_size, "batch_size")
+    validate.l2(l2, "l2")
     is_overlap = None
     if sets is not None and kind == "constructed":
         is_overlap = np.zeros(n, dtype=bool)
