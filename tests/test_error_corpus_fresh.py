@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import json
 import math
+import os
 import signal
 import time
 from collections.abc import Callable
@@ -44,6 +45,7 @@ class Case:
     id: str
     kind: str  # "cli" or "api"
     build: Callable[[Path], Any]  # tmp folder -> argv list (cli) or a no-argument call (api)
+    env: Callable[[Path], dict[str, str]] | None = None  # environment variables of the case
 
 
 CASES: list[Case] = []
@@ -81,7 +83,7 @@ def _csv(tmp: Path) -> Path:
 
 
 SMALL_RUN = ("--weak-train", "20", "--strong-train", "20", "--test", "20", "--no-selection")
-SMALL_FT = ("--weak-train", "20", "--strong-train", "20", "--val", "10", "--test", "20")
+SMALL_FT = ("--weak-train", "40", "--strong-train", "40", "--val", "10", "--test", "20")
 
 
 def _ft(tmp: Path, *extra: str) -> list[str]:
@@ -250,7 +252,7 @@ def study(**params: Any) -> Callable[[dict, Path], None]:
 
 
 def finetune(**params: Any) -> Callable[[dict, Path], None]:
-    sizes = {"weak_train": 20, "strong_train": 20, "val": 10, "test": 20}
+    sizes = {"weak_train": 40, "strong_train": 40, "val": 10, "test": 20}
     return method({"kind": "finetune", "params": {**sizes, **params}})
 
 
@@ -562,6 +564,21 @@ cli_args("cache/rm-all-and-model", "cache", "rm", "--all", "--model", "minilm-l6
 cli_args("cache/rm-empty-prefix", "cache", "rm", "")
 cli_args("cache/rm-empty-model", "cache", "rm", "--model", "")
 cli_args("cache/rm-unknown-option", "cache", "rm", "--everything")
+
+
+def _cache_is_a_file(tmp: Path) -> dict[str, str]:
+    return {"W2SG_CACHE": str(_write(tmp / "cache-file", "not a folder"))}
+
+
+CASES.append(Case("cache/ls-cache-is-a-file", "cli", lambda tmp: ["cache", "ls"], _cache_is_a_file))
+CASES.append(
+    Case(
+        "cache/prune-cache-is-a-file",
+        "cli",
+        lambda tmp: ["cache", "prune", "--max-size", "1GB"],
+        _cache_is_a_file,
+    )
+)
 
 
 # --------------------------------------------------------------------------- label functions
@@ -912,7 +929,10 @@ call("combiner-bare-array", lambda: w2sg.WeakCombiner("mean").fit(_probs(), _lab
 call("training-set-unknown", lambda: w2sg.training_set("filter:svm", _acts(), _probs()))
 call("training-set-lengths", lambda: w2sg.training_set("none", _acts(), _probs(39)))
 call("training-set-none", lambda: w2sg.training_set(None, _acts(), _probs()))
-call("training-set-options-dict", lambda: w2sg.training_set("filter:knn", _acts(), _probs(), {}))
+call(
+    "training-set-options-dict",
+    lambda: w2sg.training_set("filter:knn", _acts(), _probs(), {"kk": 5}),
+)
 
 
 def _selection(**kw: Any) -> Any:
@@ -941,7 +961,7 @@ call("make-splits-too-big", lambda: w2sg.make_splits(_dataset(), w2sg.SplitSizes
 call("make-splits-not-a-dataset", lambda: w2sg.make_splits("rotten_tomatoes"))
 call(
     "make-splits-seed-negative",
-    lambda: w2sg.make_splits(_dataset(), w2sg.SplitSizes(5, 5, 0, 5), seed=-3),
+    lambda: w2sg.make_splits(_dataset(), w2sg.SplitSizes(4, 4, 0, 4), seed=-3),
 )
 call(
     "text-dataset-lengths",
@@ -952,7 +972,7 @@ call(
     lambda: w2sg.TextDataset("d", np.array(["a", "b"]), np.array(["x", "y"]), np.array([0, 2])),
 )
 call("make-synthetic-unknown", lambda: w2sg.make_synthetic(bogus=1))
-call("make-synthetic-negative", lambda: w2sg.make_synthetic(n=-5))
+call("make-synthetic-negative", lambda: w2sg.make_synthetic(n_overlap=-5))
 call("load-dataset-number", lambda: w2sg.load_dataset(123))
 call("load-dataset-unknown", lambda: w2sg.load_dataset("no_such_dataset_xyz"))
 api("api/load-dataset-label-map", lambda tmp: lambda: w2sg.load_dataset(_csv(tmp), label_map="x"))
@@ -1044,6 +1064,9 @@ def _alarm(signum: int, frame: object) -> None:
 def outcome(case: Case, tmp: Path, capsys: pytest.CaptureFixture) -> tuple[str, str]:
     """('clear' | 'uncaught' | 'accepted' | 'hang' | 'unclear', what was seen)."""
     made = case.build(tmp)
+    env = case.env(tmp) if case.env else {}
+    saved = {k: os.environ.get(k) for k in env}
+    os.environ.update(env)
     previous = signal.signal(signal.SIGALRM, _alarm)
     signal.alarm(HANG_S)
     try:
@@ -1062,6 +1085,11 @@ def outcome(case: Case, tmp: Path, capsys: pytest.CaptureFixture) -> tuple[str, 
     finally:
         signal.alarm(0)
         signal.signal(signal.SIGALRM, previous)
+        for k, old in saved.items():
+            if old is None:
+                os.environ.pop(k, None)
+            else:
+                os.environ[k] = old
     err = capsys.readouterr().err
     if status == 0:
         return "accepted", "exit status 0"

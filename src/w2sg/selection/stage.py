@@ -135,6 +135,8 @@ def run_selection_stage(
         stage["strategies"]["ucb"]["summary"]["final"]["true_ratio"]
     """
     n = len(np.asarray(pool_weak_probs).ravel())
+    if sources is not None and len(sources) != n:
+        raise W2SGError(f"sources has {len(sources)} entries for a pool of {n}: one source a point")
     kind = _arm_kind(arms, partition, sources)
     sets = _partition_sets(partition, n) if partition is not None else None
     if strategies is None:
