@@ -141,13 +141,13 @@ def write_results(config: ResultsConfig, log: Log = print) -> Written:
     report = Path(config.report) if config.report else Path(config.sweeps[0]) / "results.html"
     probe = [read_sweep(p) for p in config.sweeps]  # a bad folder fails before any writing
     finetune = read_sweep(config.finetune) if config.finetune else None
+    validate.output_file(report, "--report")
     for data in [*probe, *([finetune] if finetune else [])]:
         if data.table.empty:
             raise W2SGError(
                 f"{data.path} holds no finished cell; run its sweep first "
                 f"(w2sg sweep CONFIG.yaml --out {data.path})"
             )
-    validate.output_file(report, "--report")
     margin = config.margin if config.margin is not None else sweep_margin(probe)
     sizes = Sizes(config.min_seeds, config.min_test, config.min_strong_train)
     bench = compute(
