@@ -15,7 +15,7 @@ from typing import Any
 from w2sg.errors import W2SGError
 from w2sg.io import read_json
 
-RESULTS = "the results.json of a w2sg run (a JSON object with its config)"
+RESULTS = "the results.json of a w2sg run (a JSON object)"
 SWEEP = "the sweep.json of a w2sg sweep (a JSON object with name, metric, guard_margin)"
 MANIFEST = "a sweep manifest (a JSON object whose 'cells' maps each cell id to its entry)"
 STATISTICS = "the statistics.json of a w2sg sweep (a JSON object of tables)"
@@ -56,8 +56,14 @@ def reading(path: Path, what: str) -> Iterator[None]:
 
 
 def read_results(path: Path) -> dict:
-    """A run's results.json: a JSON object with the run's config (every w2sg run writes it)."""
-    data = read_json(path, RESULTS)
+    """A run's results.json: a JSON object."""
+    return read_json(path, RESULTS)
+
+
+def read_run_results(path: Path) -> dict:
+    """The results.json of a run folder being reported: with the run's config (every w2sg
+    run writes it; a file without it is no run's)."""
+    data = read_results(path)
     require(data, {"config": dict}, path, RESULTS)
     return data
 

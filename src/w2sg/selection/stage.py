@@ -146,7 +146,7 @@ def run_selection_stage(
         raise W2SGError("the oracle needs known densities; natural sources have none")
     seeds = validate.seeds(seeds, "seeds")  # whole numbers >= 0, before any arm is drawn
     validate.positive(rounds, "rounds")
-    validate.positive(eval_every, "eval_every")
+    validate.whole(eval_every, "eval_every", low=0)  # 0: the probe is never tested
     if batch_size is not None:
         validate.positive(batch_size, "batch_size")
     validate.l2(l2, "l2")
