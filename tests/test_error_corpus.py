@@ -1095,7 +1095,7 @@ NEWER_COMMAND_CASES: list[tuple[str, list[str], str]] = [
     ("lf-callable-no-argument", [*RUN_LF, "{lf_callable_no_argument}"], "one argument"),
     ("lf-callable-two-arguments", [*RUN_LF, "{lf_callable_two_arguments}"], "one argument"),
     ("lf-missing-file", [*RUN_LF, "{out}.json"], "no such file"),
-    ("lf-folder", [*RUN_LF, "{empty_dir}"], "no such file"),
+    ("lf-folder", [*RUN_LF, "{empty_dir}"], "is a folder"),
     (
         "lf-labelmodel-two-functions",
         ["run", "--out", "{out}", "--weak-supervisor", "labelmodel", "--label-functions",

@@ -132,7 +132,7 @@ def read_json(path: str | Path, what: str, expect: type = dict) -> Any:
     otherwise one `W2SGError` line naming the path, what was expected and what was found."""
     text = read_text(path, what)
     try:
-        value = json.loads(text)
+        value = json.loads(text, object_pairs_hook=_once_each(path, what))
     except json.JSONDecodeError as err:
         cut = err.pos >= len(text.rstrip()) or err.msg.startswith("Unterminated")
         found = f"it ends early (cut short?): {err.msg}" if cut else err.msg
@@ -143,3 +143,59 @@ def read_json(path: str | Path, what: str, expect: type = dict) -> Any:
     if not isinstance(value, expect):
         raise W2SGError(f"{path}: expected {what}, found {_kind(value)}")
     return value
+
+
+def _once_each(path: str | Path, what: str) -> Callable[[list[tuple[str, Any]]], dict]:
+    """A JSON object hook refusing a key given twice in one object (json keeps the last one
+    silently: a WRENCH row id twice would lose a row)."""
+
+    def build(pairs: list[tuple[str, Any]]) -> dict:
+        out = dict(pairs)
+        if len(out) < len(pairs):
+            seen: set[str] = set()
+            for key, _ in pairs:
+                if key in seen:
+                    raise W2SGError(
+                        f"{path}: the key {key!r} appears twice in one object; expected {what}"
+                    )
+                seen.add(key)
+        return out
+
+    return build
+
+
+def read_yaml(path: str | Path, what: str) -> Any:
+    """A YAML file's value (safe loading); a key given twice in one mapping, a syntax error or a
+    file that is not UTF-8 is one `W2SGError` line naming the path and the place."""
+    import yaml  # heavy: loaded on first use
+
+    text = read_text(path, what)
+    try:
+        return yaml.load(text, Loader=_unique_keys_loader(yaml))  # noqa: S506 - a SafeLoader
+    except yaml.YAMLError as err:
+        mark = getattr(err, "problem_mark", None)
+        where = f"line {mark.line + 1}, column {mark.column + 1}: " if mark else ""
+        problem = getattr(err, "problem", None) or " ".join(str(err).split())
+        raise W2SGError(f"{path} is not valid YAML ({where}{problem}); expected {what}") from None
+
+
+def _unique_keys_loader(yaml: Any) -> type:
+    """PyYAML's SafeLoader, except that a key given twice in one mapping is an error naming it
+    and its line (the safe loader keeps the last silently)."""
+
+    class Loader(yaml.SafeLoader):
+        def construct_mapping(self, node: Any, deep: bool = False) -> dict:
+            seen: set = set()
+            for key_node, _ in node.value:
+                key = self.construct_object(key_node, deep=deep)
+                if key in seen:
+                    raise yaml.constructor.ConstructorError(
+                        None,
+                        None,
+                        f"repeats the key {key!r}; give each key once",
+                        key_node.start_mark,
+                    )
+                seen.add(key)
+            return super().construct_mapping(node, deep=deep)
+
+    return Loader

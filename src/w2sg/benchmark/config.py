@@ -67,6 +67,7 @@ class ResultsConfig(Flagged):
         if isinstance(sweeps, str) or not isinstance(sweeps, tuple | list) or not sweeps:
             raise W2SGError(f"{self.flag('sweeps')} must name at least one sweep folder")
         object.__setattr__(self, "sweeps", tuple(str(s) for s in sweeps))
+        v.unique(self.sweeps, self.flag("sweeps"))
         if self.margin is not None:
             check_margin(self.margin, self.flag("margin"))
         v.number(self.alpha, self.flag("alpha"), low=0.0, high=0.5, low_open=True)

@@ -3,7 +3,6 @@ commits in its provenance, and the sweep's own run times (manifest.json `runs`).
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -11,6 +10,7 @@ from typing import Any
 import pandas as pd
 
 from w2sg.errors import W2SGError
+from w2sg.io import read_json
 from w2sg.sweep.outputs import arm_rows, cell_row, finished_cells
 
 
@@ -28,13 +28,8 @@ class SweepData:
 
 
 def _json(path: Path) -> dict:
-    try:
-        data = json.loads(path.read_text())
-    except (OSError, ValueError) as err:
-        raise W2SGError(f"{path} cannot be read as JSON ({type(err).__name__})") from None
-    if not isinstance(data, dict):
-        raise W2SGError(f"{path} does not hold a JSON object")
-    return data
+    """A sweep folder's sweep.json or manifest.json: one line naming what is wrong with it."""
+    return read_json(path, f"the {path.name} of a w2sg sweep folder (a JSON object)")
 
 
 def check_sweep_folder(path: str | Path) -> Path:

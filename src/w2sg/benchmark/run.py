@@ -139,12 +139,19 @@ def write_results(config: ResultsConfig, log: Log = print) -> Written:
         written = w2sg.write_results(w2sg.ResultsConfig(sweeps=("runs/benchmark",)))
         written.markdown, written.report, written.times  # docs/results.md, the HTML, the times
     """
+    validate.instance(config, ResultsConfig, "config", "w2sg.ResultsConfig(...)")
     out = validate.output_file(config.out, "--out")
     report = Path(config.report) if config.report else Path(config.sweeps[0]) / "results.html"
     probe = [read_sweep(p) for p in config.sweeps]  # a bad folder fails before any writing
     finetune = read_sweep(config.finetune) if config.finetune else None
     choice = choice_blocks(config.gaps) if config.gaps else []  # a bad file fails here too
     validate.output_file(report, "--report")
+    for data in [*probe, *([finetune] if finetune else [])]:
+        if data.table.empty:
+            raise W2SGError(
+                f"{data.path} holds no finished cell; run its sweep first "
+                f"(w2sg sweep CONFIG.yaml --out {data.path})"
+            )
     margin = config.margin if config.margin is not None else sweep_margin(probe)
     sizes = Sizes(config.min_seeds, config.min_test, config.min_strong_train)
     bench = compute(

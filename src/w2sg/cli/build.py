@@ -145,8 +145,11 @@ def parameter(spec: Spec) -> inspect.Parameter:
 
 def _items(text: str, item: type, flag: str) -> tuple:
     """'0, 1,2' -> (0, 1, 2): a bad item is one error naming the option."""
+    parts = text.replace(" ", "").split(",")
+    if text.strip() and not all(parts):
+        raise W2SGError(f"{flag} has an empty entry in {text!r}; separate the values by one comma")
     try:
-        return tuple(item(x) for x in text.replace(" ", "").split(",") if x)
+        return tuple(item(x) for x in parts if x)
     except ValueError:
         kind = {int: "whole numbers", float: "numbers"}.get(item, "values")
         raise W2SGError(f"{flag} must be comma-separated {kind}, got {text!r}") from None

@@ -117,12 +117,12 @@ def _check_split_args(ds: object, sizes: object, seed: object) -> None:
     """Wrong types fail here, naming the argument, not deep inside numpy."""
 
     if not isinstance(ds, TextDataset):
-        raise TypeError(
+        raise W2SGError(
             f"make_splits: ds must be a TextDataset (from w2sg.data.load_dataset), "
             f"got {type(ds).__name__}"
         )
     if sizes is not None and not isinstance(sizes, SplitSizes):
-        raise TypeError(f"make_splits: sizes must be a SplitSizes, got {type(sizes).__name__}")
+        raise W2SGError(f"make_splits: sizes must be a SplitSizes, got {type(sizes).__name__}")
     check_seed(seed, "make_splits: seed")
 
 

@@ -35,6 +35,22 @@ class TextDataset:
     sources: np.ndarray | None = None  # str, e.g. a domain
     meta: dict = field(default_factory=dict)
 
+    def __post_init__(self) -> None:
+        """Aligned arrays and 0/1 labels, else one error (a dataset built by hand); repeated
+        ids are refused where they matter, by `make_splits`."""
+        arrays = {"ids": self.ids, "texts": self.texts, "labels": self.labels}
+        if self.sources is not None:
+            arrays["sources"] = self.sources
+        lengths = {k: len(np.asarray(a).ravel()) for k, a in arrays.items()}
+        if len(set(lengths.values())) > 1:
+            shown = ", ".join(f"{k} {n}" for k, n in lengths.items())
+            raise W2SGError(f"TextDataset {self.name!r}: arrays must align, got lengths {shown}")
+        if not np.isin(np.asarray(self.labels), [0, 1]).all():
+            bad = sorted({str(v) for v in np.asarray(self.labels).ravel()} - {"0", "1"})[:5]
+            raise W2SGError(
+                f"TextDataset {self.name!r}: labels must be 0 or 1, found {bad}; map them to 0/1"
+            )
+
     @classmethod
     def from_rows(
         cls,

@@ -7,7 +7,7 @@ docs/fidelity.md says why not; each field is also the command's flag (`w2sg.opti
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, fields, replace
 from typing import ClassVar
 
 from w2sg import validate as v
@@ -30,6 +30,7 @@ from w2sg.presets import Preset, Presettable
 from w2sg.setup import RunSetup
 
 TOKENS_PER_ROW = 128  # the default token budget per minibatch row (--minibatch-tokens)
+KNOBS = tuple(f.name for f in fields(InterventionOptions))  # --k, --metric, ...: interventions
 DEVICE_HELP = "Device: auto (a GPU when there is one), cpu, cuda or cuda:N."
 
 
@@ -161,6 +162,12 @@ class FinetuneConfig(Presettable, RunSetup):
             raise W2SGError(
                 f"batch size {self.batch_size} is larger than the {smallest} train rows"
             )
+        if "minibatch" in given and self.minibatch > self.batch_size:
+            raise W2SGError(
+                f"{self.flag('minibatch')} {self.minibatch} is above {self.flag('batch_size')} "
+                f"{self.batch_size}: a forward pass holds one batch at most; give "
+                f"{self.flag('minibatch')} {self.batch_size} or less"
+            )
         if self.mixing and not self.overlap:
             raise W2SGError("--mixing needs the overlap partition; drop --no-overlap")
         self._check_interventions()
@@ -258,7 +265,7 @@ class FinetuneConfig(Presettable, RunSetup):
                 f"with {self.flag('warmup_steps')} (the steps replace the ratio)",
             ),
             (
-                ("intervention_val",),
+                ("intervention_val", *KNOBS),  # the knobs as the command line names them
                 not self.interventions,
                 f"without {self.flag('interventions')}",
             ),

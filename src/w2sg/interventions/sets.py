@@ -216,7 +216,7 @@ def training_set(
     spec = (
         intervention if isinstance(intervention, Intervention) else parse_intervention(intervention)
     )
-    options = options or InterventionOptions()
+    options = InterventionOptions.of(options)  # None, the options, or a mapping of them
     x, p = check_probe_inputs(acts, weak_probs, f"intervention {spec.name}")
     everything = np.arange(len(p))
     if spec.kind in ("none", "probe"):

@@ -139,7 +139,15 @@ def fit_tfidf(fit_texts: Texts, settings: TfidfSettings | None = None) -> TfidfM
     from sklearn.feature_extraction.text import TfidfVectorizer  # heavy: loaded on first use
 
     settings = settings or TfidfSettings()
-    texts = [str(t) for t in fit_texts]
+    if isinstance(fit_texts, str | bytes):
+        raise W2SGError("tfidf: fit_texts must be a list of texts, got one text; write [text]")
+    items = list(fit_texts)
+    bad = [t for t in items if not isinstance(t, str)]
+    if bad:
+        raise W2SGError(
+            f"tfidf: fit_texts must be texts, found {bad[0]!r:.40} (a {type(bad[0]).__name__})"
+        )
+    texts = [str(t) for t in items]
     if not texts:
         raise W2SGError("tfidf needs fit texts: give the texts its vocabulary is fitted on")
     vocabulary = _vocabulary(texts, settings)

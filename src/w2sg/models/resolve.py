@@ -20,7 +20,7 @@ from pathlib import Path
 from typing import Literal
 
 from w2sg.errors import W2SGError
-from w2sg.io import sha256_file, write_json
+from w2sg.io import read_json, sha256_file, write_json
 from w2sg.models.names import parse_model_name
 from w2sg.models.packages import unpack_split_zip
 from w2sg.paths import cache_dir
@@ -229,8 +229,25 @@ def resolve_model(name: str) -> ResolvedModel:
             "come from w2sg.models.bow)"
         )
     if parsed.cut is not None:
-        return replace(_resolve_name(parsed.base), name=parsed.text, cut=parsed.cut)
+        return _check_cut(replace(_resolve_name(parsed.base), name=parsed.text, cut=parsed.cut))
     return _resolve_name(parsed.text)
+
+
+def _check_cut(resolved: ResolvedModel) -> ResolvedModel:
+    """A cut deeper than the model is an error here, read from its config.json (no weights);
+    a model without one there is checked when its configuration loads."""
+    path = resolved.path / "config.json"
+    if not path.is_file():
+        return resolved
+    config = read_json(path, "a model's config.json")
+    depth = [config[k] for k in ("num_hidden_layers", "n_layer", "num_layers") if k in config]
+    blocks = depth[0] if depth and isinstance(depth[0], int) else None
+    if blocks is not None and resolved.cut is not None and resolved.cut > blocks:
+        raise W2SGError(
+            f"{resolved.name}: {resolved.base_name} has {blocks} blocks "
+            f"(hidden_states[0..{blocks}]); cut it at layer0..layer{blocks}"
+        )
+    return resolved
 
 
 def _resolve_name(name: str) -> ResolvedModel:

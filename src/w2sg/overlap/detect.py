@@ -28,6 +28,7 @@ from w2sg.errors import W2SGError
 from w2sg.overlap.changepoint import ChangePoint, changepoint_threshold
 from w2sg.overlap.detectors import detector_scores, parse_detector
 from w2sg.overlap.similarity import max_similarity
+from w2sg.validate import flag_value
 
 Similarity = Literal["abs_cosine", "dot"]
 
@@ -190,6 +191,7 @@ def detect_overlap(
         partition.counts()  # {'n_overlap': ..., 'n_easy_only': ..., 'n_hard_only': ...}
     """
     parse_detector(detector)  # fail early on a bad name
+    flag_value(strict_hard, "strict_hard")
     p, x = _pool_inputs(weak_probs, strong_acts)
     old_hard, old_rest = _history_inputs(history_hard_acts, history_nonhard_acts, x.shape[1])
     conf = 2.0 * np.abs(p - 0.5)

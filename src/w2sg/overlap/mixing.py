@@ -108,9 +108,10 @@ def mixing_experiment(
     tx, ty = _check_test(test_acts, test_labels, x.shape[1])
     seeds = validate.seeds(seeds, "seeds")  # whole numbers >= 0: numpy rejects negatives
     validate.l2(l2, "l2")
-    qs = tuple(float(q) for q in qs)
-    if not qs or not seeds or any(not 0.0 <= q <= 1.0 for q in qs):
-        raise W2SGError("give at least one seed and one q, each q in [0, 1]")
+    qs = tuple(validate.number(q, "qs entry", low=0.0, high=1.0) for q in qs)
+    if not qs:
+        raise W2SGError("qs: give at least one overlap share q in [0, 1]")
+    validate.unique(qs, "qs")
     m, counts = _mix_counts(len(o_idx), len(n_idx), qs)
     total, rows = len(qs) * len(seeds) + len(seeds), []
     ends = (weak_metrics, ceiling_metrics, margin)
@@ -199,6 +200,18 @@ def _floor(v: float) -> int:
     return int(np.floor(v + 1e-9))
 
 
+def _positions(values: object, name: str) -> np.ndarray:
+    """Positions in the pool: whole numbers (a fraction or a true/false mask is refused, as
+    numpy would truncate the one and read the other as 0 and 1)."""
+    arr = np.asarray(values)
+    if arr.size and arr.dtype.kind not in "iu":
+        raise W2SGError(
+            f"{name} must hold positions in the pool (whole numbers, e.g. partition.overlap), "
+            f"got an array of dtype {arr.dtype}"
+        )
+    return arr.astype(np.int64).ravel()
+
+
 def _check(
     acts: np.ndarray, probs: np.ndarray, o: np.ndarray, n: np.ndarray
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
@@ -210,8 +223,7 @@ def _check(
         )
     if not np.isfinite(p).all() or (p < 0).any() or (p > 1).any():
         raise W2SGError("pool_weak_probs must be probabilities in [0, 1]")
-    o_idx = np.asarray(o, dtype=np.int64).ravel()
-    n_idx = np.asarray(n, dtype=np.int64).ravel()
+    o_idx, n_idx = _positions(o, "overlap_idx"), _positions(n, "non_overlap_idx")
     for name, idx in (("overlap_idx", o_idx), ("non_overlap_idx", n_idx)):
         if len(idx) and (idx.min() < 0 or idx.max() >= len(p)):
             raise W2SGError(f"{name} has positions outside the pool of {len(p)} points")

@@ -24,6 +24,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from w2sg import validate as v
 from w2sg.errors import W2SGError
 from w2sg.overlap.changepoint import JUMP, MIN_SIZE, _as_scores, changepoint_index
 from w2sg.overlap.detect import OverlapResult
@@ -114,11 +115,15 @@ def split_strength(
         strength = w2sg.split_strength(2 * abs(weak_probs - 0.5))
         strength.verdict, strength.effect, strength.p_value   # 'arbitrary', 0.01, 0.31
     """
-    s = _as_scores(scores, "scores").ravel()
+    s = _as_scores(scores, "scores")
+    if s.ndim > 1:
+        raise W2SGError(f"split_strength: scores must be 1-d (one score a point), got {s.shape}")
+    s = s.ravel()
     if not np.isfinite(s).all():
         raise W2SGError("split_strength: scores contain NaN or infinity")
     if not isinstance(draws, int) or isinstance(draws, bool) or draws < 1:
         raise W2SGError(f"split_strength: draws must be a positive whole number, got {draws!r}")
+    _check_test(alpha, min_effect, seed)
     s = np.sort(s)
     n = len(s)
     k = changepoint_index(s) if n else None
@@ -189,6 +194,16 @@ def describe_split(strength: dict | SplitStrength | None, what: str = "split") -
         f"(± {100 * st['null_std']:.1f}%): effect {st['effect']:.2f}, p = {st['p_value']:.3f} "
         f"({st['draws']} uniform draws): {words}."
     )
+
+
+def _check_test(alpha: float, min_effect: float, seed: int) -> None:
+    """The test's settings: a level in (0, 1), an effect in [0, 1], a seed."""
+    if v.number(alpha, "split_strength: alpha", low=0.0, low_open=True) >= 1:
+        raise W2SGError(
+            f"split_strength: alpha must be below 1 (a significance level), got {alpha}"
+        )
+    v.number(min_effect, "split_strength: min_effect", low=0.0, high=1.0)
+    v.seed(seed, "split_strength: seed")
 
 
 def split_strengths(partition: OverlapResult) -> dict:

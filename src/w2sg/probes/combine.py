@@ -33,6 +33,8 @@ def _matrix(probs: object, name: str = "probs") -> np.ndarray:
     if isinstance(probs, Mapping):
         probs = list(probs.values())
     if isinstance(probs, list | tuple):
+        if not probs:
+            raise W2SGError(f"{name}: give at least one weak supervisor's P(y=1), got none")
         lengths = {len(np.asarray(p).ravel()) for p in probs}
         if len(lengths) > 1:
             raise W2SGError(

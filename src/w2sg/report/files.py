@@ -60,6 +60,14 @@ def read_results(path: Path) -> dict:
     return read_json(path, RESULTS)
 
 
+def read_run_results(path: Path) -> dict:
+    """The results.json of a run folder being reported: with the run's config (every w2sg
+    run writes it; a file without it is no run's)."""
+    data = read_results(path)
+    require(data, {"config": dict}, path, RESULTS)
+    return data
+
+
 def read_sweep_config(path: Path) -> dict:
     """A sweep folder's sweep.json, with the fields its report shows."""
     data = read_json(path, SWEEP)

@@ -36,6 +36,7 @@ from w2sg.report.files import (
     STATISTICS,
     read_manifest,
     read_results,
+    read_run_results,
     read_statistics,
     read_sweep_config,
     reading,
@@ -209,13 +210,18 @@ def write_sweep_folder_report(folder: Path, config: dict, manifest: dict, statis
     _write_text(folder / "report.html", page)
 
 
-def _write_page(path: Path, page: str) -> Path:
-    """report.html written atomically; a folder in its place is one error saying so."""
+def _check_page_path(path: Path) -> None:
+    """A folder where report.html goes is one error saying so."""
     if path.is_dir():
         raise W2SGError(
             f"{path} is a folder, where w2sg report writes the page report.html; move or "
             "remove that folder and run it again"
         )
+
+
+def _write_page(path: Path, page: str) -> Path:
+    """report.html written atomically; a folder in its place is one error saying so."""
+    _check_page_path(path)
     _write_text(path, page)
     return path
 
@@ -227,6 +233,7 @@ def write_html_report(folder: str | Path) -> Path:
         raise W2SGError(f"{folder} is a file; give the folder of a run or a sweep")
     if not folder.is_dir():
         raise W2SGError(f"no such folder: {folder}")
+    _check_page_path(folder / "report.html")  # where the page goes, before reading anything
     if folder_kind(folder) == "sweep":
         config = read_sweep_config(folder / "sweep.json")
         manifest = read_manifest(folder / "manifest.json")
@@ -238,7 +245,7 @@ def write_html_report(folder: str | Path) -> Path:
             page = sweep_page(folder, config, manifest, blocks)
     else:
         path = folder / "results.json"
-        results = read_results(path)
+        results = read_run_results(path)
         with reading(path, RESULTS):
             page = run_page(folder, results, run_blocks(results))
     return _write_page(folder / "report.html", page)

@@ -135,6 +135,8 @@ def run_selection_stage(
         stage["strategies"]["ucb"]["summary"]["final"]["true_ratio"]
     """
     n = len(np.asarray(pool_weak_probs).ravel())
+    if sources is not None and len(sources) != n:
+        raise W2SGError(f"sources has {len(sources)} entries for a pool of {n}: one source a point")
     kind = _arm_kind(arms, partition, sources)
     sets = _partition_sets(partition, n) if partition is not None else None
     if strategies is None:
@@ -143,6 +145,11 @@ def run_selection_stage(
     if kind == "natural" and "oracle" in strategies:
         raise W2SGError("the oracle needs known densities; natural sources have none")
     seeds = validate.seeds(seeds, "seeds")  # whole numbers >= 0, before any arm is drawn
+    validate.positive(rounds, "rounds")
+    validate.whole(eval_every, "eval_every", low=0)  # 0: the probe is never tested
+    if batch_size is not None:
+        validate.positive(batch_size, "batch_size")
+    validate.l2(l2, "l2")
     is_overlap = None
     if sets is not None and kind == "constructed":
         is_overlap = np.zeros(n, dtype=bool)

@@ -59,12 +59,17 @@ def same_length(arrays: dict[str, np.ndarray]) -> None:
 
 
 def metric(value: object, name: str) -> float | None:
-    """One metric: a number or None (undefined); NaN counts as undefined."""
+    """One metric (accuracy or AUC): a number in [0, 1] or None (undefined); NaN counts as
+    undefined."""
     if value is None:
         return None
     if isinstance(value, bool) or not isinstance(value, int | float | np.integer | np.floating):
         raise W2SGError(f"{name} must be a number or None, got {value!r:.60}")
-    return None if not np.isfinite(value) else float(value)
+    if not np.isfinite(value):
+        return None
+    if not 0.0 <= value <= 1.0:
+        raise W2SGError(f"{name} must be a metric in [0, 1] (accuracy or AUC), got {value}")
+    return float(value)
 
 
 def columns(table: Any, needed: Iterable[str], name: str = "table") -> None:

@@ -124,7 +124,8 @@ def run_interventions(config: InterventionsConfig, out_dir: str | Path, log: Log
         results = w2sg.run_interventions(config, "runs/iv")
         results["interventions"]["filter:topo"]["pgr_accuracy"]["mean"]
     """
-    out = Path(out_dir)
+    v.instance(config, InterventionsConfig, "config", "w2sg.InterventionsConfig(...)")
+    out = v.output_dir(v.path_like(out_dir, "out_dir"), "out_dir")
     out.mkdir(parents=True, exist_ok=True)
     t0 = time.perf_counter()
     probe_layer, student_layer = probe_and_student_layers(config)

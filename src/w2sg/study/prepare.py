@@ -15,8 +15,10 @@ import numpy as np
 from w2sg.data import load_dataset, natural_sources, rows_used, seed_splits
 from w2sg.data.splits import Splits
 from w2sg.data.types import TextDataset
+from w2sg.errors import W2SGError
 from w2sg.models import get_activations
 from w2sg.models.bow import fit_tfidf
+from w2sg.models.layers import resolve_layer
 from w2sg.models.names import parse_model_name
 from w2sg.models.provenance import model_identity
 from w2sg.probes.w2s import W2SOutcome, weak_to_strong
@@ -215,6 +217,20 @@ def _bow_features(name: str, s: Splits, union: TextDataset, record: dict, log: L
     return model.transform(union.texts)
 
 
+def _check_layers(config: ProbeSetup, weak: list[str]) -> None:
+    """Each model has the layer asked of it (read from its config, no weights), before the
+    first extraction rather than after it."""
+    jobs = [(m, "weak_layer") for m in weak] + [(config.strong_model, "strong_layer")]
+    for model, name in jobs:
+        if parse_model_name(model).bow:
+            continue
+        layer = getattr(config, name)
+        try:
+            resolve_layer(layer, model)
+        except W2SGError as err:
+            raise W2SGError(f"{config.flag(name)} {layer} of {model}: {err}") from None
+
+
 def prepare_study(config: ProbeSetup, log: Log = print) -> PreparedStudy:
     """Load the dataset, cut the splits of every seed and extract (cached) activations.
 
@@ -230,6 +246,7 @@ def prepare_study(config: ProbeSetup, log: Log = print) -> PreparedStudy:
     models = {  # an unknown or missing model fails before any work
         role: model_identity(name) for role, name in (*roles, ("strong", config.strong_model))
     }
+    _check_layers(config, weak)
     dataset, splits = load_splits(config, log)
     union = rows_used(dataset, splits.values())
     log(f"{dataset.name}: {len(dataset)} rows; {len(union)} used over {len(config.seeds)} seed(s)")

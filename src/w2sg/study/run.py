@@ -15,6 +15,7 @@ from pathlib import Path
 
 import numpy as np
 
+from w2sg import validate
 from w2sg.io import write_atomic, write_json
 from w2sg.models.provenance import run_provenance
 from w2sg.overlap.detect import OverlapResult, detect_overlap
@@ -46,6 +47,8 @@ def run_study(config: StudyConfig, out_dir: str | Path, log: Log = print) -> dic
         results = w2sg.run_study(config, "runs/rt")  # also runs/rt/summary.md, report.html
         results["pgr"]["accuracy"], results["overlap"]
     """
+    validate.instance(config, StudyConfig, "config", "w2sg.StudyConfig(...)")
+    out_dir = validate.output_dir(validate.path_like(out_dir, "out_dir"), "out_dir")
     t0 = time.perf_counter()
     prepared = prepare_study(config, log)
     return run_prepared_study(

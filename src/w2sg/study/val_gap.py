@@ -14,6 +14,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from w2sg import validate
 from w2sg.data.splits import Splits
 from w2sg.data.types import TextDataset
 from w2sg.errors import W2SGError
@@ -112,7 +113,11 @@ def val_gaps(choices: Sequence[tuple[Hashable, ProbeSetup]], log: Log = print) -
                               for w in ("minilm-l6", "minilm-l6:layer1", "tfidf")])
     """
     groups: dict[tuple, list[tuple[Hashable, ProbeSetup]]] = {}
-    for key, config in choices:
+    for choice in choices:
+        if not (isinstance(choice, tuple) and len(choice) == 2):
+            raise W2SGError(f"val_gaps: each choice must be (key, config), got {choice!r:.60}")
+        key, config = choice
+        validate.instance(config, ProbeSetup, f"val_gaps: the config of {key!r}", "a StudyConfig")
         if config.val < 2:
             raise W2SGError(f"{key}: the gap is measured on val; give val rows (val={config.val})")
         groups.setdefault(_shared(config), []).append((key, config))

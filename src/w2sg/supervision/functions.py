@@ -215,7 +215,12 @@ def _build(spec: object, where: str) -> LabelFunction:
             f"{where}: function {name!r} has unknown kind {kind!r}; "
             f"use one of {', '.join(builders)}"
         )
-    accepted = set(inspect.signature(builders[kind]).parameters) - {"name"}
+    params = inspect.signature(builders[kind]).parameters
+    accepted = set(params) - {"name"}
+    missing = [p for p in accepted if params[p].default is inspect.Parameter.empty]
+    missing = sorted(set(missing) - set(args))
+    if missing:
+        raise W2SGError(f"{where}: function {name!r} ({kind}) needs key(s) {', '.join(missing)}")
     unknown = sorted(set(args) - accepted)
     if unknown:
         raise W2SGError(
@@ -259,6 +264,8 @@ def resolve_label_functions(name_or_path: str) -> Path:
     path = Path(name_or_path)
     if path.is_file():
         return path
+    if path.is_dir():
+        raise W2SGError(f"label functions {name_or_path!r} is a folder; give a label-function file")
     known = ", ".join(sorted(p.stem for p in RESOURCES.glob("*.json")))
     raise W2SGError(
         f"label functions {name_or_path!r}: no such file and no shipped set of that name "

@@ -20,7 +20,7 @@ from w2sg import validate as v
 from w2sg.data import list_datasets
 from w2sg.data.files import looks_like_file
 from w2sg.errors import W2SGError
-from w2sg.io import read_text, slug
+from w2sg.io import read_yaml, slug
 from w2sg.models.provenance import model_identity
 from w2sg.sweep.methods import GridPoint, get_method
 
@@ -82,6 +82,33 @@ class SweepConfig:
     guard_margin: float = 0.01
     bootstrap: int = 10000
     workers: int | None = None
+
+    def __post_init__(self) -> None:
+        """Each field of its kind and range (a hand-made config too; files: `parse_sweep`)."""
+        v.text(self.name, "name")
+        for key, kind in (("datasets", DatasetEntry), ("methods", MethodEntry)):
+            items = getattr(self, key)
+            if (
+                not isinstance(items, tuple)
+                or not items
+                or not all(isinstance(x, kind) for x in items)
+            ):
+                raise W2SGError(
+                    f"{key} must be a non-empty tuple of {kind.__name__}; make a sweep with "
+                    "w2sg.parse_sweep(mapping) or w2sg.load_sweep(path)"
+                )
+        object.__setattr__(self, "seeds", v.seeds(self.seeds, "seeds"))
+        v.choice(self.metric, "metric", METRICS)
+        margin = v.number(self.guard_margin, "guard_margin", low=0.0, high=1.0)
+        object.__setattr__(self, "guard_margin", margin)  # metrics lie in [0, 1]
+        v.positive(self.bootstrap, "bootstrap")
+        if self.workers is not None:
+            v.positive(self.workers, "workers")
+        labels = [m.label for m in self.methods]
+        if self.baseline is not None and self.baseline not in labels:
+            raise W2SGError(f"baseline {self.baseline!r} is not a method; methods: {labels}")
+        if not all(self.pairs_of(d, m) for d in self.datasets for m in self.methods):
+            raise W2SGError("give 'pairs' (or every dataset or every method its own 'pairs')")
 
     def to_json(self) -> dict:
         return json.loads(json.dumps(dataclasses.asdict(self)))
@@ -208,6 +235,8 @@ def _methods(raw: Any) -> tuple[MethodEntry, ...]:
 def _check_method_datasets(methods: tuple[MethodEntry, ...], labels: list[str]) -> None:
     """A method's `datasets` must name dataset labels of the sweep (a typo runs nothing)."""
     for m in methods:
+        if m.datasets is not None and not m.datasets:
+            raise W2SGError(f"methods.{m.label}.datasets is empty: name a dataset or drop the key")
         unknown = sorted(set(m.datasets or ()) - set(labels))
         if unknown:
             raise W2SGError(
@@ -254,23 +283,18 @@ def parse_sweep(raw: Mapping[str, Any], default_name: str = "sweep") -> SweepCon
     baseline = raw.get("baseline")
     if baseline is not None and not isinstance(baseline, str):
         raise W2SGError(f"baseline must be a method's label, got {baseline!r}")
-    workers = raw.get("workers")
-    config = SweepConfig(
+    return SweepConfig(
         name=slug(str(name)),
         datasets=datasets,
         pairs=pairs,
         methods=methods,
         seeds=seeds,
         baseline=baseline,
-        metric=v.choice(raw.get("metric", "accuracy"), "metric", METRICS),
-        guard_margin=v.number(raw.get("guard_margin", 0.01), "guard_margin", low=0.0),
-        bootstrap=v.positive(raw.get("bootstrap", 10000), "bootstrap"),
-        workers=None if workers is None else v.positive(workers, "workers"),
+        metric=raw.get("metric", "accuracy"),
+        guard_margin=raw.get("guard_margin", 0.01),
+        bootstrap=raw.get("bootstrap", 10000),
+        workers=raw.get("workers"),
     )
-    labels = [m.label for m in methods]
-    if config.baseline is not None and config.baseline not in labels:
-        raise W2SGError(f"baseline {config.baseline!r} is not a method; methods: {labels}")
-    return config
 
 
 def _list(value: Any, key: str) -> list:
@@ -292,47 +316,16 @@ def load_sweep(path: str | Path) -> SweepConfig:
 
         sweep = w2sg.load_sweep("configs/offline.yaml")
     """
-    import yaml  # heavy: loaded on first use
-
     path = v.path_like(path, "path")
     if not path.exists():
         raise W2SGError(f"no such sweep file: {path}")
-    text = read_text(path, "a sweep file (YAML)")
-    try:
-        raw = yaml.load(text, Loader=_unique_keys_loader(yaml))  # noqa: S506 - a SafeLoader
-    except yaml.YAMLError as err:
-        mark = getattr(err, "problem_mark", None)
-        where = f"line {mark.line + 1}, column {mark.column + 1}: " if mark else ""
-        problem = getattr(err, "problem", None) or " ".join(str(err).split())
-        raise W2SGError(f"{path} is not valid YAML ({where}{problem})") from None
+    raw = read_yaml(path, "a sweep file (YAML)")
     if not isinstance(raw, Mapping):
         raise W2SGError(
             f"{path}: expected a sweep file (a YAML mapping of name, datasets, pairs, methods, "
             f"seeds), found {type(raw).__name__ if raw is not None else 'nothing'}"
         )
     return parse_sweep(raw, default_name=path.stem)
-
-
-def _unique_keys_loader(yaml: Any) -> type:
-    """PyYAML's SafeLoader, except that a key given twice in one mapping is an error naming it
-    and its line (the safe loader keeps the last silently)."""
-
-    class Loader(yaml.SafeLoader):
-        def construct_mapping(self, node: Any, deep: bool = False) -> dict:
-            seen: set = set()
-            for key_node, _ in node.value:
-                key = self.construct_object(key_node, deep=deep)
-                if key in seen:
-                    raise yaml.constructor.ConstructorError(
-                        None,
-                        None,
-                        f"repeats the key {key!r}; give each key once",
-                        key_node.start_mark,
-                    )
-                seen.add(key)
-            return super().construct_mapping(node, deep=deep)
-
-    return Loader
 
 
 def check_names(config: SweepConfig) -> None:

@@ -18,6 +18,7 @@ from tqdm import tqdm
 
 from w2sg import validate
 from w2sg.io import write_json
+from w2sg.models.load import pick_device
 from w2sg.sweep.grid import Cell, SweepConfig, check_names, plan_cells
 from w2sg.sweep.local import LocalExecutor
 from w2sg.sweep.manifest import Manifest, cells_to_run
@@ -98,6 +99,9 @@ def run_sweep(
         check_names(config)
     cells = plan_cells(config)
     executor = executor or LocalExecutor(workers if workers is not None else config.workers)
+    if isinstance(executor, LocalExecutor):  # its cells run here: their devices must exist
+        for device in sorted({str(getattr(c.config, "device", "cpu")) for c in cells}):
+            pick_device(device)
     getattr(executor, "start", lambda: None)()  # connect (Ray) before anything is written
     manifest = Manifest.open(out / "manifest.json", config, cells)  # checks an existing one
     write_json(out / "sweep.json", config.to_json())

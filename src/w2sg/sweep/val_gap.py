@@ -16,6 +16,7 @@ from typing import Any
 
 import pandas as pd
 
+from w2sg import validate
 from w2sg.errors import W2SGError
 from w2sg.io import write_atomic, write_json
 from w2sg.models.provenance import model_identity, run_provenance
@@ -70,8 +71,10 @@ def run_val_gap(
 ) -> dict[str, Any]:
     """Measure every cell's val gap, choose a weak model per dataset; write gaps.csv (per seed),
     gap_table.csv, gaps.md and gaps.json into `out_dir`; return gaps.json's content."""
-    rule = rule or ChoiceRule()
-    out = Path(out_dir)
+    validate.instance(config, SweepConfig, "config", "w2sg.load_sweep(path)")
+    rule = ChoiceRule() if rule is None else rule
+    validate.instance(rule, ChoiceRule, "rule", "ChoiceRule(min_gap=..., min_weak=...)")
+    out = validate.output_dir(validate.path_like(out_dir, "out_dir"), "out_dir")
     out.mkdir(parents=True, exist_ok=True)
     t0 = time.perf_counter()
     rows = gap_rows(probe_cells(config), log)
