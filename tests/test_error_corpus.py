@@ -950,7 +950,7 @@ NEWER_COMMAND_CASES: list[tuple[str, list[str], str]] = [
     ("sw-metric-unknown", [*SWEEP, "{sw_metric_unknown}"], "metric must be one of"),
     ("sw-metric-list", [*SWEEP, "{sw_metric_list}"], "metric"),
     ("sw-baseline-number", [*SWEEP, "{sw_baseline_number}"], "baseline"),
-    ("sw-pairs-repeat", [*SWEEP, "{sw_pairs_repeat}"], "pairs repeats"),
+    ("sw-pairs-repeat", [*SWEEP, "{sw_pairs_repeat}"], "repeated: minilm-l6 -> minilm-l6"),
     ("sw-pair-numbers", [*SWEEP, "{sw_pair_numbers}"], "pairs[0] weak model"),
     ("sw-pair-three", [*SWEEP, "{sw_pair_three}"], "pairs[0]"),
     ("sw-datasets-number", [*SWEEP, "{sw_datasets_number}"], "datasets[0]"),

@@ -35,6 +35,7 @@ ELEUTHER = {
     "lora_dropout": (0.0, "w2s/model.py"),
     "auc": ("logit", "w2s/sft.py: roc_auc(hard_labels, predictions[:, 1])"),
     "head_init": ("small", "w2s/model.py: model.score.weight.data *= 0.01"),
+    "max_length": (None, "w2s/sft.py: tokenizer(..., truncation=True), the tokenizer's own limit"),
     "intervention_val": ("probe", "w2s/sft.py: probe_filter / probe_relabel"),
     "options.k": (50, "w2s/probe.py: KnnProbeConfig.k: int = 50"),
     "options.probe_l2": (1e-3, "w2s/probe.py: LogisticProbeConfig.l2p = 1e-3"),

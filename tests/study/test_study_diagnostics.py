@@ -127,10 +127,18 @@ def test_run_rejects_bad_weak_lists_in_one_line(args, message):
 def test_unknown_weak_model_fails_before_any_data_is_read(tmp_path):
     result = CliRunner().invoke(
         app,
-        ["run", "--dataset", "no-such-data", "--weak", "minilm-l6,tfidf", "--out", str(tmp_path)],
+        [
+            "run",
+            "--dataset",
+            "no-such-data",
+            "--weak",
+            "minilm-l6,no-such-model",
+            "--out",
+            str(tmp_path),
+        ],
     )
     assert isinstance(result.exception, W2SGError)
-    assert "unknown model 'tfidf'" in str(result.exception)  # not the missing dataset
+    assert "no-such-model" in str(result.exception)  # not the missing dataset
 
 
 def test_other_commands_take_one_weak_model():

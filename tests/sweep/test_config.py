@@ -115,7 +115,7 @@ def test_a_dataset_and_a_method_may_name_their_own_pairs_and_datasets(tiny_csvs)
         ({"study": {"datasets": ["thrid"]}}, None, r"methods.study.datasets: no dataset .*thrid"),
         ({"study": {"pairs": [["a"]]}}, None, r"methods.study.pairs\[0\] must be"),
         ({"study": {"colour": 1}}, None, "known: kind, params, pairs, datasets"),
-        (None, [{"name": "x.csv", "pairs": []}], r"datasets\[0\].pairs must hold"),
+        (None, [{"name": "x.csv", "pairs": []}], r"datasets\[0\].pairs is empty"),
     ],
 )
 def test_bad_pairs_and_dataset_lists_are_one_clear_error(tiny_csvs, methods, datasets, message):
@@ -145,9 +145,16 @@ def test_the_benchmark_sweeps_are_valid_and_sized_as_documented():
         # 1,000 strong_train rows wherever the task holds them (not the 1,598 of this one)
         assert p["strong_train"] >= 1000 or d.name == "newsgroups_christian_atheism", d.name
     assert len(cells) == 10 * 5 * 2 + 5 * 5
-    assert (configs / "benchmark.yaml").read_text().count(
-        "# weak model per task: set from the val scan"
-    ) >= 10
+    # each task names its own weak choice (made on val by `w2sg gap configs/weak_gap.yaml`),
+    # at the weak_train size the scan measured it at
+    menu = load_sweep(configs / "weak_gap.yaml")
+    scanned = {w for w, _ in menu.pairs}
+    sizes = {m.params["weak_train"] for m in menu.methods}
+    for d in probe.datasets:
+        assert d.pairs is not None and len(d.pairs) == 1, d.name
+        assert d.pairs[0][0] in scanned and d.pairs[0][1] == "mpnet-base", d.name
+        assert d.params["weak_train"] in sizes, d.name
+    assert len({d.pairs[0][0] for d in probe.datasets if d.pairs}) > 1  # not one pair for all
     finetune = load_sweep(configs / "benchmark-finetune.yaml")
     ft_cells = plan_cells(finetune)
     assert finetune.seeds == (0, 1, 2) and 2 <= len(finetune.datasets) <= 3

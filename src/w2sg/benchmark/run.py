@@ -28,7 +28,7 @@ from w2sg.benchmark.text import made_by
 from w2sg.errors import W2SGError
 from w2sg.io import write_atomic
 from w2sg.provenance import git_describe
-from w2sg.report.blocks import to_markdown
+from w2sg.report.blocks import Block, to_markdown
 from w2sg.report.html import page_html
 from w2sg.stats.pgr import DEFAULT_MARGIN
 
@@ -131,6 +131,37 @@ def _write(path: Path, text: str) -> None:
     write_atomic(path, lambda tmp: tmp.write_text(text, encoding="utf-8"))
 
 
+def _page(
+    config: ResultsConfig,
+    bench: Bench,
+    tiers: list[Tier],
+    margin: float,
+    figures_dir: Path,
+    choice: list[Block],
+) -> list[Block]:
+    """The page's blocks (its figures drawn into `figures_dir`)."""
+    figures = draw(bench, figures_dir)
+    describe, command = git_describe(), results_command(config)
+
+    def context(t: Tier) -> Context:
+        line = made_by([*t.commands, command], describe, list(t.commits), short_times(t.times))
+        return Context(config.alpha, margin, line, figures_dir.name, _sizes_rule(config))
+
+    head = [
+        *intro_blocks(_sizes_rule(config), margin),
+        *tier_blocks(tiers, describe, command),
+        *choice,
+    ]
+    return page_blocks(
+        bench,
+        context(tiers[0]),
+        context(tiers[1]) if len(tiers) > 1 else None,
+        figures,
+        head,
+        config.finetune_metric,
+    )
+
+
 def write_results(config: ResultsConfig, log: Log = print) -> Written:
     """Test every claim on the sweep folders of `config`; write the page, figures and report.
 
@@ -164,27 +195,8 @@ def write_results(config: ResultsConfig, log: Log = print) -> Written:
         finetune_metric=config.finetune_metric,
     )
     figures_dir = out.parent / out.stem
-    figures = draw(bench, figures_dir)
     tiers = [tier("probe tier", probe), *([tier("fine-tune tier", [finetune])] if finetune else [])]
-    describe, command = git_describe(), results_command(config)
-
-    def context(t: Tier) -> Context:
-        line = made_by([*t.commands, command], describe, list(t.commits), short_times(t.times))
-        return Context(config.alpha, margin, line, figures_dir.name, _sizes_rule(config))
-
-    head = [
-        *intro_blocks(_sizes_rule(config), margin),
-        *tier_blocks(tiers, describe, command),
-        *choice,
-    ]
-    blocks = page_blocks(
-        bench,
-        context(tiers[0]),
-        context(tiers[1]) if finetune else None,
-        figures,
-        head,
-        config.finetune_metric,
-    )
+    blocks = _page(config, bench, tiers, margin, figures_dir, choice)
     _write(out, to_markdown(blocks))
     report.parent.mkdir(parents=True, exist_ok=True)
     _write(report, page_html(blocks, out.parent))

@@ -66,7 +66,6 @@ OPENAI = Preset(
         Setting(
             "eval_every", 1_000_000, _O + "train_simple.py: eval_every = 1000000 (the last step)"
         ),
-        Setting("max_length", 1024, _O + "train_simple.py: max_ctx: int = 1024"),
         Setting("head_init", "zero", _O + "weak_to_strong/model.py: normal_(std=0.0)"),
     ),
 )
