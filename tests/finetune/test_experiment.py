@@ -301,7 +301,7 @@ def test_the_eleuther_preset_runs_end_to_end(tmp_path, csv_path, tiny) -> None:
         interventions=("filter:logistic",),
     )  # fmt: skip
     assert config.preset_overrides == (
-        "batch_size", "epochs", "minibatch", "strong_lr", "weak_lr"
+        "batch_size", "epochs", "max_length", "minibatch", "strong_lr", "weak_lr"
     )  # fmt: skip
     results = run_finetune(config, tmp_path, log=lambda _: None)
     assert results["preset"]["name"] == "eleuther"
