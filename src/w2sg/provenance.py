@@ -31,20 +31,11 @@ def library_versions(names: tuple[str, ...] = LIBRARIES) -> dict[str, str | None
     return out
 
 
-@lru_cache(maxsize=1)
-def git_commit() -> str | None:
-    """The commit of the w2sg checkout this code runs from (with `+dirty` when edited)."""
-    src = Path(__file__).resolve().parent
+def _git(folder: Path, *args: str) -> str | None:
+    """`git -C folder ARGS`'s output, stripped, or None outside a git checkout."""
     try:
-        head = subprocess.run(
-            ["git", "-C", str(src), "rev-parse", "HEAD"],
-            capture_output=True,
-            text=True,
-            timeout=5,
-            check=True,
-        ).stdout.strip()
-        dirty = subprocess.run(
-            ["git", "-C", str(src), "status", "--porcelain", "--untracked-files=no", "--", "."],
+        return subprocess.run(
+            ["git", "-C", str(folder), *args],
             capture_output=True,
             text=True,
             timeout=5,
@@ -52,24 +43,26 @@ def git_commit() -> str | None:
         ).stdout.strip()
     except (OSError, subprocess.SubprocessError):
         return None
-    return head + ("+dirty" if dirty else "") if head else None
+
+
+@lru_cache(maxsize=1)
+def git_commit() -> str | None:
+    """The commit of the w2sg checkout this code runs from (with `+dirty` when edited)."""
+    src = Path(__file__).resolve().parent
+    head = _git(src, "rev-parse", "HEAD")
+    if not head:
+        return None
+    dirty = _git(src, "status", "--porcelain", "--untracked-files=no", "--", ".")
+    if dirty is None:
+        return None
+    return head + ("+dirty" if dirty else "")
 
 
 def git_describe(folder: str | Path | None = None) -> str | None:
     """`git describe --always --dirty --tags` of the checkout holding `folder` (default: this
     code's), or None outside a git checkout."""
     where = Path(folder) if folder is not None else Path(__file__).resolve().parent
-    try:
-        out = subprocess.run(
-            ["git", "-C", str(where), "describe", "--always", "--dirty", "--tags"],
-            capture_output=True,
-            text=True,
-            timeout=5,
-            check=True,
-        ).stdout.strip()
-    except (OSError, subprocess.SubprocessError):
-        return None
-    return out or None
+    return _git(where, "describe", "--always", "--dirty", "--tags") or None
 
 
 def _cpu_name() -> str:

@@ -17,7 +17,7 @@ from w2sg.errors import W2SGError
 from w2sg.models import get_activations
 from w2sg.models.bow import fit_tfidf
 from w2sg.probes.logistic import LogisticProbe
-from w2sg.study import val_gap
+from w2sg.study import prepare
 from w2sg.sweep.grid import check_names, parse_sweep, plan_cells
 from w2sg.sweep.val_gap import run_val_gap
 
@@ -83,7 +83,7 @@ def test_val_gaps_never_read_test(corpus: Path, tiny_bert: str, monkeypatch, tmp
         seen.extend(dataset.ids.astype(str).tolist())
         return get_activations(model, dataset, **kwargs)
 
-    monkeypatch.setattr(val_gap, "get_activations", spy)
+    monkeypatch.setattr(prepare, "get_activations", spy)  # every model read goes through it
     grid = _grid(corpus, tiny_bert, seeds=[0])
     del grid["methods"]["few"]  # one split of the rows: its test rows are nobody's others
     config = parse_sweep(grid)

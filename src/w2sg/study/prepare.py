@@ -173,6 +173,22 @@ def load_splits(config: ProbeSetup, log: Log = print) -> tuple[TextDataset, dict
     return dataset, seed_splits(dataset, config.sizes(), config.seeds)
 
 
+def model_activations(
+    config: ProbeSetup, model: str, layer: int, union: TextDataset, progress: bool = True
+) -> np.ndarray:
+    """`model`'s vectors of `union` at `layer`, with the config's pooling, length and dtype
+    (the activation store embeds new texts only)."""
+    return get_activations(
+        model,
+        union,
+        layers=(layer,),
+        pooling=config.pooling,
+        max_length=config.max_length,
+        dtype=config.dtype,
+        progress=progress,
+    )[layer]
+
+
 def _activations(config: ProbeSetup, union: TextDataset, weak: list[str], log: Log) -> dict:
     """Each model's activations of `union` at its layer (the store embeds new texts only):
     "weak" is the first weak model's (no columns when a label model is the only weak
@@ -186,14 +202,7 @@ def _activations(config: ProbeSetup, union: TextDataset, weak: list[str], log: L
         if parse_model_name(model).bow:
             continue
         log(f"activations: {role} model {model}, layer {layer}")
-        acts[role] = get_activations(
-            model,
-            union,
-            layers=(layer,),
-            pooling=config.pooling,
-            max_length=config.max_length,
-            dtype=config.dtype,
-        )[layer]
+        acts[role] = model_activations(config, model, layer, union)
     return acts
 
 

@@ -18,13 +18,12 @@ from w2sg import validate
 from w2sg.data.splits import Splits
 from w2sg.data.types import TextDataset
 from w2sg.errors import W2SGError
-from w2sg.models import get_activations
 from w2sg.models.bow import fit_tfidf
 from w2sg.models.names import parse_model_name
 from w2sg.probes.logistic import LogisticProbe
 from w2sg.stats.metrics import evaluate
 from w2sg.study.config import ProbeSetup
-from w2sg.study.prepare import load_splits
+from w2sg.study.prepare import load_splits, model_activations
 
 Log = Callable[[str], None]
 VAL_PARTS = ("weak_train", "strong_train", "val")  # what the measurement reads; never test
@@ -64,15 +63,7 @@ def _features(config: ProbeSetup, role: str, union: TextDataset, s: Splits) -> n
     layer = config.weak_layer if role == "weak" else config.strong_layer
     if parse_model_name(model).bow:
         return fit_tfidf(s.weak_train.texts).transform(union.texts)
-    return get_activations(
-        model,
-        union,
-        layers=(layer,),
-        pooling=config.pooling,
-        max_length=config.max_length,
-        dtype=config.dtype,
-        progress=False,
-    )[layer]
+    return model_activations(config, model, layer, union, progress=False)
 
 
 def _val_metrics(

@@ -56,15 +56,17 @@ def headline(results: dict) -> dict[str, dict]:
     return out
 
 
+def cell_keys(entry: dict) -> dict[str, Any]:
+    """Where a cell sits in the grid, as the tables name it (from its manifest entry)."""
+    keys = ("dataset", "weak", "strong", "method", "kind", "seed")
+    names = ("dataset", "weak_model", "strong_model", "method", "kind", "seed")
+    return {name: entry[key] for name, key in zip(names, keys, strict=True)}
+
+
 def cell_row(entry: dict, results: dict | None) -> dict:
     """One row of the tidy table from a manifest entry and the cell's results.json."""
     row: dict[str, Any] = {
-        "dataset": entry["dataset"],
-        "weak_model": entry["weak"],
-        "strong_model": entry["strong"],
-        "method": entry["method"],
-        "kind": entry["kind"],
-        "seed": entry["seed"],
+        **cell_keys(entry),
         "state": entry["state"],
     }
     r = results or {}
@@ -137,12 +139,7 @@ def arm_rows(entry: dict, results: dict) -> list[dict]:
     rows = []
     for name, arm in arms.items():
         row: dict[str, Any] = {
-            "dataset": entry["dataset"],
-            "weak_model": entry["weak"],
-            "strong_model": entry["strong"],
-            "method": entry["method"],
-            "kind": entry["kind"],
-            "seed": entry["seed"],
+            **cell_keys(entry),
             "arm": name,
             "reference": reference,
         }
