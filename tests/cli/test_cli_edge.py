@@ -156,13 +156,22 @@ def test_sigint_to_the_real_command_exits_130_and_writes_nothing(tmp_path: Path)
         text=True,
         env=env,
         cwd=tmp_path,
+        # Ctrl-C's default disposition: started from a background job (`cmd &`), the test and
+        # its children ignore SIGINT, Python installs no KeyboardInterrupt handler, and the run
+        # would go on (for many minutes at --runs 100000) instead of stopping.
+        preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL),
     )
-    deadline = time.monotonic() + 120
-    while proc.poll() is None and not _busy(proc.pid) and time.monotonic() < deadline:
-        time.sleep(0.3)
-    time.sleep(3.0)  # past torch's import, into the runs
-    proc.send_signal(signal.SIGINT)
-    out, err = proc.communicate(timeout=60)
+    try:
+        deadline = time.monotonic() + 120
+        while proc.poll() is None and not _busy(proc.pid) and time.monotonic() < deadline:
+            time.sleep(0.3)
+        time.sleep(3.0)  # past torch's import, into the runs
+        proc.send_signal(signal.SIGINT)
+        out, err = proc.communicate(timeout=60)
+    finally:
+        if proc.poll() is None:  # never leave the run behind, whatever failed above
+            proc.kill()
+            proc.wait()
     assert proc.returncode == 130, err
     assert "interrupted: rerun the same command to resume" in err
     assert "Traceback" not in err + out
