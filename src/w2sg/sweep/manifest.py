@@ -48,11 +48,14 @@ class Manifest:
                 "attempts": prev.get("attempts", 0),
                 "duration_s": None,
                 "error": None,
+                "worker": None,  # the process (pid) that ran it, once it ran
             }
             results = path.parent / c.rel_dir / "results.json"
             if prev.get("digest") == c.digest and prev.get("state") in ("done", "failed"):
                 if prev["state"] == "failed" or results.is_file():
-                    entry.update({k: prev.get(k) for k in ("state", "duration_s", "error")})
+                    entry.update(
+                        {k: prev.get(k) for k in ("state", "duration_s", "error", "worker")}
+                    )
             entries[c.id] = entry
         manifest = cls(
             path,
