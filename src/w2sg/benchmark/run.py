@@ -89,30 +89,29 @@ def tier(name: str, sweeps: list[SweepData]) -> Tier:
     )
 
 
+# Each effects figure: (its key, the table it reads, its label column, effect, low, high, y
+# label, title, file stem).
+EFFECTS = (
+    ("mixing", "mixing", "dataset", "slope", "slope_lo", "slope_hi",
+     "test accuracy per unit q", "(a) Mixing slope per task (95% CI)", "mixing_slopes"),
+    ("selection", "selection", "dataset", "overlap_diff", "overlap_lo", "overlap_hi",
+     "overlap share: UCB - random", "(b) Overlap collected, UCB - random", "ucb_minus_random"),
+    ("interventions", "interventions", "arm", "mean_diff", "diff_lo", "diff_hi",
+     "test accuracy: arm - none", "(d) Interventions against none", "interventions_vs_plain"),
+)  # fmt: skip
+
+
 def draw(bench: Bench, folder: Path) -> dict[str, str]:
     """The figures (PNG and SVG in `folder`); their PNG paths relative to the page's folder."""
     out: dict[str, list[Path]] = {}
-    per, _ = bench.mixing
-    if len(per) and per["slope"].notna().any():
-        out["mixing"] = effects_figure(
-            list(per["dataset"]), per["slope"], per["slope_lo"], per["slope_hi"],
-            ylabel="test accuracy per unit q", title="(a) Mixing slope per task (95% CI)",
-            out_dir=folder, stem="mixing_slopes",
-        )  # fmt: skip
-    per, _ = bench.selection
-    if len(per):
-        out["selection"] = effects_figure(
-            list(per["dataset"]), per["overlap_diff"], per["overlap_lo"], per["overlap_hi"],
-            ylabel="overlap share: UCB - random", title="(b) Overlap collected, UCB - random",
-            out_dir=folder, stem="ucb_minus_random",
-        )  # fmt: skip
-    _, tests = bench.interventions
-    if len(tests):
-        out["interventions"] = effects_figure(
-            list(tests["arm"]), tests["mean_diff"], tests["diff_lo"], tests["diff_hi"],
-            ylabel="test accuracy: arm - none", title="(d) Interventions against none",
-            out_dir=folder, stem="interventions_vs_plain",
-        )  # fmt: skip
+    for key, claim, label, effect, lo, hi, ylabel, title, stem in EFFECTS:
+        per, tests = getattr(bench, claim)
+        frame = tests if claim == "interventions" else per  # (d) draws its across-task tests
+        if len(frame) and frame[effect].notna().any():
+            out[key] = effects_figure(
+                list(frame[label]), frame[effect], frame[lo], frame[hi],
+                ylabel=ylabel, title=title, out_dir=folder, stem=stem,
+            )  # fmt: skip
     points, rank = bench.overlap
     if len(points):
         out["overlap"] = overlap_pgr_figure(points, rank, folder)
