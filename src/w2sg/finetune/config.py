@@ -151,10 +151,6 @@ class FinetuneConfig(Presettable, RunSetup):
         v.choice(self.intervention_val, self.flag("intervention_val"), ("weak", "probe"))
         self._check_losses()
         self.classifier()
-        if self.max_length is not None:
-            v.whole(self.max_length, self.flag("max_length"), low=2)
-        if self.minibatch_tokens is not None:
-            v.positive(self.minibatch_tokens, self.flag("minibatch_tokens"))
         for role in ("weak", "strong"):  # the options' checks; the model's limit comes later
             self.train_config(role, 0, self.max_length or TOKENS_PER_ROW)
         smallest = min(self.weak_train, self.strong_train)
@@ -188,6 +184,8 @@ class FinetuneConfig(Presettable, RunSetup):
             v.positive(self.patience, self.flag("patience"))
         if self.max_length is not None:
             v.whole(self.max_length, self.flag("max_length"), low=2)
+        if self.minibatch_tokens is not None:
+            v.positive(self.minibatch_tokens, self.flag("minibatch_tokens"))
         for name in ("weak_lr", "strong_lr", "lora_alpha"):
             v.number(getattr(self, name), self.flag(name), low=0.0, low_open=True)
         v.number(self.weight_decay, self.flag("weight_decay"), low=0.0)
