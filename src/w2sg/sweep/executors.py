@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 from typing import Any
 
 from w2sg import validate
@@ -130,8 +130,9 @@ class ExecutorOptions(Flagged):
                 )
         validate.number(self.ray_timeout, self.flag("ray_timeout"), low=0.0, low_open=True)
         validate.whole(self.max_retries, self.flag("max_retries"), low=0)
-        for name, default in (("ray_timeout", RAY_TIMEOUT), ("max_retries", 3)):
-            if self.ray is None and getattr(self, name) != default:
+        defaults = {f.name: f.default for f in fields(self)}
+        for name in ("ray_timeout", "max_retries"):
+            if self.ray is None and getattr(self, name) != defaults[name]:
                 raise W2SGError(
                     f"{self.flag(name)} has no effect without {self.flag('ray')}; drop it or "
                     f"add {self.flag('ray')} auto (or a cluster address)"
