@@ -52,6 +52,17 @@ def test_rerun_skips_finished_cells(local_sweep):
                                   comparable(table))  # fmt: skip
 
 
+def test_a_cached_rerun_spawns_no_worker(local_sweep, monkeypatch):
+    """Workers start only when there is work: a rerun with every cell done spawns none."""
+    config, out, _ = local_sweep
+    executor = LocalExecutor(2)
+    spawned: list[int] = []
+    monkeypatch.setattr(executor, "start", lambda: spawned.append(1))
+    run = run_sweep(config, out, executor=executor, progress=False, log=lambda _: None)
+    assert run.ran == 0 and run.counts == {"done": 6}
+    assert spawned == [] and executor._pool is None
+
+
 def test_a_failing_cell_is_recorded_and_the_others_go_on(tiny_csvs, tmp_path):
     raw = grid(tiny_csvs, seeds=(0,))
     raw["datasets"] = [str(tiny_csvs[0]), {"name": str(tiny_csvs[1]), "params": {"test": 400}}]

@@ -50,7 +50,7 @@ class RayExecutor:
         self.max_retries = max_retries
         self.timeout = timeout
 
-    def start(self) -> None:
+    def connect(self) -> None:
         """Connect to the cluster (or start a local Ray) before any work: an address where no
         cluster answers is one error after at most `timeout` seconds."""
         import ray  # heavy: loaded on first use
@@ -76,7 +76,7 @@ class RayExecutor:
             return
         import ray  # heavy: loaded on first use
 
-        self.start()
+        self.connect()
         remote = ray.remote(_execute_packed)
         refs = {
             remote.options(
