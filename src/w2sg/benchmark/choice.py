@@ -10,6 +10,7 @@ from w2sg.errors import W2SGError
 from w2sg.io import read_json
 from w2sg.report.blocks import Block, Code, Heading, Paragraph, Table
 from w2sg.report.files import reading, require
+from w2sg.stats.gaps import mean_sd
 
 GAPS = "the gaps.json of `w2sg gap` (an object with 'split', 'rule', 'choices' and 'table')"
 
@@ -28,8 +29,7 @@ def read_gaps(path: str | Path) -> dict[str, Any]:
 
 
 def _pm(row: dict[str, Any], name: str) -> str:
-    mean, sd = row[f"{name}_mean"], row.get(f"{name}_sd")
-    return f"{mean:.3f}" if sd is None else f"{mean:.3f} ± {sd:.3f}"
+    return mean_sd(row[f"{name}_mean"], row.get(f"{name}_sd"))
 
 
 def choice_blocks(path: str | Path) -> list[Block]:

@@ -72,12 +72,16 @@ def markdown(table: pd.DataFrame) -> str:
     lines = [head, "|" + " --- |" * 9]
     for r in table.itertuples(index=False):
         sizes = "/".join(str(getattr(r, k, "")) for k in ("weak_train", "strong_train", "val"))
-        cells = [_pm(getattr(r, f"{m}_mean"), getattr(r, f"{m}_sd")) for m in MEASURES]
+        cells = [mean_sd(getattr(r, f"{m}_mean"), getattr(r, f"{m}_sd")) for m in MEASURES]
         mark = "chosen" if getattr(r, "chosen", False) else ""
         row = [str(x) for x in (r.dataset, r.weak_model, r.method, sizes, r.seeds, *cells, mark)]
         lines.append("| " + " | ".join(row) + " |")
     return "\n".join(lines) + "\n"
 
 
-def _pm(mean: float, sd: float) -> str:
-    return f"{mean:.3f}" if np.isnan(sd) else f"{mean:.3f} ± {sd:.3f}"
+def mean_sd(mean: float, sd: float | None) -> str:
+    """'0.712 ± 0.018', or the mean alone where the sd is undefined (one seed: NaN, or null
+    once written to JSON)."""
+    if sd is None or np.isnan(sd):
+        return f"{mean:.3f}"
+    return f"{mean:.3f} ± {sd:.3f}"
