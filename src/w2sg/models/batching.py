@@ -15,7 +15,7 @@ from w2sg.errors import W2SGError
 
 # Bucket lengths: a text is padded to the smallest bucket that holds it, so a text's padded
 # length is a function of its own token count. (limit, step): steps of 4 tokens up to 64
-# (most texts are short; see docs/performance.md for the lists measured), then coarser.
+# (most texts are short), then coarser; docs/performance.md#extraction has the speed it gives.
 BUCKET_STEPS = ((64, 4), (128, 16), (256, 32), (1 << 30, 64))
 # Every batch of a bucket has the same number of rows (short batches are filled with
 # copies), so the budget also bounds the wasted work: less than one budget per bucket used.
