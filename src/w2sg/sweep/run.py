@@ -102,9 +102,7 @@ def run_sweep(
     if isinstance(executor, LocalExecutor):  # its cells run here: their devices must exist
         for device in sorted({str(getattr(c.config, "device", "cpu")) for c in cells}):
             pick_device(device)
-    # A cluster that does not answer fails here, before anything is written (Ray); local
-    # workers are spawned only once there is work (`_held`).
-    getattr(executor, "connect", lambda: None)()
+    getattr(executor, "connect", lambda: None)()  # Ray: fails before anything is written
     manifest = Manifest.open(out / "manifest.json", config, cells)  # checks an existing one
     write_json(out / "sweep.json", config.to_json())
     todo = cells_to_run(manifest, cells, retry_failed)
