@@ -35,3 +35,25 @@ def test_the_sweep_command_reads_any_entry_point():
     assert sweep_command(manifest(main)) == "w2sg sweep a.yaml --out o"
     assert sweep_command(manifest(["/x/pytest/__main__.py", "-q"])) == "__main__.py -q"
     assert sweep_command({"runs": []}) is None
+
+
+def test_an_excluded_task_says_why_once():
+    import pandas as pd
+
+    from w2sg.benchmark.sections import _note
+
+    excluded = pd.Series(
+        {
+            "guarded": True,
+            "note": "excluded: ceiling - weak = -0.0611 < margin 0.01; 5 of 5 seeds have no PGR",
+            "pgr_reason": "no PGR: ceiling - weak = -0.061 < 0.01",
+            "size_note": "",
+        }
+    )
+    assert _note(excluded) == excluded["note"]
+    kept = excluded.copy()
+    kept["guarded"], kept["note"] = False, "1 of 5 seeds have no PGR"
+    assert _note(kept) == "1 of 5 seeds have no PGR; no PGR: ceiling - weak = -0.061 < 0.01"
+    small = kept.copy()
+    small["too_small"], small["size_note"], small["pgr_reason"] = True, "test 100 < 300", ""
+    assert _note(small) == "too small: not a result; 1 of 5 seeds have no PGR; test 100 < 300"

@@ -43,7 +43,8 @@ def test_results_writes_every_section_figure_and_the_report(probe_sweep, finetun
     assert "cells at abcdef0; sweep cold 1 h 56 min, cached 42.0 s)." in text
     # the guard, the size rule, the one PGR rule
     assert "too small: not a result; 2 seed(s) < 3; test 100 < 300" in text
-    assert "no PGR: ceiling - weak = 0.005 < 0.01" in text
+    assert "excluded: ceiling - weak = 0.0050 < margin 0.01" in text  # said once, not twice
+    assert "no PGR: ceiling - weak = 0.005 < 0.01" not in text
     # (a), (b), (e) supported on the generated data; (d) one arm helps, one hurts
     assert "Mixing slope above zero, across 4 tasks" in text
     assert "Spearman's rho 1.00 [1.00, 1.00]" in text and text.count("**supported**") >= 4

@@ -33,7 +33,10 @@ def _task(r: pd.Series) -> str:
 
 
 def _note(r: pd.Series) -> str:
-    parts = [str(r.get(k) or "") for k in ("note", "pgr_reason", "size_note")]
+    """Why a row is out, once: a task the guard excludes already names its gap, so the PGR of
+    its means (which fails on the same gap) is not repeated."""
+    keys = ("note", "size_note") if r.get("guarded") else ("note", "pgr_reason", "size_note")
+    parts = [str(r.get(k) or "") for k in keys]
     if r.get("too_small"):
         parts.insert(0, "too small: not a result")
     return "; ".join(dict.fromkeys(p for p in parts if p))
