@@ -4,10 +4,13 @@ A text is padded to its length bucket (`bucket_of`: every 4 tokens up to 64, coa
 and runs in a batch of texts of that bucket whose row count is a function of the bucket alone
 (`batch_rows`), so its padded length and its batch's shape never depend on its company; the
 store key names the rule (`batch_plan_name`), so vectors of another rule are never mixed in
-(docs/methods.md#activations).
+(docs/methods.md#activations). A short batch is filled with copies up to that row count, or,
+where `ShortBatches` has checked that fewer rows give the same bits, up to 64 tokens only.
 """
 
 from __future__ import annotations
+
+from collections.abc import Callable
 
 import numpy as np
 
@@ -94,3 +97,66 @@ def batch_plan_name(device: str, batch_size: int | None) -> str:
     if batch_size is not None:
         return f"{buckets}-rows{batch_size}"
     return f"{buckets}-tokens{default_token_budget(device)}-max{MAX_BATCH_ROWS}"
+
+
+FILL_RULES = ("auto", "always")
+SHORT_BATCH_CHECKS = 2
+# Below this hidden size the BLAS takes its small-matrix paths, whose results change with the
+# row count in some shapes and not others (a tiny MPNet passes two checks and then differs),
+# so `auto` fills there without checking; the offline models (384 and 768) are above it.
+MIN_UNFILLED_HIDDEN = 256
+# ... and below this many tokens in a batch (its matrices' row count) too: MPNet-base in
+# float32 gives other bits for one text of 4 or 8 tokens alone than in a full batch (12 and
+# more agree), so a short batch is still filled up to this many tokens.
+MIN_BATCH_TOKENS = 64
+
+
+class ShortBatches:
+    """How a batch shorter than its bucket's row count runs.
+
+    `always`: filled with copies of its first text up to the row count (the vectors of the
+    copies are dropped), so every batch of a bucket has one shape whatever the BLAS does.
+    `auto` (the default), on a model of hidden size at least MIN_UNFILLED_HIDDEN: the first
+    SHORT_BATCH_CHECKS short batches run both filled and as they are; if every vector is the
+    same bits, the kernels' results do not depend on the row count for this model and dtype,
+    and later short batches run with only as many copies as make MIN_BATCH_TOKENS tokens
+    (the BLAS's small-matrix paths differ below it). A single differing bit settles
+    `always` for the extractor's life; so does a smaller model. The vectors are the filled
+    ones' bits in every case, so the store key does not change (tests/models/test_company.py:
+    both rules on tiny models, `auto` on both offline models in both dtypes, alone and among
+    any batch-mates; docs/performance.md#extraction has the speed it buys).
+    """
+
+    def __init__(self, rule: str = "auto", hidden: int | None = None) -> None:
+        if rule not in FILL_RULES:
+            raise W2SGError(f"fill must be one of {', '.join(FILL_RULES)}, not {rule!r}")
+        small = hidden is not None and hidden < MIN_UNFILLED_HIDDEN
+        self.rule = rule
+        self.checked = 0
+        self.free: bool | None = None if rule == "auto" and not small else False
+
+    def run(self, run_batch: Callable, ids: list[list[int]], rows: int, width: int) -> dict:
+        """Vectors of `ids` (one bucket, padded to `width`) in a batch shape of `rows` rows."""
+        n = len(ids)
+        if n >= rows:
+            return run_batch(ids, width)
+        least = min(rows, max(n, -(-MIN_BATCH_TOKENS // max(1, width))))  # ceil
+        if self.free:
+            return _first(run_batch(ids + [ids[0]] * (least - n), width), n)
+        filled = _first(run_batch(ids + [ids[0]] * (rows - n), width), n)
+        if self.free is None and least < rows:
+            import torch  # heavy: loaded on first use
+
+            fewer = _first(run_batch(ids + [ids[0]] * (least - n), width), n)
+            same = all(torch.equal(fewer[k], filled[k]) for k in filled)
+            self.checked += 1
+            if not same:
+                self.free = False
+            elif self.checked >= SHORT_BATCH_CHECKS:
+                self.free = True
+        return filled
+
+
+def _first(vectors: dict, n: int) -> dict:
+    """The vectors of a batch's first `n` rows (the copies that filled it dropped)."""
+    return {k: v[:n] for k, v in vectors.items()}

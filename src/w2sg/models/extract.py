@@ -28,6 +28,7 @@ from tqdm.auto import tqdm
 
 from w2sg.errors import W2SGError
 from w2sg.models.batching import (
+    ShortBatches,
     batch_rows,
     default_token_budget,
     length_order,
@@ -110,7 +111,9 @@ class Extractor:
     max_length: int
     token_budget: int
     max_batch: int | None = None
+    fill: str = "auto"
     _blocks: Any = field(default=None, init=False, repr=False)
+    _short: ShortBatches = field(default=None, init=False, repr=False)  # type: ignore[assignment]
 
     def __post_init__(self) -> None:
         if self.pooling not in POOLINGS:
@@ -118,6 +121,7 @@ class Extractor:
                 f"pooling must be one of {', '.join(POOLINGS)} or auto, not {self.pooling!r}"
             )
         self.num_layers = num_hidden_layers(self.model.config)
+        self._short = ShortBatches(self.fill, getattr(self.model.config, "hidden_size", None))
         self._blocks = _layer_list(self.model, self.num_layers)
         self._use_cache = {"use_cache": False} if _accepts(self.model, "use_cache") else {}
 
@@ -201,12 +205,13 @@ class Extractor:
         """Vectors of `rows` (positions into `ids`, longest first), aligned with `rows`.
 
         Each text is padded to its bucket (`bucket_of`) and runs in a batch of texts of that
-        bucket with the one shape of the bucket (`batch_rows`; short batches are filled with
-        copies of their first text, whose vectors are dropped): tiny float32 models give other
-        low bits for a text alone than in a batch, and a kernel's reductions depend on the
-        padded length, so shape and padded length must not depend on the company. Masked
-        positions add exact zeros, and rows of one shape do not mix, so the vector of a text
-        is a function of its tokens only (tests/models: alone and among any batch-mates).
+        bucket with the one shape of the bucket (`batch_rows`; a short batch is filled with
+        copies of its first text unless `ShortBatches` has checked that the row count does
+        not change the bits): tiny float32 models give other low bits for a text alone than
+        in a batch, and a kernel's reductions depend on the padded length, so shape and padded
+        length must not depend on the company. Masked positions add exact zeros, and rows of
+        one shape do not mix, so the vector of a text is a function of its tokens only
+        (tests/models: alone and among any batch-mates).
         """
         lengths = np.array([len(ids[i]) for i in rows])
         out: dict[int, np.ndarray] = {}
@@ -215,9 +220,7 @@ class Extractor:
         ):
             chosen = rows[batch]
             shape = batch_rows(width, self.token_budget, self.max_batch)
-            fill = [ids[chosen[0]]] * (shape - len(chosen))  # one shape per bucket
-            vectors = self.run_batch([ids[i] for i in chosen] + fill, width)
-            vectors = {k: v[: len(chosen)] for k, v in vectors.items()}
+            vectors = self._short.run(self.run_batch, [ids[i] for i in chosen], shape, width)
             check_finite(vectors, chosen, row_ids)
             for k, v in vectors.items():
                 arr = v.cpu().numpy()
@@ -316,8 +319,10 @@ def make_extractor(
     batch_size: int | None,
     device: str,
     token_budget: int | None = None,
+    fill: str = "auto",
 ) -> Extractor:
-    """An Extractor with validated options (max_length capped by the model's limit)."""
+    """An Extractor with validated options (max_length capped by the model's limit); `fill`
+    is the short-batch rule (`ShortBatches`: `auto` checks, `always` fills)."""
     length = effective_max_length(max_length, tokenizer, model.config)
     if batch_size is not None and (not isinstance(batch_size, int) or batch_size < 1):
         raise W2SGError(f"batch_size must be a positive integer, not {batch_size!r}")
@@ -333,4 +338,5 @@ def make_extractor(
         max_length=length,
         token_budget=budget,
         max_batch=batch_size,
+        fill=fill,
     )
