@@ -89,14 +89,14 @@ def tier(name: str, sweeps: list[SweepData]) -> Tier:
     )
 
 
-# Each effects figure: (its key, the table it reads, its label column, effect, low, high, y
-# label, title, file stem).
+# Each effects figure: (its claim, which of the claim's two tables it draws: 0 per task,
+# 1 across tasks, its label column, effect, low, high, y label, title, file stem).
 EFFECTS = (
-    ("mixing", "mixing", "dataset", "slope", "slope_lo", "slope_hi",
+    ("mixing", 0, "dataset", "slope", "slope_lo", "slope_hi",
      "test accuracy per unit q", "(a) Mixing slope per task (95% CI)", "mixing_slopes"),
-    ("selection", "selection", "dataset", "overlap_diff", "overlap_lo", "overlap_hi",
+    ("selection", 0, "dataset", "overlap_diff", "overlap_lo", "overlap_hi",
      "overlap share: UCB - random", "(b) Overlap collected, UCB - random", "ucb_minus_random"),
-    ("interventions", "interventions", "arm", "mean_diff", "diff_lo", "diff_hi",
+    ("interventions", 1, "arm", "mean_diff", "diff_lo", "diff_hi",
      "test accuracy: arm - none", "(d) Interventions against none", "interventions_vs_plain"),
 )  # fmt: skip
 
@@ -104,11 +104,10 @@ EFFECTS = (
 def draw(bench: Bench, folder: Path) -> dict[str, str]:
     """The figures (PNG and SVG in `folder`); their PNG paths relative to the page's folder."""
     out: dict[str, list[Path]] = {}
-    for key, claim, label, effect, lo, hi, ylabel, title, stem in EFFECTS:
-        per, tests = getattr(bench, claim)
-        frame = tests if claim == "interventions" else per  # (d) draws its across-task tests
+    for claim, table, label, effect, lo, hi, ylabel, title, stem in EFFECTS:
+        frame = getattr(bench, claim)[table]
         if len(frame) and frame[effect].notna().any():
-            out[key] = effects_figure(
+            out[claim] = effects_figure(
                 list(frame[label]), frame[effect], frame[lo], frame[hi],
                 ylabel=ylabel, title=title, out_dir=folder, stem=stem,
             )  # fmt: skip

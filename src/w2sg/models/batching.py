@@ -131,7 +131,6 @@ class ShortBatches:
         if rule not in FILL_RULES:
             raise W2SGError(f"fill must be one of {', '.join(FILL_RULES)}, not {rule!r}")
         small = hidden is not None and hidden < MIN_UNFILLED_HIDDEN
-        self.rule = rule
         self.checked = 0
         self.free: bool | None = None if rule == "auto" and not small else False
 
@@ -140,14 +139,19 @@ class ShortBatches:
         n = len(ids)
         if n >= rows:
             return run_batch(ids, width)
+
+        def with_copies(total: int) -> dict:  # `ids` filled to `total` rows, copies dropped
+            vectors = run_batch(ids + [ids[0]] * (total - n), width)
+            return {k: v[:n] for k, v in vectors.items()}
+
         least = min(rows, max(n, -(-MIN_BATCH_TOKENS // max(1, width))))  # ceil
         if self.free:
-            return _first(run_batch(ids + [ids[0]] * (least - n), width), n)
-        filled = _first(run_batch(ids + [ids[0]] * (rows - n), width), n)
+            return with_copies(least)
+        filled = with_copies(rows)
         if self.free is None and least < rows:
             import torch  # heavy: loaded on first use
 
-            fewer = _first(run_batch(ids + [ids[0]] * (least - n), width), n)
+            fewer = with_copies(least)
             same = all(torch.equal(fewer[k], filled[k]) for k in filled)
             self.checked += 1
             if not same:
@@ -155,8 +159,3 @@ class ShortBatches:
             elif self.checked >= SHORT_BATCH_CHECKS:
                 self.free = True
         return filled
-
-
-def _first(vectors: dict, n: int) -> dict:
-    """The vectors of a batch's first `n` rows (the copies that filled it dropped)."""
-    return {k: v[:n] for k, v in vectors.items()}
