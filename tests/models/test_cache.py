@@ -282,3 +282,41 @@ def test_bad_arguments_are_one_line_errors(tiny_bert, dataset):
         get_activations(tiny_bert, dataset, pooling="max")
     with pytest.raises(W2SGError, match="batch_size"):
         get_activations(tiny_bert, dataset, batch_size=0)
+
+
+def test_a_kept_store_reads_only_new_shards_and_forgets_removed_ones(
+    tiny_bert, texts, monkeypatch, capsys
+):
+    """Stores stay open in a process: a second look reads only shards published since; a
+    store removed under it (cache cleared) is embedded again, without a 'damaged' report."""
+    reference = _get(tiny_bert, _ds(texts))[-1]
+    loads: list[Path] = []
+    original = cache.Store._load_shard
+
+    def counted(self, manifest):
+        loads.append(manifest)
+        return original(self, manifest)
+
+    monkeypatch.setattr(cache.Store, "_load_shard", counted)
+    count = _Counter(monkeypatch)
+    np.testing.assert_array_equal(_get(tiny_bert, _ds(texts))[-1], reference)
+    assert loads == [] and count.texts == 0  # the open store's index answered
+    _get(tiny_bert, _ds(["a text no one has embedded yet"]))
+    assert len(loads) == 1 and count.texts == 1  # its new shard, read once
+    for store in cache.store_root().iterdir():
+        for f in store.iterdir():
+            f.unlink()
+    capsys.readouterr()
+    again = _get(tiny_bert, _ds(texts))[-1]
+    assert count.texts == 1 + len(texts)
+    np.testing.assert_array_equal(again, reference)
+    assert "damaged" not in capsys.readouterr().err
+
+
+def test_a_store_is_opened_once_per_root_and_key(tmp_path):
+    key = cache.StoreKey("m", -1, "mean", "float32", 512, "plan")
+    first = cache.open_store(key, root=tmp_path / "a")
+    assert cache.open_store(key, root=tmp_path / "a") is first
+    assert cache.open_store(key, root=tmp_path / "b") is not first
+    other = cache.StoreKey("m", 1, "mean", "float32", 512, "plan")
+    assert cache.open_store(other, root=tmp_path / "a") is not first

@@ -183,7 +183,7 @@ def _stores(
 ) -> dict[int, cache.Store]:
     """The store of each layer: addressed by the weights, pooling, dtype, length and plan."""
     return {
-        n: cache.Store(
+        n: cache.open_store(
             cache.StoreKey(resolved.identity, n, pooling, dtype, length, plan),
             resolved.base_name,
         )

@@ -126,16 +126,7 @@ class Store:
     def _load_shard(self, manifest: Path) -> Shard | None:
         """A shard whose manifest is sound and whose file has the right size, else None."""
         try:
-            m = json.loads(manifest.read_text())
-            if not isinstance(m, dict):
-                raise ValueError("manifest is not a JSON object")
-            shard = Shard(
-                path=manifest.with_suffix(".safetensors"),
-                rows=int(m["rows"]),
-                dim=int(m["dim"]),
-                bytes=int(m["bytes"]),
-                sha256=str(m["sha256"]),
-            )
+            shard = _read_manifest(manifest)
             size = shard.path.stat().st_size
             if size != shard.bytes:
                 raise ValueError(f"file has {size} bytes, manifest says {shard.bytes}")
@@ -157,13 +148,15 @@ class Store:
         return shard
 
     def refresh(self) -> None:
-        """Take in shards published since the last look (by this or another process)."""
-        if not self.dir.is_dir():
-            return
-        for manifest in sorted(self.dir.glob("shard-*.json")):
-            if manifest not in self._seen:
-                self._seen.add(manifest)
-                self._load_shard(manifest)
+        """Take in shards published since the last look (by this or another process), and
+        forget the ones removed since (pruned, or the cache cleared)."""
+        manifests = set(self.dir.glob("shard-*.json")) if self.dir.is_dir() else set()
+        for gone in sorted(self._seen - manifests):
+            self._seen.discard(gone)
+            self._forget(gone)
+        for manifest in sorted(manifests - self._seen):
+            self._seen.add(manifest)
+            self._load_shard(manifest)
 
     def drop(self, manifest: Path, why: str) -> None:
         """Report a damaged shard in one line and delete it, so its texts are re-embedded."""
@@ -194,11 +187,13 @@ class Store:
         arrays = {}
         for path, shard in shards.items():
             try:
+                if _read_manifest(shard.manifest) != shard:  # re-read: small, and it may
+                    raise ValueError("manifest changed since it was indexed")  # be damaged
                 _verify(shard)  # free unless the file changed since it was indexed
                 arrays[path] = memmap_array(path, "vectors")
                 if arrays[path].shape != (shard.rows, shard.dim):
                     raise ValueError("vectors do not match the manifest's shape")
-            except (OSError, ValueError, KeyError) as err:
+            except (OSError, ValueError, KeyError, TypeError) as err:
                 if isinstance(err, FileNotFoundError) and not shard.manifest.exists():
                     self._forget(shard.manifest)  # pruned by another process meanwhile
                 else:
@@ -241,6 +236,36 @@ class Store:
             },
         )
         return data
+
+
+_OPEN: dict[tuple[str, str], Store] = {}  # (root, key digest) → store, this process
+_OPEN_MAX = 64
+
+
+def open_store(key: StoreKey, model_name: str = "", root: Path | None = None) -> Store:
+    """The store of `key`, kept open in this process: its index of shards is built once and
+    each later look reads only the shards published since (a sweep's cells and warm-ups ask
+    the same stores again and again). The oldest of more than 64 open stores is closed."""
+    where = (str(root or store_root()), key.digest)
+    store = _OPEN.pop(where, None) or Store(key, model_name, Path(where[0]))
+    _OPEN[where] = store  # most recently used last
+    while len(_OPEN) > _OPEN_MAX:
+        del _OPEN[next(iter(_OPEN))]
+    return store
+
+
+def _read_manifest(manifest: Path) -> Shard:
+    """The shard a manifest vouches for; ValueError, KeyError or TypeError if it is unsound."""
+    m = json.loads(manifest.read_text())
+    if not isinstance(m, dict):
+        raise ValueError("manifest is not a JSON object")
+    return Shard(
+        path=manifest.with_suffix(".safetensors"),
+        rows=int(m["rows"]),
+        dim=int(m["dim"]),
+        bytes=int(m["bytes"]),
+        sha256=str(m["sha256"]),
+    )
 
 
 def _verify(shard: Shard) -> None:

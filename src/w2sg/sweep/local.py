@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import multiprocessing
 import os
+import threading
 from collections import deque
 from collections.abc import Sequence
-from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
+from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, as_completed, wait
 from concurrent.futures.process import BrokenProcessPool
 
 from w2sg import validate
@@ -33,6 +34,7 @@ class LocalExecutor:
         self.workers = min(workers or cores, cores)
         self.threads = max(1, cores // self.workers)
         self._pool: ProcessPoolExecutor | None = None
+        self._ready: list[Future] = []  # one no-op task per spawned worker: done once it runs
 
     def __enter__(self) -> LocalExecutor:
         self.start()
@@ -50,14 +52,15 @@ class LocalExecutor:
         self._pool = ProcessPoolExecutor(
             helpers, mp_context=context, initializer=_worker_start, initargs=(self.threads,)
         )
-        for _ in range(helpers):  # spawn every worker at once, not on first demand
-            self._pool.submit(_ready)
+        # spawn every worker at once, not on first demand
+        self._ready = [self._pool.submit(_ready) for _ in range(helpers)]
 
     def close(self) -> None:
         """Stop the spawned workers (every task has been collected by `run`)."""
         if self._pool is not None:
             self._pool.shutdown(wait=True, cancel_futures=True)
             self._pool = None
+            self._ready = []
 
     def run(self, tasks: Sequence[Task], on_done: OnDone) -> None:
         """Run `tasks`, calling `on_done` in this process as each one finishes."""
@@ -71,7 +74,7 @@ class LocalExecutor:
         self.start()
         assert self._pool is not None  # started above
         try:
-            _share(self._pool, self.workers - 1, tasks, on_done)
+            _share(self._pool, self.workers - 1, tasks, on_done, self._ready)
         except BaseException:
             self._pool.shutdown(wait=False, cancel_futures=True)
             self._pool = None
@@ -91,43 +94,71 @@ def _execute_here(task: Task) -> Outcome:
         torch.set_num_threads(threads)
 
 
-def _share(pool: ProcessPoolExecutor, helpers: int, tasks: Sequence[Task], on_done: OnDone):
+def _share(
+    pool: ProcessPoolExecutor,
+    helpers: int,
+    tasks: Sequence[Task],
+    on_done: OnDone,
+    ready: Sequence[Future] = (),
+) -> None:
     """Run `tasks` on `pool` and in this process, whichever is free, until all are done.
 
-    The pool holds at most one task waiting per worker beyond those running, so this process
-    takes the rest; at the end it takes back any task still waiting in the pool.
+    The pool holds at most one task waiting per started worker beyond those running, so this
+    process takes the rest; at the end it takes back any task still waiting in the pool. A
+    worker counts as started once one of the `ready` futures is done: until then no task
+    waits for it (a spawned worker needs seconds to load its libraries, longer than a warm-up
+    check or a small cell), and the moment one is, a thread here gives it work, even while
+    this process is busy with a long task.
     """
     queue = deque(tasks)
     running: dict[Future, Task] = {}
+    lock = threading.Lock()
 
     def feed() -> None:
-        while queue and len(running) < 2 * helpers:
-            task = queue.popleft()
-            try:
-                running[pool.submit(execute, task)] = task
-            except BrokenProcessPool:  # the pool is gone: this process runs the rest
-                queue.appendleft(task)
-                return
+        with lock:
+            started = min(helpers, sum(f.done() for f in ready)) if ready else helpers
+            while queue and len(running) < 2 * started:
+                task = queue.popleft()
+                try:
+                    running[pool.submit(execute, task)] = task
+                except (BrokenProcessPool, RuntimeError):  # the pool is gone or shut down:
+                    queue.appendleft(task)  # this process runs the rest
+                    return
+
+    def take() -> Task | None:
+        with lock:
+            if not queue:  # take back one task still waiting in the pool, if any
+                waiting = next((f for f in list(running) if f.cancel()), None)
+                if waiting is not None:
+                    queue.append(running.pop(waiting))
+            return queue.popleft() if queue else None
 
     def collect(timeout: float | None) -> None:
-        done, _ = wait(running, timeout=timeout, return_when=FIRST_COMPLETED)
+        with lock:
+            pending = list(running)
+        done, _ = wait(pending, timeout=timeout, return_when=FIRST_COMPLETED)
         for future in done:
-            task = running.pop(future)
+            with lock:
+                task = running.pop(future)
             on_done(task, _outcome(future, task))
 
+    def feed_as_workers_start() -> None:
+        for _ in as_completed(ready):
+            feed()
+
+    if ready and not all(f.done() for f in ready):
+        threading.Thread(target=feed_as_workers_start, daemon=True).start()
     feed()
-    while queue or running:
-        if not queue:  # take back one task still waiting in the pool, if any
-            waiting = next((f for f in list(running) if f.cancel()), None)
-            if waiting is not None:
-                queue.append(running.pop(waiting))
-        if queue:
-            task = queue.popleft()
+    while True:
+        task = take()
+        if task is not None:
             on_done(task, _execute_here(task))
             collect(0)
             feed()
-        else:
+        elif running:
             collect(None)
+        else:
+            return
 
 
 def _outcome(future: Future, task: Task) -> Outcome:
