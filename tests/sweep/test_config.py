@@ -160,6 +160,16 @@ def test_the_benchmark_sweeps_are_valid_and_sized_as_documented():
     assert finetune.seeds == (0, 1, 2) and 2 <= len(finetune.datasets) <= 3
     assert {c.config.losses for c in ft_cells} == {("xent", "logconf")}
     assert {c.config.preset for c in ft_cells} == {None, "eleuther"}
+    # rotten_tomatoes' cells are `w2sg finetune [--preset eleuther] --seeds 0,1,2` (the
+    # measurements page's commands): the same sizes, so they share the trained stages
+    from w2sg.finetune.config import FinetuneConfig
+
+    cli = FinetuneConfig()
+    rt = [c for c in ft_cells if c.dataset == "rotten_tomatoes"]
+    assert len(rt) == 6
+    for c in rt:
+        sizes = (c.config.weak_train, c.config.strong_train, c.config.val, c.config.test)
+        assert sizes == (cli.weak_train, cli.strong_train, cli.val, cli.test)
 
 
 def test_warm_ups_that_cover_others_run_first(tiny_csvs):
