@@ -239,13 +239,13 @@ class Store:
 
 
 _OPEN: dict[tuple[str, str], Store] = {}  # (root, key digest) → store, this process
-_OPEN_MAX = 64
+_OPEN_MAX = 16
 
 
 def open_store(key: StoreKey, model_name: str = "", root: Path | None = None) -> Store:
     """The store of `key`, kept open in this process: its index of shards is built once and
     each later look reads only the shards published since (a sweep's cells and warm-ups ask
-    the same stores again and again). The oldest of more than 64 open stores is closed."""
+    the same stores again and again). The oldest of more than 16 open stores is closed."""
     where = (str(root or store_root()), key.digest)
     store = _OPEN.pop(where, None) or Store(key, model_name, Path(where[0]))
     _OPEN[where] = store  # most recently used last
