@@ -110,55 +110,65 @@ def _share(
     check or a small cell), and the moment one is, a thread here gives it work, even while
     this process is busy with a long task.
     """
-    queue = deque(tasks)
-    running: dict[Future, Task] = {}
-    lock = threading.Lock()
-
-    def feed() -> None:
-        with lock:
-            started = min(helpers, sum(f.done() for f in ready)) if ready else helpers
-            while queue and len(running) < 2 * started:
-                task = queue.popleft()
-                try:
-                    running[pool.submit(execute, task)] = task
-                except (BrokenProcessPool, RuntimeError):  # the pool is gone or shut down:
-                    queue.appendleft(task)  # this process runs the rest
-                    return
-
-    def take() -> Task | None:
-        with lock:
-            if not queue:  # take back one task still waiting in the pool, if any
-                waiting = next((f for f in list(running) if f.cancel()), None)
-                if waiting is not None:
-                    queue.append(running.pop(waiting))
-            return queue.popleft() if queue else None
-
-    def collect(timeout: float | None) -> None:
-        with lock:
-            pending = list(running)
-        done, _ = wait(pending, timeout=timeout, return_when=FIRST_COMPLETED)
-        for future in done:
-            with lock:
-                task = running.pop(future)
-            on_done(task, _outcome(future, task))
-
-    def feed_as_workers_start() -> None:
-        for _ in as_completed(ready):
-            feed()
-
+    shared = _Shared(pool, helpers, tasks, ready)
     if ready and not all(f.done() for f in ready):
-        threading.Thread(target=feed_as_workers_start, daemon=True).start()
-    feed()
+        threading.Thread(target=shared.feed_as_workers_start, daemon=True).start()
+    shared.feed()
     while True:
-        task = take()
+        task = shared.take()
         if task is not None:
             on_done(task, _execute_here(task))
-            collect(0)
-            feed()
-        elif running:
-            collect(None)
+            shared.collect(0, on_done)
+            shared.feed()
+        elif shared.running:
+            shared.collect(None, on_done)
         else:
             return
+
+
+class _Shared:
+    """The tasks of one `_share`: a queue, the pool's running ones, and a lock, because a
+    thread feeds the pool as workers start while this process runs tasks."""
+
+    def __init__(
+        self, pool: ProcessPoolExecutor, helpers: int, tasks: Sequence[Task], ready
+    ) -> None:
+        self.pool, self.helpers, self.ready = pool, helpers, ready
+        self.queue = deque(tasks)
+        self.running: dict[Future, Task] = {}
+        self.lock = threading.Lock()
+
+    def feed(self) -> None:
+        with self.lock:
+            started = min(self.helpers, sum(f.done() for f in self.ready))
+            while self.queue and len(self.running) < 2 * (started if self.ready else self.helpers):
+                task = self.queue.popleft()
+                try:
+                    self.running[self.pool.submit(execute, task)] = task
+                except (BrokenProcessPool, RuntimeError):  # the pool is gone or shut down:
+                    self.queue.appendleft(task)  # this process runs the rest
+                    return
+
+    def feed_as_workers_start(self) -> None:
+        for _ in as_completed(self.ready):
+            self.feed()
+
+    def take(self) -> Task | None:
+        with self.lock:
+            if not self.queue:  # take back one task still waiting in the pool, if any
+                waiting = next((f for f in list(self.running) if f.cancel()), None)
+                if waiting is not None:
+                    self.queue.append(self.running.pop(waiting))
+            return self.queue.popleft() if self.queue else None
+
+    def collect(self, timeout: float | None, on_done: OnDone) -> None:
+        with self.lock:
+            pending = list(self.running)
+        done, _ = wait(pending, timeout=timeout, return_when=FIRST_COMPLETED)
+        for future in done:
+            with self.lock:
+                task = self.running.pop(future)
+            on_done(task, _outcome(future, task))
 
 
 def _outcome(future: Future, task: Task) -> Outcome:
