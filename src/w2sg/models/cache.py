@@ -27,6 +27,7 @@ import time
 import uuid
 from collections.abc import Sequence
 from dataclasses import asdict, dataclass
+from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
@@ -151,9 +152,10 @@ class Store:
         """Take in shards published since the last look (by this or another process), and
         forget the ones removed since (pruned, or the cache cleared)."""
         manifests = set(self.dir.glob("shard-*.json")) if self.dir.is_dir() else set()
-        for gone in sorted(self._seen - manifests):
-            self._seen.discard(gone)
-            self._forget(gone)
+        gone = self._seen - manifests
+        if gone:
+            self._seen -= gone
+            self._forget(*gone)
         for manifest in sorted(manifests - self._seen):
             self._seen.add(manifest)
             self._load_shard(manifest)
@@ -166,8 +168,9 @@ class Store:
         manifest.with_suffix(".safetensors").unlink(missing_ok=True)
         self._forget(manifest)
 
-    def _forget(self, manifest: Path) -> None:
-        self._index = {d: loc for d, loc in self._index.items() if loc[0].manifest != manifest}
+    def _forget(self, *manifests: Path) -> None:
+        gone = set(manifests)
+        self._index = {d: loc for d, loc in self._index.items() if loc[0].manifest not in gone}
 
     # -- reading
     def missing(self, digests: Sequence[bytes]) -> list[bytes]:
@@ -238,20 +241,16 @@ class Store:
         return data
 
 
-_OPEN: dict[tuple[str, str], Store] = {}  # (root, key digest) → store, this process
-_OPEN_MAX = 16
-
-
 def open_store(key: StoreKey, model_name: str = "", root: Path | None = None) -> Store:
     """The store of `key`, kept open in this process: its index of shards is built once and
     each later look reads only the shards published since (a sweep's cells and warm-ups ask
-    the same stores again and again). The oldest of more than 16 open stores is closed."""
-    where = (str(root or store_root()), key.digest)
-    store = _OPEN.pop(where, None) or Store(key, model_name, Path(where[0]))
-    _OPEN[where] = store  # most recently used last
-    while len(_OPEN) > _OPEN_MAX:
-        del _OPEN[next(iter(_OPEN))]
-    return store
+    the same stores again and again). The least recently used of more than 16 is closed."""
+    return _open_store(str(root or store_root()), key, model_name)
+
+
+@lru_cache(maxsize=16)
+def _open_store(root: str, key: StoreKey, model_name: str) -> Store:
+    return Store(key, model_name, Path(root))
 
 
 def _read_manifest(manifest: Path) -> Shard:

@@ -116,10 +116,6 @@ def _kwargs(resolved: ResolvedModel) -> dict[str, Any]:
     return kwargs
 
 
-_LOADED: dict[tuple, Any] = {}  # (kind, model files' stamp) → tokenizer or config, this process
-_LOADED_MAX = 16
-
-
 def _files_stamp(resolved: ResolvedModel) -> tuple | None:
     """The model folder's files as (name, size, mtime), or None when it is not a folder."""
     try:
@@ -127,25 +123,38 @@ def _files_stamp(resolved: ResolvedModel) -> tuple | None:
             files = [(e.name, e.stat()) for e in entries if e.is_file()]
     except OSError:
         return None
-    return (
-        str(resolved.path),
-        resolved.gguf_file,
-        tuple(sorted((n, st.st_size, st.st_mtime_ns) for n, st in files)),
-    )
+    return tuple(sorted((n, st.st_size, st.st_mtime_ns) for n, st in files))
 
 
-def _loaded(kind: str, resolved: ResolvedModel, load: Callable[[], Any]) -> Any:
-    """`load()` once per process for the same model files (a sweep loads each model's
-    tokenizer and configuration once per cell and warm-up: 35 ms a tokenizer)."""
+def _once(read: Callable[[ResolvedModel], Any], resolved: ResolvedModel) -> Any:
+    """`read(resolved)` once per process for the same model files (a sweep asks for each
+    model's tokenizer and configuration once per cell and warm-up: 35 ms a tokenizer)."""
     stamp = _files_stamp(resolved)
-    if stamp is None:
-        return load()
-    key = (kind, stamp)
-    if key not in _LOADED:
-        _LOADED[key] = load()
-        while len(_LOADED) > _LOADED_MAX:
-            del _LOADED[next(iter(_LOADED))]
-    return _LOADED[key]
+    return read(resolved) if stamp is None else _read_once(read, resolved, stamp)
+
+
+@lru_cache(maxsize=16)
+def _read_once(read: Callable[[ResolvedModel], Any], resolved: ResolvedModel, stamp: tuple) -> Any:
+    return read(resolved)  # `stamp` is in the cache key only: new files, a new read
+
+
+def _read_tokenizer(resolved: ResolvedModel) -> Any:
+    from transformers import AutoTokenizer  # heavy: loaded on first use
+
+    try:
+        tokenizer = AutoTokenizer.from_pretrained(str(resolved.path), **_kwargs(resolved))
+    except (OSError, ValueError) as err:
+        raise W2SGError(f"could not load the tokenizer of {resolved.name}: {err}") from None
+    return prepare_tokenizer(tokenizer)
+
+
+def _read_config(resolved: ResolvedModel) -> Any:
+    from transformers import AutoConfig  # heavy: loaded on first use
+
+    try:
+        return AutoConfig.from_pretrained(str(resolved.path), **_kwargs(resolved))
+    except (OSError, ValueError) as err:
+        raise W2SGError(f"could not read the configuration of {resolved.name}: {err}") from None
 
 
 def load_tokenizer(resolved: ResolvedModel) -> Any:
@@ -153,31 +162,14 @@ def load_tokenizer(resolved: ResolvedModel) -> Any:
 
     Loaded once per process: w2sg calls the tokenizer with every setting it needs (lengths,
     truncation, padding) and never changes its attributes, so one object serves every caller."""
-    from transformers import AutoTokenizer  # heavy: loaded on first use
-
-    def load() -> Any:
-        try:
-            tokenizer = AutoTokenizer.from_pretrained(str(resolved.path), **_kwargs(resolved))
-        except (OSError, ValueError) as err:
-            raise W2SGError(f"could not load the tokenizer of {resolved.name}: {err}") from None
-        return prepare_tokenizer(tokenizer)
-
-    return _loaded("tokenizer", resolved, load)
+    return _once(_read_tokenizer, resolved)
 
 
 def load_config(resolved: ResolvedModel) -> Any:
     """The model's configuration (cheap: no weights are read), with as many blocks as its cut
     keeps (`NAME:layerK`: K), so layer -1 means the cut's last layer everywhere. Read once per
     process; each caller gets its own copy to change."""
-    from transformers import AutoConfig  # heavy: loaded on first use
-
-    def load() -> Any:
-        try:
-            return AutoConfig.from_pretrained(str(resolved.path), **_kwargs(resolved))
-        except (OSError, ValueError) as err:
-            raise W2SGError(f"could not read the configuration of {resolved.name}: {err}") from None
-
-    config = copy.deepcopy(_loaded("config", resolved, load))
+    config = copy.deepcopy(_once(_read_config, resolved))
     if resolved.cut is not None:
         blocks = num_hidden_layers(config)
         if resolved.cut > blocks:

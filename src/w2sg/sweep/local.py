@@ -131,7 +131,11 @@ class _Shared:
     thread feeds the pool as workers start while this process runs tasks."""
 
     def __init__(
-        self, pool: ProcessPoolExecutor, helpers: int, tasks: Sequence[Task], ready
+        self,
+        pool: ProcessPoolExecutor,
+        helpers: int,
+        tasks: Sequence[Task],
+        ready: Sequence[Future],
     ) -> None:
         self.pool, self.helpers, self.ready = pool, helpers, ready
         self.queue = deque(tasks)
@@ -140,8 +144,8 @@ class _Shared:
 
     def feed(self) -> None:
         with self.lock:
-            started = min(self.helpers, sum(f.done() for f in self.ready))
-            while self.queue and len(self.running) < 2 * (started if self.ready else self.helpers):
+            done = sum(f.done() for f in self.ready) if self.ready else self.helpers
+            while self.queue and len(self.running) < 2 * min(self.helpers, done):
                 task = self.queue.popleft()
                 try:
                     self.running[self.pool.submit(execute, task)] = task
