@@ -39,6 +39,9 @@ def test_results_writes_every_section_figure_and_the_report(probe_sweep, finetun
     # the sweep's own times: two cold runs (one killed) and the cached rerun
     assert "cold 1 h 56 min (2 run(s) computing" in text and "1 of them stopped early" in text
     assert "cached rerun 42.0 s" in text
+    # the fine-tune tier's nine cells record 9 x 1,020 s of training in their stages
+    assert "the cells' trained stages record 2 h 33 min of training" in text
+    assert text.count("trained stages record") == 1  # the probe tier trains no stages
     assert text.count("Made by `w2sg sweep configs/benchmark.yaml`, then `w2sg results") >= 6
     assert "cells at abcdef0; sweep cold 1 h 56 min, cached 42.0 s)." in text
     # the guard, the size rule, the one PGR rule

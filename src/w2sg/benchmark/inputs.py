@@ -25,6 +25,7 @@ class SweepData:
     arms: pd.DataFrame
     selection: pd.DataFrame
     commits: tuple[str, ...]
+    train_s: float = 0.0  # the training time the finished cells' stages record (fine-tune mode)
 
 
 def _json(path: Path) -> dict:
@@ -79,6 +80,13 @@ def selection_rows(entry: dict, results: dict) -> list[dict]:
     return rows
 
 
+def stage_train_s(results: dict) -> float:
+    """The training time a cell's trained stages record (`<seed>/<stage>_train_s`): what the
+    cell cost when its stages were trained, even when this sweep read them from the cache."""
+    timings = results.get("timings") or {}
+    return float(sum(v for k, v in timings.items() if k.endswith("_train_s") and v))
+
+
 def _commit(results: dict) -> str | None:
     prov = results.get("provenance") or {}
     return (prov.get("w2sg") or {}).get("commit")
@@ -90,13 +98,14 @@ def read_sweep(path: str | Path) -> SweepData:
     config, manifest = _json(folder / "sweep.json"), _json(folder / "manifest.json")
     if not isinstance(manifest.get("cells"), dict):
         raise W2SGError(f"{folder / 'manifest.json'} lists no cells")
-    cells, arms, selection, commits = [], [], [], set()
+    cells, arms, selection, commits, train_s = [], [], [], set(), 0.0
     for entry, results in finished_cells(folder, manifest):
         if results is None:
             continue
         cells.append(cell_row(entry, results))
         arms += arm_rows(entry, results)
         selection += selection_rows(entry, results)
+        train_s += stage_train_s(results)
         commit = _commit(results)
         if commit:
             commits.add(commit)
@@ -108,6 +117,7 @@ def read_sweep(path: str | Path) -> SweepData:
         pd.DataFrame(arms),
         pd.DataFrame(selection),
         tuple(sorted(commits)),
+        train_s,
     )
 
 

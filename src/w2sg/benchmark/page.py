@@ -30,6 +30,7 @@ class Tier:
     counts: dict[str, int]
     commits: tuple[str, ...]
     times: tuple[RunTimes, ...]
+    train_s: float = 0.0  # the training time its cells' stages record (0: none recorded)
 
 
 def duration(seconds: float | None) -> str:
@@ -109,6 +110,13 @@ def tier_blocks(tiers: list[Tier], describe: str | None, results_command: str) -
         commands: list[Inline] = [Code(c) for c in tier.commands] or ["(command not recorded)"]
         items.append((f"{tier.name}: ", *commands, f" ({counts} cells)."))
         items += [time_line(f, t) for f, t in zip(tier.folders, tier.times, strict=True)]
+        if tier.train_s > 0:
+            items.append(
+                f"the cells' trained stages record {duration(tier.train_s)} of training; a cell "
+                "whose stages the stage cache already held (the same model, data, settings and "
+                "seed, trained by an earlier command) reads them instead, so the cold time above "
+                "can be shorter"
+            )
         items.append(f"cells computed at commit(s) {', '.join(tier.commits) or 'unknown'}")
     items.append(("this page: ", Code(results_command), f" at {describe or 'unknown commit'}"))
     return [Heading(2, "How these tables were made"), Bullets(items)]

@@ -86,6 +86,7 @@ def tier(name: str, sweeps: list[SweepData]) -> Tier:
         counts,
         tuple(sorted({_short(c) for s in sweeps for c in s.commits})),
         tuple(run_times(s.manifest.get("runs") or []) for s in sweeps),
+        sum(s.train_s for s in sweeps),
     )
 
 
