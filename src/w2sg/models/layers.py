@@ -32,14 +32,13 @@ def normalise_layers(layers: Sequence[int], num_layers: int) -> list[int]:
 
 
 def max_length_limit(tokenizer: Any, config: Any) -> int:
-    """The longest input the model takes: the tokenizer's limit, else the position table."""
-    limit = getattr(tokenizer, "model_max_length", None)
-    if isinstance(limit, int) and 0 < limit < 1_000_000:
-        return limit
-    positions = getattr(config, "max_position_embeddings", None) or getattr(
-        config, "n_positions", None
-    )
-    return int(positions) if positions else 512
+    """The longest input the model takes: the shorter of the tokenizer's limit and the position
+    table (a table shorter than the tokenizer's limit decides), else whichever is known, else
+    512. Extraction, the cache key and the option check all take it from here."""
+    table = getattr(config, "max_position_embeddings", None) or getattr(config, "n_positions", None)
+    limits = (getattr(tokenizer, "model_max_length", None), table)
+    known = [int(x) for x in limits if isinstance(x, int) and 0 < x < 1_000_000]
+    return min(known) if known else 512
 
 
 def effective_max_length(max_length: int | None, tokenizer: Any, config: Any) -> int:
@@ -54,18 +53,13 @@ def effective_max_length(max_length: int | None, tokenizer: Any, config: Any) ->
 
 
 def check_max_length(model: str, max_length: int | None, name: str = "--max-length") -> None:
-    """A token limit the model can take (its tokenizer's limit, else its position table): one
-    error naming both numbers, before any weights load. None: the model's own limit."""
+    """A token limit the model can take (`max_length_limit`: the shorter of its tokenizer's
+    limit and its position table): one error naming both numbers, before any weights load.
+    None: the model's own limit."""
     if max_length is None:
         return
     resolved = resolve_model(model)
-    config = load_config(resolved)
-    limit = max_length_limit(load_tokenizer(resolved), config)
-    positions = getattr(config, "max_position_embeddings", None) or getattr(
-        config, "n_positions", None
-    )
-    if isinstance(positions, int) and positions > 0:  # a position table shorter than the
-        limit = min(limit, positions)  # tokenizer's limit: the table decides
+    limit = max_length_limit(load_tokenizer(resolved), load_config(resolved))
     if max_length > limit:
         raise W2SGError(
             f"{name} {max_length} is above what {resolved.name} takes ({limit} tokens); "
