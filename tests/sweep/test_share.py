@@ -43,16 +43,67 @@ def test_no_task_waits_for_a_worker_that_has_not_started(where):
 
 
 def test_a_started_worker_shares_the_tasks(where):
+    """The first two tasks wait for each other: they can only end if both places run one."""
     ran, hooks = where
     started: Future = Future()
     started.set_result(None)
-    gate = threading.Event()
-    hooks["t0"] = hooks["t1"] = lambda: gate.wait(5)  # the first tasks wait for each other
-    hooks["t2"] = gate.set
+    both = threading.Barrier(2, timeout=5)
+    hooks["t0"] = hooks["t1"] = both.wait
     with ThreadPoolExecutor(1) as pool:
         local._share(pool, 1, _tasks(6), lambda t, o: None, ready=[started])
     assert set(ran) == {f"t{i}" for i in range(6)}
-    assert {"here", "pool"} <= set(ran.values())
+    assert {ran["t0"], ran["t1"]} == {"here", "pool"} and not both.broken
+
+
+class _CallQueue:
+    """A pool like a process pool: a submitted task counts as running at once (it sits in the
+    pool's call queue), so it can no longer be taken back."""
+
+    def __init__(self) -> None:
+        self.thread = ThreadPoolExecutor(1)
+
+    def submit(self, fn, *args) -> Future:
+        future: Future = Future()
+        future.set_running_or_notify_cancel()
+
+        def run() -> None:
+            try:
+                future.set_result(fn(*args))
+            except BaseException as e:  # noqa: BLE001  handed to the caller as the pool does
+                future.set_exception(e)
+
+        self.thread.submit(run)
+        return future
+
+
+def test_the_last_task_is_not_stuck_behind_a_busy_worker(monkeypatch):
+    """A worker holds one task at a time: while it is busy with a long one, this process runs
+    every other task, including the last, instead of waiting behind the worker's queue."""
+    here: list[str] = []
+    pool_ran: list[str] = []
+    all_here = threading.Event()
+
+    def in_pool(task: Task) -> Outcome:  # the worker's one task ends once the rest ran here
+        pool_ran.append(task.id)
+        all_here.wait(5)
+        return Outcome(task.id, True, 0.0)
+
+    def in_here(task: Task) -> Outcome:
+        here.append(task.id)
+        if len(here) == 4:
+            all_here.set()
+        return Outcome(task.id, True, 0.0)
+
+    monkeypatch.setattr(local, "execute", in_pool)
+    monkeypatch.setattr(local, "_execute_here", in_here)
+    started: Future = Future()
+    started.set_result(None)
+    done: list[str] = []
+    pool = _CallQueue()
+    local._share(pool, 1, _tasks(5), lambda t, o: done.append(t.id), ready=[started])  # type: ignore[arg-type]
+    pool.thread.shutdown()
+    assert len(pool_ran) == 1 and len(here) == 4 and all_here.is_set()
+    assert sorted(done) == sorted(pool_ran + here)
 
 
 def test_a_worker_that_starts_during_a_long_task_gets_work_at_once(where):

@@ -7,7 +7,7 @@ import os
 import threading
 from collections import deque
 from collections.abc import Sequence
-from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, as_completed, wait
+from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
 from concurrent.futures.process import BrokenProcessPool
 
 from w2sg import validate
@@ -103,32 +103,32 @@ def _share(
 ) -> None:
     """Run `tasks` on `pool` and in this process, whichever is free, until all are done.
 
-    The pool holds at most one task waiting per started worker beyond those running, so this
-    process takes the rest; at the end it takes back any task still waiting in the pool. A
-    worker counts as started once one of the `ready` futures is done: until then no task
-    waits for it (a spawned worker needs seconds to load its libraries, longer than a warm-up
-    check or a small cell), and the moment one is, a thread here gives it work, even while
-    this process is busy with a long task.
+    Each started worker holds one task at a time and none waits in the pool, so this process
+    takes every other task and the last ones are never stuck behind a busy worker. A thread
+    here hands a worker its next task the moment its last one ends, even while this process
+    is busy with a long task. A worker counts as started once one of the `ready` futures is
+    done: until then no task waits for it (a spawned worker needs seconds to load its
+    libraries, longer than a warm-up check or a small cell).
     """
     shared = _Shared(pool, helpers, tasks, ready)
-    if ready and not all(f.done() for f in ready):
-        threading.Thread(target=shared.feed_as_workers_start, daemon=True).start()
-    shared.feed()
-    while True:
-        task = shared.take()
-        if task is not None:
-            on_done(task, _execute_here(task))
-            shared.collect(0, on_done)
-            shared.feed()
-        elif shared.running:
-            shared.collect(None, on_done)
-        else:
-            return
+    threading.Thread(target=shared.keep_fed, daemon=True).start()
+    try:
+        while True:
+            task = shared.take()
+            if task is not None:
+                on_done(task, _execute_here(task))
+                shared.collect(0, on_done)
+            elif shared.running:
+                shared.collect(None, on_done)
+            else:
+                return
+    finally:
+        shared.stopped = True
 
 
 class _Shared:
     """The tasks of one `_share`: a queue, the pool's running ones, and a lock, because a
-    thread feeds the pool as workers start while this process runs tasks."""
+    thread feeds the pool while this process runs tasks."""
 
     def __init__(
         self,
@@ -139,23 +139,34 @@ class _Shared:
     ) -> None:
         self.pool, self.helpers, self.ready = pool, helpers, ready
         self.queue = deque(tasks)
-        self.running: dict[Future, Task] = {}
+        self.running: dict[Future, Task] = {}  # submitted, not yet collected (maybe done)
         self.lock = threading.Lock()
+        self.stopped = False  # this process is done, or the pool is gone
 
     def feed(self) -> None:
+        """Give each started worker that has no task one from the queue."""
         with self.lock:
-            done = sum(f.done() for f in self.ready) if self.ready else self.helpers
-            while self.queue and len(self.running) < 2 * min(self.helpers, done):
+            started = sum(f.done() for f in self.ready) if self.ready else self.helpers
+            busy = sum(not f.done() for f in self.running)
+            while self.queue and busy < min(self.helpers, started):
                 task = self.queue.popleft()
                 try:
                     self.running[self.pool.submit(execute, task)] = task
                 except (BrokenProcessPool, RuntimeError):  # the pool is gone or shut down:
                     self.queue.appendleft(task)  # this process runs the rest
+                    self.stopped = True
                     return
+                busy += 1
 
-    def feed_as_workers_start(self) -> None:
-        for _ in as_completed(self.ready):
+    def keep_fed(self) -> None:
+        """Feed the pool as workers start and as their tasks end, until the queue is empty."""
+        while not self.stopped:
             self.feed()
+            with self.lock:
+                pending = [f for f in (*self.running, *self.ready) if not f.done()]
+                if not self.queue or not pending:
+                    return
+            wait(pending, timeout=0.2, return_when=FIRST_COMPLETED)
 
     def take(self) -> Task | None:
         with self.lock:
