@@ -9,9 +9,10 @@ selection stage) runs from a warm activation cache three ways, each into a fresh
   local x2     the local executor with 2 workers: this process and one spawned process
   ray          a local Ray cluster with 2 CPUs (when Ray is installed)
 
-End-to-end time of `run_sweep` (warm-up check, cells, aggregation, report) and of the cell
-phase alone are printed side by side, with cells per minute. The spawned worker's start-up
-(Python, torch, scikit-learn, matplotlib: seconds) is inside both figures.
+End-to-end time of `run_sweep` and its parts are printed side by side: the warm-up check, the
+cell phase, and the rest (starting and stopping the pool, the table, statistics and report),
+with cells per minute end to end and in the cell phase. The spawned worker's start-up (Python,
+torch, scikit-learn, matplotlib: seconds) is inside the warm-up and cell phases.
 
     .venv/bin/python bench/sweep.py [--datasets 3] [--seeds 4] [--rows 100]
 """
@@ -77,18 +78,21 @@ def main() -> None:
         run = run_sweep(config, tmp / name.split()[0], executor=make(), **quiet)
         total = time.perf_counter() - t0
         n = run.ran
-        rows.append((name, n, total, run.cells_s, 60 * n / total, 60 * n / run.cells_s))
+        rest = total - run.warm_s - run.cells_s  # pool start and stop, table, statistics, report
+        rows.append((name, n, total, run.warm_s, run.cells_s, rest, 60 * n / total,
+                     60 * n / run.cells_s))  # fmt: skip
     if "ray (2 CPUs)" in executors:
         import ray
 
         ray.shutdown()
     print(f"grid: {args.datasets} datasets x {args.seeds} seeds = {rows[0][1]} cells of "
           f"{args.rows} texts per split, activations cached")  # fmt: skip
-    print(f"{'executor':14} {'cells':>5} {'total s':>8} {'cells s':>8} {'cells/min':>10} "
-          f"{'cells/min (cell phase)':>23}")  # fmt: skip
-    for name, n, total, cells, per_min, per_min_cells in rows:
-        print(f"{name:14} {n:5d} {total:8.1f} {cells:8.1f} {per_min:10.1f} {per_min_cells:23.1f}")
-    ref, ref_cells = rows[0][4], rows[0][5]
+    print(f"{'executor':14} {'cells':>5} {'total s':>8} {'warm s':>7} {'cells s':>8} "
+          f"{'rest s':>7} {'cells/min':>10} {'cells/min (cell phase)':>23}")  # fmt: skip
+    for name, n, total, warm, cells, rest, per_min, per_min_cells in rows:
+        print(f"{name:14} {n:5d} {total:8.1f} {warm:7.1f} {cells:8.1f} {rest:7.1f} "
+              f"{per_min:10.1f} {per_min_cells:23.1f}")  # fmt: skip
+    ref, ref_cells = rows[0][-2], rows[0][-1]
     for name, *_, per_min, per_min_cells in rows[1:]:
         print(
             f"{name} vs sequential: {per_min / ref:.2f}x cells per minute end to end, "
