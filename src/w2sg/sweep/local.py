@@ -56,9 +56,11 @@ class LocalExecutor:
         self._ready = [self._pool.submit(_ready) for _ in range(helpers)]
 
     def close(self) -> None:
-        """Stop the spawned workers (every task has been collected by `run`)."""
+        """Stop the spawned workers (every task has been collected by `run`). Their exit (about
+        a second: torch's teardown) is not waited for here: it overlaps the sweep's table and
+        report, and Python waits for it before this process exits."""
         if self._pool is not None:
-            self._pool.shutdown(wait=True, cancel_futures=True)
+            self._pool.shutdown(wait=False, cancel_futures=True)
             self._pool = None
             self._ready = []
 
