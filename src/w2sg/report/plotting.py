@@ -20,7 +20,13 @@ def pyplot():
 
 
 def _save(fig: Any, ext: str, options: dict[str, Any], tmp: Path) -> None:
-    fig.savefig(tmp, format=ext, **options)
+    import matplotlib  # loaded with the figure
+
+    # the same figure, the same bytes: no date in the SVG, and its element ids from a fixed salt
+    # rather than a random one (a regenerated page otherwise differs in every SVG it holds)
+    metadata = {"Date": None} if ext == "svg" else None
+    with matplotlib.rc_context({"svg.hashsalt": "w2sg"}):
+        fig.savefig(tmp, format=ext, metadata=metadata, **options)
 
 
 def save_figure(
