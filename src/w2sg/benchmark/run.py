@@ -139,8 +139,10 @@ def _page(
     choice: list[Block],
 ) -> list[Block]:
     """The page's blocks (its figures drawn into `figures_dir`)."""
-    figures = draw(bench, figures_dir)
+    # the checkout as it was before this page's own figures are written, so a regenerated
+    # page does not call its own commit dirty
     describe, command = git_describe(), results_command(config)
+    figures = draw(bench, figures_dir)
 
     def context(t: Tier) -> Context:
         line = made_by([*t.commands, command], describe, list(t.commits), short_times(t.times))
