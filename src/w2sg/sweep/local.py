@@ -150,7 +150,7 @@ class _Shared:
         with self.lock:
             started = sum(f.done() for f in self.ready) if self.ready else self.helpers
             busy = sum(not f.done() for f in self.running)
-            while self.queue and busy < min(self.helpers, started):
+            while self.queue and busy < started:
                 task = self.queue.popleft()
                 try:
                     self.running[self.pool.submit(execute, task)] = task
@@ -172,10 +172,6 @@ class _Shared:
 
     def take(self) -> Task | None:
         with self.lock:
-            if not self.queue:  # take back one task still waiting in the pool, if any
-                waiting = next((f for f in list(self.running) if f.cancel()), None)
-                if waiting is not None:
-                    self.queue.append(self.running.pop(waiting))
             return self.queue.popleft() if self.queue else None
 
     def collect(self, timeout: float | None, on_done: OnDone) -> None:
