@@ -29,11 +29,12 @@ results: setup
 weak-gap: setup
 	.venv/bin/w2sg gap configs/weak_gap.yaml --out $(WEAK_GAP)
 
-# The fine-tune tier (claim c, hours on 2 cores), then the page again with both tiers; the
-# probe tier's folder must exist (make results).
+# The fine-tune tier (claim c, hours on 2 cores), then the page again with both tiers. Before
+# `make results` has run the probe tier, the page waits for it (it writes both tiers).
 results-finetune: setup
 	.venv/bin/w2sg sweep configs/benchmark-finetune.yaml --out $(BENCHMARK_FINETUNE) || test $$? -eq 1
-	$(RESULTS)
+	if test -f $(BENCHMARK)/manifest.json; then $(RESULTS); else \
+	  echo "fine-tune tier done; run 'make results' for the probe tier and the page with both"; fi
 
 test: setup
 	.venv/bin/python -m pytest -q
