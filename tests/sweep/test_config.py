@@ -180,4 +180,6 @@ def test_warm_ups_that_cover_others_run_first(tiny_csvs):
     tasks = warm_tasks(plan_cells(parse_sweep(raw)), threads=1)
     # one warm-up per dataset and method; both interventions' before either study's
     assert [t.method for t in tasks] == ["interventions", "interventions", "study", "study"]
-    assert [len(t.configs) for t in tasks] == [2, 2, 2, 2]  # the two seeds' configs each
+    # the two seeds' configs, as one config with both seeds: each row is read once
+    assert [len(t.configs) for t in tasks] == [1, 1, 1, 1]
+    assert [t.configs[0].seeds for t in tasks] == [(0, 1)] * 4

@@ -10,7 +10,7 @@ import pandas as pd
 import pytest
 
 from w2sg.sweep.executors import LocalExecutor
-from w2sg.sweep.grid import parse_sweep
+from w2sg.sweep.grid import parse_sweep, plan_cells
 from w2sg.sweep.run import run_sweep
 
 from .conftest import comparable, grid
@@ -112,3 +112,52 @@ def test_a_cells_numbers_do_not_depend_on_which_worker_ran_it(local_sweep, tmp_p
     run_sweep(config, tmp_path, executor=LocalExecutor(1), progress=False, log=lambda _: None)
     pd.testing.assert_frame_equal(comparable(pd.read_parquet(tmp_path / "table.parquet")),
                                   comparable(pd.read_parquet(out / "table.parquet")))  # fmt: skip
+
+
+def _stored(root) -> dict[tuple[str, bytes], np.ndarray]:
+    """Every vector under a cache folder: (store, digest) -> vector."""
+    from safetensors.numpy import load_file
+
+    out = {}
+    for shard in sorted(root.glob("store/*/shard-*.safetensors")):
+        data = load_file(str(shard))
+        for digest, vector in zip(data["digests"], data["vectors"], strict=True):
+            out[(shard.parent.name, digest.tobytes())] = vector
+    return out
+
+
+def test_one_warm_up_for_all_seeds_stores_what_one_per_seed_would(tiny_csvs, tmp_path,
+                                                                   monkeypatch):  # fmt: skip
+    from w2sg.sweep.methods import get_method
+    from w2sg.sweep.run import warm_tasks
+    from w2sg.sweep.tasks import execute
+
+    cells = [c for c in plan_cells(parse_sweep(grid(tiny_csvs[:1]))) if c.kind == "study"]
+    (task,) = warm_tasks(cells, threads=1)
+    assert [c.seeds for c in task.configs] == [(0, 1, 2)]  # three cells, one warm-up
+    monkeypatch.setenv("W2SG_CACHE", str(tmp_path / "merged"))
+    assert execute(task).ok
+    monkeypatch.setenv("W2SG_CACHE", str(tmp_path / "per-seed"))
+    for cell in cells:
+        get_method("study").warm(cell.config)
+    merged, per_seed = _stored(tmp_path / "merged"), _stored(tmp_path / "per-seed")
+    assert merged and merged.keys() == per_seed.keys()
+    assert all(np.array_equal(merged[k], per_seed[k]) for k in merged)  # the same bits
+
+
+def test_a_dry_run_lists_the_states_and_writes_nothing(local_sweep, tiny_csvs, tmp_path):
+    import subprocess
+    import sys
+
+    import yaml
+
+    _, out, _ = local_sweep
+    path = tmp_path / "tiny.yaml"
+    path.write_text(yaml.safe_dump(grid(tiny_csvs)))
+    before = (out / "manifest.json").read_bytes()
+    proc = subprocess.run([sys.executable, "-m", "w2sg", "sweep", str(path), "--dry-run",
+                           "--out", str(out)], capture_output=True, text=True)  # fmt: skip
+    assert proc.returncode == 0, proc.stderr
+    lines = proc.stdout.strip().splitlines()
+    assert lines[-1] == "6 cells; 0 to run" and lines[0].split()[:2] == ["skip", "done"]
+    assert (out / "manifest.json").read_bytes() == before

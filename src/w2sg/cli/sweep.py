@@ -16,7 +16,7 @@ from w2sg.validate import check_output
 
 def _dry_run(folder: Path, cfg, cells: list[Cell], retry_failed: bool) -> None:
     """Each cell, its state and whether a run would run it."""
-    manifest = Manifest.open(folder / "manifest.json", cfg, cells) if folder.exists() else None
+    manifest = Manifest.load(folder / "manifest.json", cfg, cells) if folder.exists() else None
     todo = {c.id for c in cells_to_run(manifest, cells, retry_failed)} if manifest else None
     for c in cells:
         state = manifest.cell(c.id)["state"] if manifest else "pending"

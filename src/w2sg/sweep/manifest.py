@@ -30,6 +30,13 @@ class Manifest:
     @classmethod
     def open(cls, path: Path, config: SweepConfig, cells: list[Cell]) -> Manifest:
         """The manifest at `path` brought up to `cells` (written only once it checks out)."""
+        manifest = cls.load(path, config, cells)
+        manifest.save()
+        return manifest
+
+    @classmethod
+    def load(cls, path: Path, config: SweepConfig, cells: list[Cell]) -> Manifest:
+        """As `open`, without writing: the state a run would start from."""
         data = read_manifest(path) if path.exists() else {}
         old = data.get("cells", {})
         entries = {}
@@ -57,7 +64,7 @@ class Manifest:
                         {k: prev.get(k) for k in ("state", "duration_s", "error", "worker")}
                     )
             entries[c.id] = entry
-        manifest = cls(
+        return cls(
             path,
             {
                 "sweep": config.name,
@@ -67,8 +74,6 @@ class Manifest:
                 "runs": data.get("runs", []),
             },
         )
-        manifest.save()
-        return manifest
 
     def cell(self, cell_id: str) -> dict:
         return self.data["cells"][cell_id]

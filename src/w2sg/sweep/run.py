@@ -10,7 +10,7 @@ import contextlib
 import shutil
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, fields, is_dataclass, replace
 from pathlib import Path
 from typing import Any
 
@@ -56,7 +56,7 @@ def warm_tasks(cells: list[Cell], threads: int, log_dir: Path | None = None) -> 
     ordered = sorted(groups.items(), key=lambda kv: not get_method(kv[0][0]).warm_first)
     tasks = []
     for i, (key, group) in enumerate(ordered):
-        configs = list({c.digest: c.config for c in group}.values())  # each config once
+        configs = _merge_seeds(list({c.digest: c.config for c in group}.values()))
         label = f"warm{i}:{group[0].dataset}/{group[0].weak}__{group[0].strong}"
         tasks.append(
             Task(
@@ -69,6 +69,24 @@ def warm_tasks(cells: list[Cell], threads: int, log_dir: Path | None = None) -> 
             )
         )
     return tasks
+
+
+def _merge_seeds(configs: list[Any]) -> list[Any]:
+    """Configs that differ only in their seeds, as one config with all of them: the warm-up
+    reads (or extracts) each row once, not once per seed. Extraction does not depend on which
+    rows run together (docs/methods.md#activations), so the stored vectors are the same."""
+    merged: dict[str, list[Any]] = {}
+    for config in configs:
+        if not (is_dataclass(config) and hasattr(config, "seeds")):
+            merged[repr(config)] = [config]
+            continue
+        rest = [(f.name, getattr(config, f.name)) for f in fields(config) if f.name != "seeds"]
+        merged.setdefault(repr(rest), []).append(config)
+    out = []
+    for same in merged.values():
+        seeds = sorted({s for c in same for s in getattr(c, "seeds", ())})
+        out.append(replace(same[0], seeds=tuple(seeds)) if len(same) > 1 else same[0])
+    return out
 
 
 def run_sweep(
@@ -101,18 +119,21 @@ def run_sweep(
     executor = executor or LocalExecutor(workers if workers is not None else config.workers)
     if isinstance(executor, LocalExecutor):  # its cells run here: their devices must exist
         for device in sorted({str(getattr(c.config, "device", "cpu")) for c in cells}):
-            pick_device(device)
+            if device not in ("auto", "cpu"):  # those always exist (checking loads torch)
+                pick_device(device)
     getattr(executor, "connect", lambda: None)()  # Ray: fails before anything is written
-    manifest = Manifest.open(out / "manifest.json", config, cells)  # checks an existing one
-    write_json(out / "sweep.json", config.to_json())
+    manifest = Manifest.load(out / "manifest.json", config, cells)  # checks an existing one
     todo = cells_to_run(manifest, cells, retry_failed)
-    manifest.begin_run(len(todo), executor.name)
-    log(
-        f"sweep {config.name}: {len(cells)} cells, {len(todo)} to run "
-        f"({len(cells) - len(todo)} finished or failed), executor {executor.name}"
-    )
-
+    # Local workers are spawned here, after every check: they load their libraries (seconds)
+    # while this process writes the manifest and loads its own for the first task.
     with _held(executor, todo):  # one pool of workers for the warm-up and the cells
+        manifest.save()
+        write_json(out / "sweep.json", config.to_json())
+        manifest.begin_run(len(todo), executor.name)
+        log(
+            f"sweep {config.name}: {len(cells)} cells, {len(todo)} to run "
+            f"({len(cells) - len(todo)} finished or failed), executor {executor.name}"
+        )
         t_warm = time.perf_counter()
         warm = warm_tasks(todo, _threads(executor), out / "logs")
         if warm:
