@@ -9,10 +9,14 @@ selection stage) runs from a warm activation cache three ways, each into a fresh
   local x2     the local executor with 2 workers: this process and one spawned process
   ray          a local Ray cluster with 2 CPUs (when Ray is installed)
 
-End-to-end time of `run_sweep` and its parts are printed side by side: the warm-up check, the
-cell phase, and the rest (starting and stopping the pool, the table, statistics and report),
-with cells per minute end to end and in the cell phase. The spawned worker's start-up (Python,
-torch, scikit-learn, matplotlib: seconds) is inside the warm-up and cell phases.
+It is timed in two settings, each printing end-to-end time and its parts (the warm-up check, the
+cell phase, and the rest: starting and stopping the pool, the table, statistics and report),
+with cells per minute end to end and in the cell phase:
+
+  in this process   `run_sweep` called here, where Python, torch and the models' libraries
+                    are already loaded; only a spawned worker pays that start-up (seconds)
+  fresh process     `w2sg sweep GRID --workers N` (sequential and local x2), as a user runs
+                    it: both pay the start-up, and the wall time includes it
 
     .venv/bin/python bench/sweep.py [--datasets 3] [--seeds 4] [--rows 100]
 """
@@ -20,6 +24,11 @@ torch, scikit-learn, matplotlib: seconds) is inside the warm-up and cell phases.
 from __future__ import annotations
 
 import argparse
+import os
+import re
+import shutil
+import subprocess
+import sys
 import tempfile
 import time
 from pathlib import Path
@@ -51,6 +60,66 @@ def tiny_grid(folder: Path, datasets: int, seeds: int, rows: int = 60) -> dict:
             "bootstrap": 1000}  # fmt: skip
 
 
+def in_process(config, folder: Path, executors: dict) -> list[tuple]:
+    """`run_sweep` in this process (libraries loaded) for each executor: its times."""
+    from w2sg.sweep.run import run_sweep
+
+    rows = []
+    for name, make in executors.items():
+        t0 = time.perf_counter()
+        run = run_sweep(config, folder / slug(name), executor=make(), progress=False,
+                        log=lambda _: None)  # fmt: skip
+        total = time.perf_counter() - t0
+        rest = total - run.warm_s - run.cells_s  # pool start and stop, table, statistics, report
+        rows.append((name, run.ran, total, run.warm_s, run.cells_s, rest))
+    return rows
+
+
+def commands(grid: dict, folder: Path) -> list[tuple]:
+    """`w2sg sweep GRID --workers N` in a fresh process, as a user runs it: its wall time,
+    start-up (Python, torch, the models' libraries) included in both."""
+    import yaml
+
+    path = folder / "grid.yaml"
+    path.write_text(yaml.safe_dump(grid))
+    rows = []
+    for name, workers in (("sequential", 1), ("local x2", 2)):
+        out = folder / f"cli-{slug(name)}"
+        t0 = time.perf_counter()
+        done = subprocess.run([sys.executable, "-m", "w2sg", "sweep", str(path), "--out", str(out),
+                               "--workers", str(workers)], capture_output=True, text=True,
+                              env={**os.environ, "COLUMNS": "200"})  # fmt: skip
+        total = time.perf_counter() - t0
+        if done.returncode != 0:
+            raise SystemExit(f"w2sg sweep failed ({done.returncode}): {done.stderr.strip()}")
+        times = re.search(r"(\d+) cell\(s\) run, \d+ skipped in [\d.]+s \(warm-up ([\d.]+)s, "
+                          r"cells ([\d.]+)s\)", done.stdout)  # fmt: skip
+        if times is None:
+            raise SystemExit(f"unexpected output of w2sg sweep: {done.stdout.strip()}")
+        ran, warm, cells = int(times[1]), float(times[2]), float(times[3])
+        rows.append((name, ran, total, warm, cells, total - warm - cells))
+    return rows
+
+
+def table(title: str, rows: list[tuple]) -> None:
+    print(title)
+    print(f"{'executor':14} {'cells':>5} {'total s':>8} {'warm s':>7} {'cells s':>8} "
+          f"{'rest s':>7} {'cells/min':>10} {'cells/min (cell phase)':>23}")  # fmt: skip
+    for name, n, total, warm, cells, rest in rows:
+        print(f"{name:14} {n:5d} {total:8.1f} {warm:7.1f} {cells:8.1f} {rest:7.1f} "
+              f"{60 * n / total:10.1f} {60 * n / cells:23.1f}")  # fmt: skip
+    _, n0, total0, _, cells0, _ = rows[0]
+    for name, n, total, _, cells, _ in rows[1:]:
+        print(
+            f"{name} vs sequential: {(n / total) / (n0 / total0):.2f}x cells per minute end to "
+            f"end, {(n / cells) / (n0 / cells0):.2f}x in the cell phase (target: 2 workers >= 1.7x)"
+        )
+
+
+def slug(name: str) -> str:
+    return name.split()[0]
+
+
 def main() -> None:
     from w2sg.sweep.executors import LocalExecutor, RayExecutor
     from w2sg.sweep.grid import parse_sweep
@@ -62,42 +131,30 @@ def main() -> None:
     parser.add_argument("--rows", type=int, default=100, help="texts per split of a cell")
     args = parser.parse_args()
     tmp = Path(tempfile.mkdtemp(prefix="w2sg-bench-sweep-"))
-    config = parse_sweep(tiny_grid(tmp, args.datasets, args.seeds, args.rows))
-    quiet = {"progress": False, "log": lambda _: None}
-    run_sweep(config, tmp / "warm", executor=LocalExecutor(1), **quiet)  # fill the cache
-    executors = {"sequential": lambda: LocalExecutor(1), "local x2": lambda: LocalExecutor(2)}
     try:
-        import ray  # noqa: F401
+        grid = tiny_grid(tmp, args.datasets, args.seeds, args.rows)
+        config = parse_sweep(grid)
+        run_sweep(config, tmp / "warm", executor=LocalExecutor(1), progress=False,
+                  log=lambda _: None)  # fill the cache  # fmt: skip
+        executors = {"sequential": lambda: LocalExecutor(1), "local x2": lambda: LocalExecutor(2)}
+        try:
+            import ray  # noqa: F401
 
-        executors["ray (2 CPUs)"] = lambda: RayExecutor("auto", num_cpus=2)
-    except ImportError:
-        print("ray is not installed: skipping the Ray executor")
-    rows = []
-    for name, make in executors.items():
-        t0 = time.perf_counter()
-        run = run_sweep(config, tmp / name.split()[0], executor=make(), **quiet)
-        total = time.perf_counter() - t0
-        n = run.ran
-        rest = total - run.warm_s - run.cells_s  # pool start and stop, table, statistics, report
-        rows.append((name, n, total, run.warm_s, run.cells_s, rest, 60 * n / total,
-                     60 * n / run.cells_s))  # fmt: skip
-    if "ray (2 CPUs)" in executors:
-        import ray
+            executors["ray (2 CPUs)"] = lambda: RayExecutor("auto", num_cpus=2)
+        except ImportError:
+            print("ray is not installed: skipping the Ray executor")
+        rows = in_process(config, tmp, executors)
+        if "ray (2 CPUs)" in executors:
+            import ray
 
-        ray.shutdown()
+            ray.shutdown()
+        fresh = commands(grid, tmp)
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
     print(f"grid: {args.datasets} datasets x {args.seeds} seeds = {rows[0][1]} cells of "
           f"{args.rows} texts per split, activations cached")  # fmt: skip
-    print(f"{'executor':14} {'cells':>5} {'total s':>8} {'warm s':>7} {'cells s':>8} "
-          f"{'rest s':>7} {'cells/min':>10} {'cells/min (cell phase)':>23}")  # fmt: skip
-    for name, n, total, warm, cells, rest, per_min, per_min_cells in rows:
-        print(f"{name:14} {n:5d} {total:8.1f} {warm:7.1f} {cells:8.1f} {rest:7.1f} "
-              f"{per_min:10.1f} {per_min_cells:23.1f}")  # fmt: skip
-    ref, ref_cells = rows[0][-2], rows[0][-1]
-    for name, *_, per_min, per_min_cells in rows[1:]:
-        print(
-            f"{name} vs sequential: {per_min / ref:.2f}x cells per minute end to end, "
-            f"{per_min_cells / ref_cells:.2f}x in the cell phase (target: 2 workers >= 1.7x)"
-        )
+    table("run_sweep in this process (its libraries already loaded):", rows)
+    table("w2sg sweep in a fresh process (as a user runs it):", fresh)
 
 
 if __name__ == "__main__":

@@ -20,7 +20,8 @@ def test_the_notebook_is_stored_without_outputs():
     assert code and all(not c.outputs and c.execution_count is None for c in code)
 
 
-def test_the_walkthrough_notebook_executes(tmp_path):
+def test_the_walkthrough_notebook_executes(tmp_path, monkeypatch):
+    monkeypatch.setenv("TMPDIR", str(tmp_path))  # the kernel's work folder lands in tmp_path
     nb = nbformat.read(NOTEBOOK, as_version=4)
     client = nbclient.NotebookClient(nb, timeout=600, kernel_name="python3",
                                      resources={"metadata": {"path": str(tmp_path)}})  # fmt: skip
@@ -30,3 +31,4 @@ def test_the_walkthrough_notebook_executes(tmp_path):
     assert "precision" in text and "'pgr'" in text
     assert "report.html" in text and "pgr_mean" in text
     assert not any(o.output_type == "error" for c in nb.cells for o in c.get("outputs", []))
+    assert list(tmp_path.glob("w2sg-notebook-*"))  # its work folder, removed with tmp_path
