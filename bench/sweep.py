@@ -93,9 +93,9 @@ def commands(grid: dict, folder: Path) -> list[tuple]:
         if done.returncode != 0:
             raise SystemExit(f"w2sg sweep failed ({done.returncode}): {done.stderr.strip()}")
         times = re.search(r"(\d+) cell\(s\) run, \d+ skipped in [\d.]+s \(warm-up ([\d.]+)s, "
-                          r"cells ([\d.]+)s\)", done.stdout)  # fmt: skip
+                          r"cells ([\d.]+)s\)", done.stdout + done.stderr)  # fmt: skip
         if times is None:
-            raise SystemExit(f"unexpected output of w2sg sweep: {done.stdout.strip()}")
+            raise SystemExit(f"unexpected output of w2sg sweep: {done.stdout + done.stderr}")
         ran, warm, cells = int(times[1]), float(times[2]), float(times[3])
         rows.append((name, ran, total, warm, cells, total - warm - cells))
     return rows
@@ -148,13 +148,12 @@ def main() -> None:
             import ray
 
             ray.shutdown()
-        fresh = commands(grid, tmp)
+        print(f"grid: {args.datasets} datasets x {args.seeds} seeds = {rows[0][1]} cells of "
+              f"{args.rows} texts per split, activations cached")  # fmt: skip
+        table("run_sweep in this process (its libraries already loaded):", rows)
+        table("w2sg sweep in a fresh process (as a user runs it):", commands(grid, tmp))
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
-    print(f"grid: {args.datasets} datasets x {args.seeds} seeds = {rows[0][1]} cells of "
-          f"{args.rows} texts per split, activations cached")  # fmt: skip
-    table("run_sweep in this process (its libraries already loaded):", rows)
-    table("w2sg sweep in a fresh process (as a user runs it):", fresh)
 
 
 if __name__ == "__main__":
