@@ -19,6 +19,19 @@ def test_a_sweep_without_recorded_runs_says_so():
     assert short_times((times,)) == "sweep cold not recorded, cached not yet run"
 
 
+def test_the_cold_time_says_how_much_of_it_were_warm_ups():
+    runs = [{"to_run": 4, "wall_s": 100.0, "warm_s": 30.0, "finished": False},
+            {"to_run": 2, "wall_s": 50.0, "warm_s": 5.0, "finished": True},
+            {"to_run": 0, "wall_s": 3.0, "warm_s": 0.0, "finished": True}]  # fmt: skip
+    times = run_times(runs)
+    assert times.cold_s == 150.0 and times.cold_warm_s == 35.0 and times.cached_s == 3.0
+    line = time_line("runs/b", times)
+    assert "cold 2 min 30 s (2 run(s) computing 6 cells, 1 of them stopped early" in line
+    assert "35.0 s of it warm-ups" in line
+    old = run_times([{**runs[0], "warm_s": None}, runs[1]])  # a run from before the record
+    assert old.cold_warm_s is None and "warm-ups" not in time_line("runs/b", old)
+
+
 def test_a_failed_cached_run_is_not_the_cached_time():
     runs = [{"to_run": 4, "wall_s": 100.0, "finished": True},
             {"to_run": 0, "wall_s": 9.0, "finished": False}]  # fmt: skip

@@ -57,6 +57,9 @@ def test_cold_then_cached_runs_are_recorded(tmp_path):
     times = run_times(runs)
     assert times.cold_s == pytest.approx(runs[0]["wall_s"]) and times.cold_runs == 1
     assert times.cached_s == pytest.approx(runs[1]["wall_s"]) and times.cold_cells == 3
+    # each run records its warm-up time; the cold time says how much of it that was
+    assert 0 <= runs[0]["warm_s"] <= runs[0]["wall_s"] and runs[1]["warm_s"] == 0
+    assert times.cold_warm_s == pytest.approx(runs[0]["warm_s"])
 
 
 def test_a_killed_run_keeps_its_time_and_counts_as_cold(tmp_path):

@@ -133,6 +133,9 @@ class RunTimes:
     cached_s: float | None
     cached_started: str | None
     first_started: str | None
+    # of cold_s, the warm-ups' time (the activations, extracted or read from the store); None
+    # when a cold run did not record it
+    cold_warm_s: float | None = None
 
 
 def run_times(runs: list[dict[str, Any]]) -> RunTimes:
@@ -148,6 +151,11 @@ def run_times(runs: list[dict[str, Any]]) -> RunTimes:
         cached_s=float(cached[-1]["wall_s"]) if cached else None,
         cached_started=cached[-1].get("started") if cached else None,
         first_started=runs[0].get("started") if runs else None,
+        cold_warm_s=(
+            float(sum(float(r["warm_s"]) for r in cold))
+            if cold and all(r.get("warm_s") is not None for r in cold)
+            else None
+        ),
     )
 
 

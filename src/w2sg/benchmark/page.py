@@ -50,9 +50,15 @@ def time_line(folder: str, t: RunTimes) -> str:
         cold = "cold time not recorded (the sweep ran before w2sg recorded run times)"
     else:
         killed = f", {t.cold_unfinished} of them stopped early" if t.cold_unfinished else ""
+        warm = (
+            f"; {duration(t.cold_warm_s)} of it warm-ups (the activations, extracted or read "
+            "from the store: short when the store already held them)"
+            if t.cold_warm_s is not None
+            else ""
+        )
         cold = (
             f"cold {duration(t.cold_s)} ({t.cold_runs} run(s) computing {t.cold_cells} cells"
-            f"{killed}; first started {t.first_started})"
+            f"{killed}; first started {t.first_started}{warm})"
         )
     cached = (
         f"cached rerun {duration(t.cached_s)} ({t.cached_started})"

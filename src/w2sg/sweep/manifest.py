@@ -11,6 +11,7 @@ import sys
 import time
 from datetime import datetime, timezone
 from pathlib import Path
+from typing import Any
 
 from w2sg.io import write_json
 from w2sg.provenance import git_commit
@@ -97,6 +98,12 @@ class Manifest:
             "finished": False,
         }
         self.data["runs"].append(self._run)
+        self.save()
+
+    def note_run(self, **fields: Any) -> None:
+        """Add `fields` (e.g. the warm-up's time) to the current run's record and save."""
+        assert self._run is not None  # begin_run came first
+        self._run.update(fields)
         self.save()
 
     def end_run(self) -> float:

@@ -140,6 +140,7 @@ def run_sweep(
             log(f"warming shared activations: {len(warm)} group(s)")
             executor.run(warm, lambda task, outcome: _record_warm(manifest, task, outcome, log))
         warm_s = time.perf_counter() - t_warm
+        manifest.note_run(warm_s=round(warm_s, 3))
 
         t_cells = time.perf_counter()
         _run_cells(todo, manifest, executor, out, progress)
