@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import os
+import signal
 import threading
 import time
-from concurrent.futures import Future, ThreadPoolExecutor
+from concurrent.futures import Future, ThreadPoolExecutor, wait
 
 import pytest
 
@@ -121,3 +123,21 @@ def test_a_worker_that_starts_during_a_long_task_gets_work_at_once(where):
     with ThreadPoolExecutor(1) as pool:
         local._share(pool, 1, _tasks(3), lambda t, o: None, ready=[starting])
     assert ran["t0"] == "here" and ran["t1"] == "pool"
+
+
+@pytest.mark.skipif((os.cpu_count() or 1) < 2, reason="one core: no worker is spawned")
+@pytest.mark.parametrize("terminate", [True, False])
+def test_closing_stops_the_workers_with_or_without_terminating_them(monkeypatch, terminate):
+    """Terminating idle workers (the switch on) reads the pool's private `_processes`; with
+    it off they exit on their own. Either way none is left running."""
+    monkeypatch.setattr(local, "TERMINATE_WORKERS", terminate)
+    executor = local.LocalExecutor(2)
+    executor.start()
+    wait(executor._ready)
+    assert executor._pool is not None
+    processes = list(executor._pool._processes.values())
+    executor.close()
+    for process in processes:
+        process.join(timeout=60)
+    codes = [p.exitcode for p in processes]
+    assert codes == ([-signal.SIGTERM] if terminate else [0])

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import multiprocessing
 import os
 import threading
@@ -56,13 +57,17 @@ class LocalExecutor:
         self._ready = [self._pool.submit(_ready) for _ in range(helpers)]
 
     def close(self) -> None:
-        """Stop the spawned workers (every task has been collected by `run`). Their exit (about
-        a second: torch's teardown) is not waited for here: it overlaps the sweep's table and
-        report, and Python waits for it before this process exits."""
+        """Stop the spawned workers. Every task has been collected by `run` (or the sweep is
+        being stopped, and a cell's folder is only moved in place once it is done), so a worker
+        has nothing to finish: it is terminated, not left to tear torch down (about a second
+        that Python would wait for before this process exits)."""
         if self._pool is not None:
-            self._pool.shutdown(wait=False, cancel_futures=True)
-            self._pool = None
-            self._ready = []
+            pool, self._pool, self._ready = self._pool, None, []
+            processes = _processes(pool) if TERMINATE_WORKERS else []
+            pool.shutdown(wait=False, cancel_futures=True)  # forgets its processes
+            for process in processes:
+                with contextlib.suppress(Exception):  # already gone
+                    process.terminate()
 
     def run(self, tasks: Sequence[Task], on_done: OnDone) -> None:
         """Run `tasks`, calling `on_done` in this process as each one finishes."""
@@ -83,6 +88,16 @@ class LocalExecutor:
             raise
         if own:
             self.close()
+
+
+# Terminating the workers reads ProcessPoolExecutor's private `_processes`; with the switch off
+# (or without that attribute) they exit on their own, as before.
+TERMINATE_WORKERS = True
+
+
+def _processes(pool: ProcessPoolExecutor) -> list:
+    processes = getattr(pool, "_processes", None)
+    return list(processes.values()) if isinstance(processes, dict) else []
 
 
 def _execute_here(task: Task) -> Outcome:
