@@ -10,6 +10,7 @@ import os
 import platform
 import subprocess
 import sys
+from collections.abc import Sequence
 from functools import lru_cache
 from importlib import metadata
 from pathlib import Path
@@ -58,11 +59,21 @@ def git_commit() -> str | None:
     return head + ("+dirty" if dirty else "")
 
 
-def git_describe(folder: str | Path | None = None) -> str | None:
-    """`git describe --always --dirty --tags` of the checkout holding `folder` (default: this
-    code's), or None outside a git checkout."""
+def git_describe(folder: str | Path | None = None, ignore: Sequence[str | Path] = ()) -> str | None:
+    """`git describe --always --tags` of the checkout holding `folder` (default: this code's),
+    with `-dirty` when a tracked file is changed, not counting those in `ignore` (files or
+    folders: the outputs of the command asking, so a rerun does not call itself dirty); None
+    outside a git checkout."""
     where = Path(folder) if folder is not None else Path(__file__).resolve().parent
-    return _git(where, "describe", "--always", "--dirty", "--tags") or None
+    described = _git(where, "describe", "--always", "--tags")
+    top = _git(where, "rev-parse", "--show-toplevel")
+    names = _git(where, "diff", "--name-only", "HEAD")  # tracked files changed, from the top
+    if not described or top is None or names is None:
+        return described or None
+    skip = [Path(p).resolve() for p in ignore]
+    changed = [Path(top, name).resolve() for name in names.splitlines()]
+    dirty = any(not any(c == s or s in c.parents for s in skip) for c in changed)
+    return described + ("-dirty" if dirty else "")
 
 
 def _cpu_name() -> str:

@@ -30,6 +30,8 @@ def test_the_cold_time_says_how_much_of_it_were_warm_ups():
     assert "35.0 s of it warm-ups" in line
     old = run_times([{**runs[0], "warm_s": None}, runs[1]])  # a run from before the record
     assert old.cold_warm_s is None and "warm-ups" not in time_line("runs/b", old)
+    none = run_times([{**r, "warm_s": 0.0} for r in runs])  # a method without warm-ups
+    assert none.cold_warm_s == 0.0 and "warm-ups" not in time_line("runs/b", none)
 
 
 def test_a_failed_cached_run_is_not_the_cached_time():

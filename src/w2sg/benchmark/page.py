@@ -53,7 +53,7 @@ def time_line(folder: str, t: RunTimes) -> str:
         warm = (
             f"; {duration(t.cold_warm_s)} of it warm-ups (the activations, extracted or read "
             "from the store: short when the store already held them)"
-            if t.cold_warm_s is not None
+            if t.cold_warm_s  # not recorded, or a method without warm-ups (fine-tune): none
             else ""
         )
         cold = (

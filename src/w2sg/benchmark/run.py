@@ -139,9 +139,9 @@ def _page(
     choice: list[Block],
 ) -> list[Block]:
     """The page's blocks (its figures drawn into `figures_dir`)."""
-    # the checkout as it was before this page's own figures are written, so a regenerated
-    # page does not call its own commit dirty
-    describe, command = git_describe(), results_command(config)
+    # the checkout's commit; the page's own outputs (a previous run's) do not make it dirty
+    describe = git_describe(ignore=(config.out, figures_dir, *filter(None, [config.report])))
+    command = results_command(config)
     figures = draw(bench, figures_dir)
 
     def context(t: Tier) -> Context:
