@@ -134,14 +134,7 @@ def run_sweep(
             f"sweep {config.name}: {len(cells)} cells, {len(todo)} to run "
             f"({len(cells) - len(todo)} finished or failed), executor {executor.name}"
         )
-        t_warm = time.perf_counter()
-        warm = warm_tasks(todo, _threads(executor), out / "logs")
-        if warm:
-            log(f"warming shared activations: {len(warm)} group(s)")
-            executor.run(warm, lambda task, outcome: _record_warm(manifest, task, outcome, log))
-        warm_s = time.perf_counter() - t_warm
-        manifest.note_run(warm_s=round(warm_s, 3))
-
+        warm_s = _warm(todo, manifest, executor, out, log)
         t_cells = time.perf_counter()
         _run_cells(todo, manifest, executor, out, progress)
         cells_s = time.perf_counter() - t_cells
@@ -153,6 +146,18 @@ def run_sweep(
     return SweepRun(
         out, counts, len(todo), len(cells) - len(todo), warm_s, cells_s, time.perf_counter() - t0
     )
+
+
+def _warm(todo: list[Cell], manifest: Manifest, executor: Any, out: Path, log) -> float:
+    """Run the warm-ups of `todo`'s groups; record and return their time."""
+    t0 = time.perf_counter()
+    warm = warm_tasks(todo, _threads(executor), out / "logs")
+    if warm:
+        log(f"warming shared activations: {len(warm)} group(s)")
+        executor.run(warm, lambda task, outcome: _record_warm(manifest, task, outcome, log))
+    warm_s = time.perf_counter() - t0
+    manifest.note_run(warm_s=round(warm_s, 3))
+    return warm_s
 
 
 def _held(executor: Any, todo: list[Cell]) -> contextlib.AbstractContextManager:
