@@ -57,10 +57,12 @@ def pick_device(device: str = "auto") -> str:
     """`auto` → `cuda` when a GPU is visible, else `cpu`; a device this machine does not have
     is one error listing the ones it has."""
     check_device_name(device)
+    if device == "cpu":  # every machine has it: no need to load torch to ask
+        return device
     here = devices_here()
     if device == "auto":
         return "cuda" if len(here) > 1 else "cpu"
-    if device != "cpu" and (device if ":" in device else "cuda:0") not in here:
+    if (device if ":" in device else "cuda:0") not in here:
         raise W2SGError(
             f"device {device} does not exist on this machine; devices here: {', '.join(here)}"
         )

@@ -84,8 +84,8 @@ def _merge_seeds(configs: list[Any]) -> list[Any]:
         merged.setdefault(repr(rest), []).append(config)
     out = []
     for same in merged.values():
-        seeds = sorted({s for c in same for s in getattr(c, "seeds", ())})
-        out.append(replace(same[0], seeds=tuple(seeds)) if len(same) > 1 else same[0])
+        seeds = tuple(sorted({s for c in same for s in c.seeds})) if len(same) > 1 else None
+        out.append(replace(same[0], seeds=seeds) if seeds else same[0])
     return out
 
 
@@ -119,7 +119,7 @@ def run_sweep(
     executor = executor or LocalExecutor(workers if workers is not None else config.workers)
     if isinstance(executor, LocalExecutor):  # its cells run here: their devices must exist
         for device in sorted({str(getattr(c.config, "device", "cpu")) for c in cells}):
-            if device not in ("auto", "cpu"):  # those always exist (checking loads torch)
+            if device != "auto":  # it names a device that exists (resolving it loads torch)
                 pick_device(device)
     getattr(executor, "connect", lambda: None)()  # Ray: fails before anything is written
     manifest = Manifest.load(out / "manifest.json", config, cells)  # checks an existing one
@@ -127,9 +127,8 @@ def run_sweep(
     # Local workers are spawned here, after every check: they load their libraries (seconds)
     # while this process writes the manifest and loads its own for the first task.
     with _held(executor, todo):  # one pool of workers for the warm-up and the cells
-        manifest.save()
         write_json(out / "sweep.json", config.to_json())
-        manifest.begin_run(len(todo), executor.name)
+        manifest.begin_run(len(todo), executor.name)  # writes the manifest
         log(
             f"sweep {config.name}: {len(cells)} cells, {len(todo)} to run "
             f"({len(cells) - len(todo)} finished or failed), executor {executor.name}"
